@@ -1,0 +1,195 @@
+package dev.relay.api.client;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.UploadState;
+import dev.relay.api.wire.CreateUploadRequest;
+import dev.relay.api.wire.FileInfo;
+import dev.relay.api.wire.UploadEvent;
+import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTicket;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
+import reactor.util.retry.RetryBackoffSpec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Resumable file transfers on a {@link RelayClient}: an upload or download that loses its connection reconnects
+ * and continues from where the server (or the local file) stands, without sending or fetching anything twice beyond
+ * what was in flight.
+ */
+public final class FileTransfers {
+
+    /** Errors after which trying again cannot help. */
+    private static final Set<ErrorCode> FINAL = EnumSet.of(ErrorCode.INVALID_REQUEST, ErrorCode.UNAUTHENTICATED,
+            ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.UNKNOWN_ROUTE, ErrorCode.FILE_TOO_LARGE,
+            ErrorCode.QUOTA_EXCEEDED, ErrorCode.TOO_MANY_UPLOADS, ErrorCode.CHUNK_TOO_LARGE, ErrorCode.CREDIT_EXCEEDED,
+            ErrorCode.SIZE_EXCEEDED, ErrorCode.INVALID_STATE, ErrorCode.CHECKSUM_MISMATCH, ErrorCode.CANCELLED);
+
+    private final RelayClient client;
+    private final Retry retry;
+
+    public FileTransfers(RelayClient client) {
+        this(client, Retry.backoff(20, Duration.ofMillis(250)).maxBackoff(Duration.ofSeconds(10)));
+    }
+
+    public FileTransfers(RelayClient client, RetryBackoffSpec retry) {
+        this.client = client;
+        this.retry = retry.filter(FileTransfers::isRetryable);
+    }
+
+    /** Creates an upload for {@code file} (declaring its SHA-256) and sends it; see {@link #resume}. */
+    public Mono<UploadInfo> upload(Path file, String contentType, Consumer<UploadEvent> progress) {
+        return Mono.fromCallable(() -> new CreateUploadRequest(file.getFileName().toString(), Files.size(file),
+                        contentType, sha256(file)))
+                .subscribeOn(Schedulers.boundedElastic())
+                .flatMap(client::createUpload)
+                .flatMap(ticket -> resume(ticket.id(), file, ticket.maxChunkBytes(), progress));
+    }
+
+    /**
+     * Sends {@code file} to an existing upload until it is COMPLETED: each attempt asks the server for the durable
+     * offset and writes from there, so after a dropped connection only the chunks in flight are sent again.
+     */
+    public Mono<UploadInfo> resume(String id, Path file, int chunkBytes, Consumer<UploadEvent> progress) {
+        return Mono.defer(() -> client.upload(id).flatMap(info -> {
+                    if (info.state() == UploadState.COMPLETED) {
+                        return Mono.just(info);
+                    }
+                    return client.write(id, info.offset(), read(file, info.offset(), chunkBytes))
+                            .doOnNext(progress)
+                            .filter(e -> e.type() == UploadEvent.Type.COMPLETED)
+                            .next()
+                            .switchIfEmpty(Mono.error(() -> new IOException("The write channel of " + id
+                                    + " ended before the upload completed")))
+                            .then(client.upload(id));
+                }))
+                .retryWhen(retry);
+    }
+
+    /**
+     * Downloads a file to {@code target}, continuing a partial file already there, and verifies its SHA-256.
+     */
+    public Mono<FileInfo> download(String id, Path target) {
+        return client.file(id).flatMap(info -> Mono.defer(() -> {
+                    long have = Files.exists(target) ? size(target) : 0;
+                    if (have > info.size()) {
+                        return Mono.error(new IOException(target + " is larger than file " + id));
+                    }
+                    if (have == info.size()) {
+                        return Mono.just(info);
+                    }
+                    return Mono.using(() -> FileChannel.open(target, StandardOpenOption.CREATE,
+                                    StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+                            channel -> client.read(id, have)
+                                    .publishOn(Schedulers.boundedElastic(), 4)
+                                    .doOnNext(bytes -> writeFully(channel, bytes))
+                                    .then(Mono.just(info)),
+                            FileTransfers::closeQuietly);
+                })
+                .retryWhen(retry)
+                .flatMap(done -> Mono.fromCallable(() -> {
+                    String actual = sha256(target);
+                    if (!actual.equals(done.sha256())) {
+                        throw new IOException("Downloaded " + target + " has SHA-256 " + actual + ", not "
+                                + done.sha256());
+                    }
+                    return done;
+                }).subscribeOn(Schedulers.boundedElastic())));
+    }
+
+    /** The bytes of {@code file} from {@code offset}, read as they are requested. */
+    public static Flux<ByteBuffer> read(Path file, long offset, int chunkBytes) {
+        return Flux.<ByteBuffer, FileChannel>generate(
+                        () -> FileChannel.open(file, StandardOpenOption.READ).position(offset),
+                        (channel, sink) -> {
+                            try {
+                                ByteBuffer buffer = ByteBuffer.allocate(chunkBytes);
+                                while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+                                    // fill the chunk unless the file ends
+                                }
+                                buffer.flip();
+                                if (buffer.hasRemaining()) {
+                                    sink.next(buffer);
+                                } else {
+                                    sink.complete();
+                                }
+                            } catch (IOException e) {
+                                sink.error(e);
+                            }
+                            return channel;
+                        },
+                        FileTransfers::closeQuietly)
+                .subscribeOn(Schedulers.boundedElastic());
+    }
+
+    public static String sha256(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+            while (channel.read(buffer) >= 0) {
+                buffer.flip();
+                digest.update(buffer);
+                buffer.clear();
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static boolean isRetryable(Throwable e) {
+        return !(e instanceof RelayException re) || !FINAL.contains(re.code());
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void writeFully(FileChannel channel, ByteBuffer bytes) {
+        try {
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Nothing useful to do: the transfer's outcome is already decided.
+        }
+    }
+
+    /** Exposed for callers that created the upload themselves. */
+    public static CreateUploadRequest describe(Path file, String contentType) throws IOException {
+        return new CreateUploadRequest(file.getFileName().toString(), Files.size(file), contentType, sha256(file));
+    }
+
+    /** The chunk size to use for a ticket. */
+    public static int chunkBytes(UploadTicket ticket) {
+        return ticket.maxChunkBytes();
+    }
+}

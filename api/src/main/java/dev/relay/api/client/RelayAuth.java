@@ -1,0 +1,54 @@
+package dev.relay.api.client;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.wire.AuthToken;
+import dev.relay.api.wire.Credentials;
+import dev.relay.api.wire.ErrorBody;
+import reactor.core.publisher.Mono;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The HTTP half of the client: register and log in to obtain a token. */
+public final class RelayAuth {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final URI baseUri;
+
+    /** @param baseUri the service's HTTP base, for example {@code http://localhost:8080} */
+    public RelayAuth(URI baseUri) {
+        this.baseUri = baseUri;
+    }
+
+    public Mono<AuthToken> register(String username, String password) {
+        return post("/api/auth/register", new Credentials(username, password));
+    }
+
+    public Mono<AuthToken> login(String username, String password) {
+        return post("/api/auth/login", new Credentials(username, password));
+    }
+
+    private Mono<AuthToken> post(String path, Credentials credentials) {
+        HttpRequest request = HttpRequest.newBuilder(baseUri.resolve(path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(credentials)))
+                .build();
+        return Mono.fromFuture(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))
+                .map(response -> {
+                    if (response.statusCode() / 100 == 2) {
+                        return Json.read(response.body(), AuthToken.class);
+                    }
+                    ErrorBody error;
+                    try {
+                        error = Json.read(response.body(), ErrorBody.class);
+                    } catch (RuntimeException e) {
+                        error = ErrorBody.of(ErrorCode.INTERNAL, "HTTP " + response.statusCode());
+                    }
+                    throw new RelayException(error.code(), error.message(), error.offset(), null);
+                });
+    }
+}

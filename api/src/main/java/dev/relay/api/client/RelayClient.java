@@ -1,0 +1,228 @@
+package dev.relay.api.client;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.MimeTypes;
+import dev.relay.api.Routes;
+import dev.relay.api.wire.CreateUploadRequest;
+import dev.relay.api.wire.ErrorBody;
+import dev.relay.api.wire.FileInfo;
+import dev.relay.api.wire.ReadRequest;
+import dev.relay.api.wire.UploadEvent;
+import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTicket;
+import dev.relay.api.wire.WriteStart;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import io.rsocket.core.RSocketConnector;
+import io.rsocket.exceptions.ApplicationErrorException;
+import io.rsocket.exceptions.RejectedSetupException;
+import io.rsocket.metadata.AuthMetadataCodec;
+import io.rsocket.metadata.CompositeMetadataCodec;
+import io.rsocket.metadata.TaggingMetadataCodec;
+import io.rsocket.metadata.WellKnownMimeType;
+import io.rsocket.transport.netty.client.WebsocketClientTransport;
+import io.rsocket.util.ByteBufPayload;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.util.retry.Retry;
+import reactor.util.retry.RetryBackoffSpec;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The Java client for services: every route of docs/protocol.md over one RSocket-over-WebSocket connection, which
+ * is re-established (with backoff) when it drops. Higher-level resumable transfers are in {@link FileTransfers}.
+ */
+public final class RelayClient implements AutoCloseable {
+
+    private static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+    private final Mono<RSocket> rsocket;
+    private volatile RSocket current;
+
+    private RelayClient(Mono<RSocket> rsocket) {
+        this.rsocket = rsocket.doOnNext(r -> current = r);
+    }
+
+    /**
+     * Connects lazily (on the first request) to {@code wsUri} (for example {@code ws://localhost:8080/rsocket}),
+     * authenticating the connection with {@code token}; reconnects with backoff after the connection drops.
+     */
+    public static RelayClient connect(URI wsUri, String token) {
+        return connect(wsUri, token, Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
+                .maxBackoff(Duration.ofSeconds(5)));
+    }
+
+    public static RelayClient connect(URI wsUri, String token, RetryBackoffSpec reconnect) {
+        HttpClient http = HttpClient.create()
+                .host(wsUri.getHost())
+                .port(wsUri.getPort() == -1 ? ("wss".equals(wsUri.getScheme()) ? 443 : 80) : wsUri.getPort());
+        if ("wss".equals(wsUri.getScheme())) {
+            http = http.secure();
+        }
+        WebsocketClientTransport transport = WebsocketClientTransport.create(http, wsUri.getPath())
+                .webSocketSpec(spec -> spec.maxFramePayloadLength(MAX_FRAME_BYTES));
+        Mono<RSocket> connection = RSocketConnector.create()
+                .metadataMimeType(MimeTypes.COMPOSITE_METADATA)
+                .dataMimeType(MimeTypes.JSON)
+                .setupPayload(Mono.fromSupplier(() -> ByteBufPayload.create(Unpooled.EMPTY_BUFFER, bearer(token))))
+                .keepAlive(Duration.ofSeconds(20), Duration.ofSeconds(90))
+                .reconnect(reconnect.filter(e -> !(e instanceof RejectedSetupException)))
+                .connect(transport);
+        return new RelayClient(connection);
+    }
+
+    // ---- uploads ----------------------------------------------------------------------------------------------
+
+    public Mono<UploadTicket> createUpload(CreateUploadRequest request) {
+        return requestResponse(Routes.UPLOADS_CREATE, request, UploadTicket.class);
+    }
+
+    public Mono<UploadInfo> upload(String id) {
+        return requestResponse(Routes.of(Routes.UPLOAD, id), null, UploadInfo.class);
+    }
+
+    public Flux<UploadInfo> uploads() {
+        return requestStream(Routes.UPLOADS_LIST, null, UploadInfo.class);
+    }
+
+    public Mono<UploadInfo> pause(String id) {
+        return requestResponse(Routes.of(Routes.UPLOAD_PAUSE, id), null, UploadInfo.class);
+    }
+
+    public Mono<UploadInfo> resume(String id) {
+        return requestResponse(Routes.of(Routes.UPLOAD_RESUME, id), null, UploadInfo.class);
+    }
+
+    public Mono<UploadInfo> cancel(String id) {
+        return requestResponse(Routes.of(Routes.UPLOAD_CANCEL, id), null, UploadInfo.class);
+    }
+
+    /**
+     * Opens the write channel of an upload: {@code data} is sent from {@code offset} as fast as the server grants
+     * credit (its request-n; a paused upload simply is not asked for more). Each element becomes one payload, so
+     * elements must not exceed the ticket's {@code maxChunkBytes}.
+     */
+    public Flux<UploadEvent> write(String id, long offset, Flux<ByteBuffer> data) {
+        Payload first = payload(Routes.of(Routes.UPLOAD_WRITE, id), new WriteStart(offset));
+        Flux<Payload> payloads = Flux.concat(Mono.just(first),
+                data.map(bytes -> ByteBufPayload.create(Unpooled.wrappedBuffer(bytes))));
+        return rsocket.flatMapMany(r -> r.requestChannel(payloads))
+                .map(p -> decode(p, UploadEvent.class))
+                .onErrorMap(RelayClient::translate);
+    }
+
+    // ---- files ------------------------------------------------------------------------------------------------
+
+    public Flux<FileInfo> files() {
+        return requestStream(Routes.FILES_LIST, null, FileInfo.class);
+    }
+
+    public Mono<FileInfo> file(String id) {
+        return requestResponse(Routes.of(Routes.FILE, id), null, FileInfo.class);
+    }
+
+    /** The file's bytes from {@code offset}; reading follows this Flux's demand (stop requesting to pause). */
+    public Flux<ByteBuffer> read(String id, long offset) {
+        return rsocket.flatMapMany(r -> r.requestStream(payload(Routes.of(Routes.FILE_READ, id),
+                        new ReadRequest(offset))))
+                .map(p -> {
+                    try {
+                        ByteBuffer copy = ByteBuffer.allocate(p.data().readableBytes());
+                        p.data().readBytes(copy);
+                        return copy.flip();
+                    } finally {
+                        p.release();
+                    }
+                })
+                .onErrorMap(RelayClient::translate);
+    }
+
+    /** The underlying connection, for callers that speak the protocol themselves. */
+    public Mono<RSocket> rsocket() {
+        return rsocket;
+    }
+
+    @Override
+    public void close() {
+        RSocket r = current;
+        if (r != null) {
+            r.dispose();
+        }
+    }
+
+    // ---- encoding ---------------------------------------------------------------------------------------------
+
+    private <T> Mono<T> requestResponse(String route, Object body, Class<T> type) {
+        return rsocket.flatMap(r -> r.requestResponse(payload(route, body)))
+                .map(p -> decode(p, type))
+                .onErrorMap(RelayClient::translate);
+    }
+
+    private <T> Flux<T> requestStream(String route, Object body, Class<T> type) {
+        return rsocket.flatMapMany(r -> r.requestStream(payload(route, body)))
+                .map(p -> decode(p, type))
+                .onErrorMap(RelayClient::translate);
+    }
+
+    /** A request payload: JSON data (if any) and composite metadata holding the route. */
+    public static Payload payload(String route, Object body) {
+        ByteBuf data = body == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(Json.write(body));
+        return ByteBufPayload.create(data, routeMetadata(route));
+    }
+
+    public static ByteBuf routeMetadata(String route) {
+        ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+        CompositeByteBuf metadata = alloc.compositeBuffer();
+        ByteBuf routing = TaggingMetadataCodec.createRoutingMetadata(alloc, List.of(route)).getContent();
+        CompositeMetadataCodec.encodeAndAddMetadata(metadata, alloc, WellKnownMimeType.MESSAGE_RSOCKET_ROUTING,
+                routing);
+        return metadata;
+    }
+
+    public static ByteBuf bearer(String token) {
+        ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+        CompositeByteBuf metadata = alloc.compositeBuffer();
+        CompositeMetadataCodec.encodeAndAddMetadata(metadata, alloc,
+                WellKnownMimeType.MESSAGE_RSOCKET_AUTHENTICATION,
+                AuthMetadataCodec.encodeBearerMetadata(alloc, token.toCharArray()));
+        return metadata;
+    }
+
+    private static <T> T decode(Payload payload, Class<T> type) {
+        try {
+            return Json.read(ByteBufUtil.getBytes(payload.data()), type);
+        } finally {
+            payload.release();
+        }
+    }
+
+    /** Turns a coded error from the server into a {@link RelayException}; other failures pass unchanged. */
+    static Throwable translate(Throwable e) {
+        if (e instanceof ApplicationErrorException || e instanceof RejectedSetupException) {
+            String message = e.getMessage();
+            if (message != null && message.startsWith("{")) {
+                try {
+                    ErrorBody body = Json.read(message.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            ErrorBody.class);
+                    return new RelayException(body.code(), body.message(), body.offset(), e);
+                } catch (RuntimeException ignored) {
+                    // Not one of ours: report it as it came.
+                }
+            }
+            if (e instanceof RejectedSetupException) {
+                return new RelayException(ErrorCode.UNAUTHENTICATED, String.valueOf(message), null, e);
+            }
+        }
+        return e;
+    }
+}

@@ -1,0 +1,13 @@
+package dev.relay.api.wire;
+
+/**
+ * {@code uploads.create} response: what the client needs to start writing.
+ *
+ * @param id            the upload id (also the file id once completed)
+ * @param size          the declared size
+ * @param partSize      the storage part size chosen for this file (informational: resumes re-send at most this)
+ * @param offset        the durable offset to start writing from (0 for a new upload)
+ * @param maxChunkBytes the largest data payload the server accepts on the write channel
+ */
+public record UploadTicket(String id, long size, long partSize, long offset, int maxChunkBytes) {
+}

@@ -1,0 +1,267 @@
+package dev.relay.infra.s3;
+
+import com.google.common.collect.HashMultimap;
+import com.google.common.collect.Multimap;
+import dev.relay.streaming.port.ObjectStore;
+import dev.relay.streaming.port.StorageUnavailableException;
+import io.minio.GetObjectArgs;
+import io.minio.GetObjectResponse;
+import io.minio.ListMultipartUploadsResponse;
+import io.minio.MinioAsyncClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.StatObjectArgs;
+import io.minio.errors.ErrorResponseException;
+import io.minio.errors.InvalidResponseException;
+import io.minio.errors.ServerException;
+import io.minio.messages.Part;
+import io.minio.messages.Upload;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * {@link ObjectStore} on the MinIO SDK's asynchronous client (S3 or MinIO, path-style, SigV4).
+ *
+ * <p>The SDK signs each request on the calling thread (for plain HTTP that hashes the whole part), and reading a
+ * response body blocks; both therefore run on a bounded scheduler, never on the caller's (Netty) thread.
+ */
+public final class MinioObjectStore implements ObjectStore {
+
+    private static final Set<String> MISSING = Set.of("NoSuchKey", "NoSuchUpload", "NoSuchObject");
+    private static final Set<String> TRANSIENT = Set.of("SlowDown", "InternalError", "ServiceUnavailable",
+            "RequestTimeout", "OperationAborted");
+
+    private final MinioAsyncClient client;
+    private final String bucket;
+    private final Scheduler scheduler;
+
+    public MinioObjectStore(MinioAsyncClient client, String bucket, Scheduler scheduler) {
+        this.client = client;
+        this.bucket = bucket;
+        this.scheduler = scheduler;
+    }
+
+    public MinioObjectStore(MinioAsyncClient client, String bucket) {
+        this(client, bucket, Schedulers.boundedElastic());
+    }
+
+    @Override
+    public Mono<String> createMultipartUpload(String key, String contentType) {
+        return call(() -> client.createMultipartUploadAsync(bucket, null, key, contentTypeHeader(contentType), null))
+                .map(r -> r.result().uploadId());
+    }
+
+    @Override
+    public Mono<String> uploadPart(String key, String uploadId, int partNumber, byte[] data, int length) {
+        return call(() -> client.uploadPartAsync(bucket, null, key, data, length, uploadId, partNumber, null, null))
+                .map(r -> r.etag());
+    }
+
+    @Override
+    public Mono<Void> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts) {
+        Part[] array = parts.stream().map(p -> new Part(p.number(), p.etag())).toArray(Part[]::new);
+        return call(() -> client.completeMultipartUploadAsync(bucket, null, key, uploadId, array, null, null)).then();
+    }
+
+    @Override
+    public Mono<Void> abortMultipartUpload(String key, String uploadId) {
+        return call(() -> client.abortMultipartUploadAsync(bucket, null, key, uploadId, null, null))
+                .then()
+                .onErrorResume(MinioObjectStore::isMissing, e -> Mono.empty());
+    }
+
+    @Override
+    public Flux<PendingMultipart> listMultipartUploads(String prefix) {
+        return listPage(prefix, null, null)
+                .expand(page -> page.result().isTruncated()
+                        ? listPage(prefix, page.result().nextKeyMarker(), page.result().nextUploadIdMarker())
+                        : Mono.empty())
+                .flatMapIterable(page -> page.result().uploads())
+                .map(MinioObjectStore::pending);
+    }
+
+    private Mono<ListMultipartUploadsResponse> listPage(String prefix, String keyMarker, String uploadIdMarker) {
+        return call(() -> client.listMultipartUploadsAsync(bucket, null, null, null, keyMarker, 1000, prefix,
+                uploadIdMarker, null, null));
+    }
+
+    private static PendingMultipart pending(Upload upload) {
+        return new PendingMultipart(upload.objectName(), upload.uploadId(),
+                upload.initiated() == null ? null : upload.initiated().toInstant());
+    }
+
+    @Override
+    public Mono<Void> putObject(String key, byte[] data, int length, String contentType) {
+        return call(() -> client.putObject(PutObjectArgs.builder()
+                .bucket(bucket)
+                .object(key)
+                .stream(new ByteArrayInputStream(data, 0, length), length, -1)
+                .contentType(contentType == null ? "application/octet-stream" : contentType)
+                .build())).then();
+    }
+
+    @Override
+    public Mono<byte[]> getObjectBytes(String key, int maxBytes) {
+        return call(() -> client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build()))
+                .publishOn(scheduler)
+                .map(response -> {
+                    try (InputStream in = response) {
+                        return in.readNBytes(maxBytes);
+                    } catch (IOException e) {
+                        throw new StorageUnavailableException("Reading " + key + " failed: " + e.getMessage(), e);
+                    }
+                });
+    }
+
+    @Override
+    public Flux<ByteBuffer> read(String key, long offset, long length, int chunkBytes) {
+        return Flux.<ByteBuffer, RangeReader>generate(
+                        () -> new RangeReader(key, offset, length),
+                        (reader, sink) -> {
+                            ByteBuffer next = reader.next(chunkBytes);
+                            if (next == null) {
+                                sink.complete();
+                            } else {
+                                sink.next(next);
+                            }
+                            return reader;
+                        },
+                        RangeReader::close)
+                .subscribeOn(scheduler);
+    }
+
+    @Override
+    public Mono<Optional<Long>> objectSize(String key) {
+        return call(() -> client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build()))
+                .map(stat -> Optional.of(stat.size()))
+                .onErrorResume(MinioObjectStore::isMissing, e -> Mono.just(Optional.empty()));
+    }
+
+    @Override
+    public Mono<Void> deleteObject(String key) {
+        return call(() -> client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build()))
+                .then()
+                .onErrorResume(MinioObjectStore::isMissing, e -> Mono.empty());
+    }
+
+    /** Issues an SDK call on the bounded scheduler and maps its failures. */
+    private <T> Mono<T> call(Callable<CompletableFuture<T>> request) {
+        return Mono.defer(() -> {
+                    try {
+                        return Mono.fromFuture(request.call());
+                    } catch (Exception e) {
+                        return Mono.error(e);
+                    }
+                })
+                .subscribeOn(scheduler)
+                .onErrorMap(MinioObjectStore::translate);
+    }
+
+    private static Multimap<String, String> contentTypeHeader(String contentType) {
+        Multimap<String, String> headers = HashMultimap.create();
+        headers.put("Content-Type", contentType == null ? "application/octet-stream" : contentType);
+        return headers;
+    }
+
+    static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static Throwable translate(Throwable e) {
+        Throwable cause = unwrap(e);
+        if (cause instanceof StorageUnavailableException) {
+            return cause;
+        }
+        boolean transientFailure = cause instanceof IOException || cause instanceof ServerException
+                || cause instanceof InvalidResponseException
+                || (cause instanceof ErrorResponseException ere && (TRANSIENT.contains(ere.errorResponse().code())
+                || ere.response() != null && ere.response().code() >= 500));
+        if (transientFailure) {
+            return new StorageUnavailableException("S3 is unavailable: " + cause, cause);
+        }
+        return cause;
+    }
+
+    static boolean isMissing(Throwable e) {
+        Throwable cause = unwrap(e);
+        return cause instanceof ErrorResponseException ere && MISSING.contains(ere.errorResponse().code());
+    }
+
+    /**
+     * Reads a byte range sequentially with one ranged GET, opening a new one from the current position when the
+     * previous connection failed (for example after a long pause during which the server dropped it).
+     */
+    private final class RangeReader {
+        private static final int ATTEMPTS = 3;
+
+        private final String key;
+        private final long end;
+        private long position;
+        private GetObjectResponse stream;
+
+        RangeReader(String key, long offset, long length) {
+            this.key = key;
+            this.position = offset;
+            this.end = offset + length;
+        }
+
+        ByteBuffer next(int chunkBytes) {
+            if (position >= end) {
+                return null;
+            }
+            int want = (int) Math.min(chunkBytes, end - position);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    if (stream == null) {
+                        stream = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key)
+                                .offset(position).length(end - position).build()).get();
+                    }
+                    byte[] bytes = stream.readNBytes(want);
+                    if (bytes.length == 0) {
+                        throw new IOException("Object " + key + " ended at byte " + position + ", before " + end);
+                    }
+                    position += bytes.length;
+                    return ByteBuffer.wrap(bytes);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StorageUnavailableException("Interrupted while reading " + key, e);
+                } catch (Exception e) {
+                    close();
+                    Throwable failure = translate(e);
+                    if (!(failure instanceof StorageUnavailableException) || attempt == ATTEMPTS) {
+                        throw failure instanceof RuntimeException re ? re : new IllegalStateException(failure);
+                    }
+                }
+            }
+        }
+
+        void close() {
+            if (stream != null) {
+                try {
+                    stream.close();
+                } catch (IOException ignored) {
+                    // The connection is being discarded either way.
+                }
+                stream = null;
+            }
+        }
+    }
+}

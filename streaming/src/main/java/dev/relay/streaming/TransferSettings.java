@@ -1,0 +1,57 @@
+package dev.relay.streaming;
+
+import java.time.Duration;
+
+/**
+ * The engine's limits and tuning. Sizes are bytes.
+ *
+ * @param maxChunkBytes        largest data payload accepted on a write channel (announced to the client)
+ * @param creditWindowBytes    bytes the server lets be in flight (granted but not yet received) per upload
+ * @param partSizeBytes        preferred S3 part size; grown per file to stay within {@code maxParts}
+ * @param maxParts             S3's limit on parts per multipart upload
+ * @param maxFileBytes         largest declared file size accepted
+ * @param userQuotaBytes       total declared size of a user's unfinished and completed uploads
+ * @param maxOpenUploadsPerUser unfinished (ACTIVE or PAUSED) uploads a user may have at once
+ * @param storageRetryTimeout  how long a part write keeps retrying an unavailable S3 or database before the
+ *                             upload's channel fails with STORAGE_UNAVAILABLE (durable data is kept)
+ * @param expireAfter          an unfinished upload with no write for this long is aborted and marked EXPIRED
+ * @param readChunkBytes       payload size of download chunks
+ */
+public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long partSizeBytes, int maxParts,
+                               long maxFileBytes, long userQuotaBytes, int maxOpenUploadsPerUser,
+                               Duration storageRetryTimeout, Duration expireAfter, int readChunkBytes) {
+
+    /** S3's smallest allowed size for every part but the last. */
+    public static final long MIN_PART_BYTES = 5L * 1024 * 1024;
+
+    public TransferSettings {
+        if (maxChunkBytes <= 0 || creditWindowBytes < maxChunkBytes) {
+            throw new IllegalArgumentException("The credit window must hold at least one chunk: window "
+                    + creditWindowBytes + ", chunk " + maxChunkBytes);
+        }
+        if (partSizeBytes < MIN_PART_BYTES || partSizeBytes > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("The part size must be between 5 MiB and 2 GiB: " + partSizeBytes);
+        }
+        if (partSizeBytes < maxChunkBytes) {
+            throw new IllegalArgumentException("A part must hold at least one chunk");
+        }
+        if (maxParts <= 0 || maxFileBytes <= 0 || userQuotaBytes <= 0 || maxOpenUploadsPerUser <= 0
+                || readChunkBytes <= 0) {
+            throw new IllegalArgumentException("Limits must be positive");
+        }
+    }
+
+    public static TransferSettings defaults() {
+        return new TransferSettings(256 * 1024, 1024 * 1024, 8L * 1024 * 1024, 10_000,
+                100L * 1024 * 1024 * 1024, 500L * 1024 * 1024 * 1024, 20, Duration.ofMinutes(2),
+                Duration.ofHours(24), 256 * 1024);
+    }
+
+    /** The part size for a file: the preferred size, grown in whole MiB so the file fits in {@code maxParts}. */
+    public long partSizeFor(long fileSize) {
+        long needed = (fileSize + maxParts - 1) / maxParts;
+        long mib = 1024L * 1024;
+        long rounded = (needed + mib - 1) / mib * mib;
+        return Math.max(partSizeBytes, rounded);
+    }
+}

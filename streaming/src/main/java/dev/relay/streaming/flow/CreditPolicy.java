@@ -1,0 +1,36 @@
+package dev.relay.streaming.flow;
+
+/**
+ * How many chunks an upload may be granted now. Credits (RSocket request-n) count payloads, not bytes, so each
+ * credit is assumed to carry a full chunk: the server then never receives more than it has room for, and never
+ * more than one window is in flight.
+ *
+ * @param maxChunkBytes the announced maximum chunk size
+ * @param windowCredits the credits that may be outstanding at once (the credit window in chunks)
+ */
+public record CreditPolicy(int maxChunkBytes, int windowCredits) {
+
+    public CreditPolicy {
+        if (maxChunkBytes <= 0 || windowCredits <= 0) {
+            throw new IllegalArgumentException("chunk size and window must be positive");
+        }
+    }
+
+    public static CreditPolicy of(int maxChunkBytes, long windowBytes) {
+        return new CreditPolicy(maxChunkBytes, (int) Math.max(1, Math.min(Integer.MAX_VALUE, windowBytes / maxChunkBytes)));
+    }
+
+    /**
+     * @param outstanding credits granted and not yet used
+     * @param freeBytes   bytes the session can take without waiting for storage
+     * @param paused      whether the upload is paused
+     * @return how many more credits to grant now (0 or more)
+     */
+    public long grantable(long outstanding, long freeBytes, boolean paused) {
+        if (paused) {
+            return 0;
+        }
+        long byRoom = freeBytes / maxChunkBytes;
+        return Math.max(0, Math.min(windowCredits, byRoom) - outstanding);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.relay.streaming.port;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.UploadState;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.time.Instant;
+
+/**
+ * Persistence of uploads and their parts. Every method that moves an upload forward is conditional (on its state,
+ * and for writers on their epoch) and reports whether it took effect, so concurrent writers, cancels and expiry can
+ * never overwrite each other's outcome.
+ */
+public interface TransferRepository {
+
+    /**
+     * Inserts a new upload if the owner stays within {@code limits} (checked under a per-user lock); otherwise fails
+     * with a {@code TransferException} of code QUOTA_EXCEEDED or TOO_MANY_UPLOADS.
+     */
+    Mono<UploadRecord> create(NewUpload upload, UploadLimits limits);
+
+    Mono<UploadRecord> find(String id);
+
+    /** The upload if it belongs to {@code ownerId}; empty otherwise (others' uploads do not exist for a caller). */
+    Mono<UploadRecord> findOwned(String id, String ownerId);
+
+    /** The owner's uploads, newest first. */
+    Flux<UploadRecord> listByOwner(String ownerId);
+
+    /** Bumps the writer epoch of an open upload and returns the new epoch; empty if the upload is not open. */
+    Mono<Long> claimWriter(String id);
+
+    /**
+     * Records the S3 multipart upload id of an upload that has none yet (it is created lazily, with the first part),
+     * if {@code epoch} is still the writer epoch.
+     */
+    Mono<Boolean> attachMultipart(String id, long epoch, String s3UploadId);
+
+    /**
+     * Records a stored part and the new durable point (the tail, if any, is consumed by the part). Applies only if
+     * the upload is open and {@code epoch} is still the writer epoch.
+     */
+    Mono<Boolean> recordPart(String id, long epoch, PartRecord part, DurablePoint point);
+
+    /** Records a staged tail object as the new durable point, under the same conditions as {@link #recordPart}. */
+    Mono<Boolean> recordTail(String id, long epoch, DurablePoint point);
+
+    /** The recorded parts in part-number order. */
+    Flux<PartRecord> parts(String id);
+
+    /** Moves an open upload to COMPLETED with its SHA-256, if {@code epoch} is still the writer epoch. */
+    Mono<Boolean> complete(String id, long epoch, String sha256);
+
+    /**
+     * Moves the upload to {@code target} if the current state allows it ({@link UploadState#canMoveTo}); for FAILED
+     * the error is recorded too. Returns the record after the change, or empty if the transition did not apply.
+     */
+    Mono<UploadRecord> transition(String id, UploadState target, ErrorCode errorCode, String errorMessage);
+
+    /** Open uploads whose last change is older than {@code before}. */
+    Flux<UploadRecord> findIdleOpen(Instant before);
+}

@@ -1,0 +1,24 @@
+package dev.relay.streaming.port;
+
+import dev.relay.api.UploadState;
+
+import java.time.Instant;
+
+/**
+ * One upload as persisted. The durable offset is {@code partsBytes + tailBytes}: the bytes in recorded S3 parts
+ * plus those staged in the tail object, which always starts where the parts end.
+ *
+ * @param digestState the SHA-256 state after exactly {@link #durableOffset()} bytes, so a resume on any node or
+ *                    after a restart continues the whole-file digest without re-reading stored data
+ * @param writerEpoch bumped by every write channel that claims the upload; a stale writer's records are refused
+ */
+public record UploadRecord(String id, String ownerId, String name, long size, String contentType,
+                           String expectedSha256, UploadState state, long partSize, String objectKey,
+                           String s3UploadId, long partsBytes, long tailBytes, byte[] digestState, String sha256,
+                           String error, long writerEpoch, Instant createdAt, Instant updatedAt) {
+
+    public long durableOffset() {
+        return partsBytes + tailBytes;
+    }
+
+}

@@ -1,0 +1,66 @@
+package dev.relay.streaming.upload;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.UploadState;
+import dev.relay.streaming.TransferException;
+import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.port.ObjectStore;
+import dev.relay.streaming.port.TransferRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Ends uploads nobody writes to any more and removes S3 multipart uploads nothing refers to. Run it on a schedule;
+ * each sweep is idempotent and safe to run on several nodes at once (state transitions are conditional).
+ */
+public final class UploadExpiry {
+
+    private static final Logger log = LoggerFactory.getLogger(UploadExpiry.class);
+
+    /** A multipart upload younger than this may belong to an upload whose row is being written: leave it. */
+    private static final Duration ORPHAN_GRACE = Duration.ofHours(1);
+
+    private final UploadService uploads;
+    private final TransferRepository repo;
+    private final ObjectStore store;
+    private final TransferSettings settings;
+
+    public UploadExpiry(UploadService uploads, TransferRepository repo, ObjectStore store, TransferSettings settings) {
+        this.uploads = uploads;
+        this.repo = repo;
+        this.store = store;
+        this.settings = settings;
+    }
+
+    /** Expires idle uploads and aborts orphaned multipart uploads; emits how many of each. */
+    public Mono<Result> sweep(Instant now) {
+        Mono<Long> expired = repo.findIdleOpen(now.minus(settings.expireAfter()))
+                .concatMap(idle -> repo.transition(idle.id(), UploadState.EXPIRED, null, null)
+                        .flatMap(u -> uploads.end(u, new TransferException(ErrorCode.INVALID_STATE,
+                                        "Upload " + u.id() + " expired after " + settings.expireAfter()
+                                                + " without a write."))
+                                .thenReturn(u)))
+                .doOnNext(u -> log.info("Upload {} expired", u.id()))
+                .count();
+        Mono<Long> orphans = store.listMultipartUploads(ObjectKeys.FILES_PREFIX)
+                .filter(p -> p.initiated() == null || p.initiated().isBefore(now.minus(ORPHAN_GRACE)))
+                .concatMap(p -> {
+                    String id = ObjectKeys.uploadIdOf(p.key());
+                    Mono<Boolean> referenced = id == null ? Mono.just(false) : repo.find(id)
+                            .map(u -> u.state().isOpen() && p.uploadId().equals(u.s3UploadId()))
+                            .defaultIfEmpty(false);
+                    return referenced.flatMap(inUse -> inUse ? Mono.empty()
+                            : store.abortMultipartUpload(p.key(), p.uploadId()).thenReturn(p));
+                })
+                .doOnNext(p -> log.info("Aborted orphaned multipart upload {} of {}", p.uploadId(), p.key()))
+                .count();
+        return expired.zipWith(orphans, Result::new);
+    }
+
+    public record Result(long expired, long orphansAborted) {
+    }
+}

@@ -1,0 +1,638 @@
+package dev.relay.streaming.upload;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.UploadState;
+import dev.relay.api.wire.UploadEvent;
+import dev.relay.streaming.TransferException;
+import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.digest.ResumableSha256;
+import dev.relay.streaming.flow.CreditPolicy;
+import dev.relay.streaming.port.DurablePoint;
+import dev.relay.streaming.port.ObjectStore;
+import dev.relay.streaming.port.ObjectStore.StoredPart;
+import dev.relay.streaming.port.PartRecord;
+import dev.relay.streaming.port.StorageUnavailableException;
+import dev.relay.streaming.port.TransferRepository;
+import dev.relay.streaming.port.UploadRecord;
+import dev.relay.streaming.support.SerialExecutor;
+import dev.relay.streaming.support.StorageRetry;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
+
+import java.util.function.Consumer;
+
+/**
+ * One open write channel of one upload: receives chunks, grants credit, fills part buffers, stores parts and keeps
+ * the durable offset. Every state change runs on a {@link SerialExecutor}, so no lock is held across I/O and no
+ * thread ever waits: storage calls complete asynchronously and post their outcome back.
+ *
+ * <p>Memory: at most two part buffers (one filling, one being stored) and only while bytes flow. Credit is granted
+ * so that the bytes in flight always fit the free room ({@link CreditPolicy}); a paused session with no credit
+ * outstanding stages its partial part in S3 and drops its buffers ("hibernates").
+ *
+ * <p>See docs/architecture.md for the state machine this implements.
+ */
+final class UploadSession implements CoreSubscriber<Chunk> {
+
+    private static final Logger log = LoggerFactory.getLogger(UploadSession.class);
+    private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
+
+    enum Phase {
+        /** Accepting chunks. */
+        RECEIVING,
+        /** The channel ended early: storing what was received, then closing. */
+        CLOSING,
+        /** All bytes are stored: assembling the object. */
+        FINISHING,
+        CLOSED
+    }
+
+    private final String id;
+    private final long size;
+    private final long partSize;
+    private final long epoch;
+    private final String objectKey;
+    private final String expectedSha256;
+    private final ObjectStore store;
+    private final TransferRepository repo;
+    private final TransferSettings settings;
+    private final CreditPolicy credits;
+    private final Consumer<UploadSession> onClosed;
+
+    private final SerialExecutor serial = new SerialExecutor();
+    private final Sinks.Many<UploadEvent> events = Sinks.many().unicast().onBackpressureBuffer();
+    private final Sinks.Empty<Void> closed = Sinks.empty();
+    private final ResumableSha256 digest;
+
+    // Everything below is touched only by tasks of `serial`.
+    private Phase phase = Phase.RECEIVING;
+    private Subscription inbound;
+    private boolean inboundDone;
+    private boolean paused;
+    private long outstanding;
+    private long received;
+    private long partsBytes;
+    private long tailBytes;
+    private volatile String s3UploadId;
+    private PartBuffer filling;
+    private PartBuffer sealed;
+    private PartBuffer inFlight;
+    private byte[] spare;
+    private boolean waking;
+    private boolean staging;
+    private boolean discard;
+    private TransferException closeError;
+    private long lastProgressNanos;
+
+    UploadSession(UploadRecord upload, long epoch, ObjectStore store, TransferRepository repo,
+                  TransferSettings settings, Consumer<UploadSession> onClosed) {
+        this.id = upload.id();
+        this.size = upload.size();
+        this.partSize = upload.partSize();
+        this.epoch = epoch;
+        this.objectKey = upload.objectKey();
+        this.expectedSha256 = upload.expectedSha256();
+        this.s3UploadId = upload.s3UploadId();
+        this.store = store;
+        this.repo = repo;
+        this.settings = settings;
+        this.credits = CreditPolicy.of(settings.maxChunkBytes(), settings.creditWindowBytes());
+        this.onClosed = onClosed;
+        this.digest = ResumableSha256.restore(upload.digestState());
+        this.partsBytes = upload.partsBytes();
+        this.tailBytes = upload.tailBytes();
+        this.received = upload.durableOffset();
+        this.paused = upload.state() == UploadState.PAUSED;
+    }
+
+    String uploadId() {
+        return id;
+    }
+
+    long epoch() {
+        return epoch;
+    }
+
+    /** Starts the session: the returned stream reports progress; subscribing to it subscribes to the chunks. */
+    Flux<UploadEvent> run(Flux<Chunk> chunks) {
+        return events.asFlux()
+                .doOnSubscribe(s -> {
+                    serial.execute(() -> emit(UploadEvent.Type.STARTED));
+                    chunks.subscribe(this);
+                })
+                .doOnCancel(() -> serial.execute(() -> beginClose(null)));
+    }
+
+    /** Completes when the session has stopped and released everything. */
+    Mono<Void> whenClosed() {
+        return closed.asMono();
+    }
+
+    void pause() {
+        serial.execute(() -> {
+            if (phase != Phase.RECEIVING || paused) {
+                return;
+            }
+            paused = true;
+            emit(UploadEvent.Type.PAUSED);
+            maybeHibernate();
+        });
+    }
+
+    void resume() {
+        serial.execute(() -> {
+            if (phase != Phase.RECEIVING || !paused) {
+                return;
+            }
+            paused = false;
+            emit(UploadEvent.Type.RESUMED);
+            ensureFilling();
+            grant();
+        });
+    }
+
+    /** Another channel takes over: store what was received, then end this channel with TAKEN_OVER. */
+    Mono<Void> takeOver() {
+        serial.execute(() -> beginClose(new TransferException(ErrorCode.TAKEN_OVER,
+                "Another write channel took over upload " + id + "; this one is closed.")));
+        return whenClosed();
+    }
+
+    /** The upload ended (cancelled or expired): stop at once, store nothing more. */
+    Mono<Void> terminate(TransferException reason) {
+        serial.execute(() -> {
+            discard = true;
+            beginClose(reason);
+            continueClosing();
+        });
+        return whenClosed();
+    }
+
+    // ---- inbound chunks ------------------------------------------------------------------------------------------
+
+    @Override
+    public void onSubscribe(Subscription s) {
+        serial.execute(() -> {
+            inbound = s;
+            if (phase != Phase.RECEIVING) {
+                s.cancel();
+                return;
+            }
+            ensureFilling();
+            grant();
+        });
+    }
+
+    @Override
+    public void onNext(Chunk chunk) {
+        serial.execute(() -> accept(chunk));
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        serial.execute(() -> {
+            inboundDone = true;
+            beginClose(t instanceof TransferException te ? te : null);
+        });
+    }
+
+    @Override
+    public void onComplete() {
+        serial.execute(() -> {
+            inboundDone = true;
+            if (received < size) {
+                beginClose(null);
+            }
+        });
+    }
+
+    private void accept(Chunk chunk) {
+        try {
+            if (phase != Phase.RECEIVING) {
+                return;
+            }
+            int n = chunk.remaining();
+            if (outstanding <= 0) {
+                fail(new TransferException(ErrorCode.CREDIT_EXCEEDED, "A chunk arrived without credit: send only as"
+                        + " many chunks as the server requested (request-n)."));
+                return;
+            }
+            outstanding--;
+            if (n > settings.maxChunkBytes()) {
+                fail(new TransferException(ErrorCode.CHUNK_TOO_LARGE, "A chunk of " + n + " bytes exceeds the maximum"
+                        + " of " + settings.maxChunkBytes() + " bytes; send smaller chunks."));
+                return;
+            }
+            if (received + n > size) {
+                fail(new TransferException(ErrorCode.SIZE_EXCEEDED, "The upload's size is " + size + " bytes, but "
+                        + (received + n) + " bytes were sent."));
+                return;
+            }
+            while (chunk.remaining() > 0) {
+                if (filling == null) {
+                    fail(new TransferException(ErrorCode.INTERNAL, "No room for received bytes; retry the upload."));
+                    return;
+                }
+                int take = (int) Math.min(chunk.remaining(), filling.room());
+                chunk.read(filling.data, filling.fill, take);
+                digest.update(filling.data, filling.fill, take);
+                filling.fill += take;
+                received += take;
+                if (filling.room() == 0) {
+                    seal();
+                }
+            }
+            progress(false);
+            grant();
+            maybeHibernate();
+        } finally {
+            chunk.release();
+        }
+    }
+
+    // ---- credit and buffers --------------------------------------------------------------------------------------
+
+    private void grant() {
+        if (phase != Phase.RECEIVING || inbound == null || filling == null || received >= size) {
+            return;
+        }
+        long free = filling.room();
+        if (inFlight == null && sealed == null) {
+            long next = filling.start + filling.capacity;
+            free += Math.min(partSize, size - next);
+        }
+        long n = credits.grantable(outstanding, free, paused);
+        if (n > 0) {
+            outstanding += n;
+            inbound.request(n);
+        }
+    }
+
+    /** Makes sure there is a buffer to receive into, unless none is needed (paused, all received, closing). */
+    private void ensureFilling() {
+        if (filling != null || sealed != null || waking || phase != Phase.RECEIVING) {
+            return;
+        }
+        if (received == size && partsBytes == size) {
+            finish();
+            return;
+        }
+        if (paused && outstanding == 0) {
+            return;
+        }
+        long partStart = received / partSize * partSize;
+        if (received == partStart && received < size) {
+            filling = newBuffer(partStart);
+            return;
+        }
+        // Mid-part with no buffer: the part's first bytes are the staged tail; load them back.
+        waking = true;
+        long expectedTail = received - partStart;
+        store.getObjectBytes(ObjectKeys.tail(id), (int) partSize)
+                .retryWhen(storageRetry())
+                .subscribe(bytes -> serial.execute(() -> {
+                    waking = false;
+                    if (phase != Phase.RECEIVING) {
+                        continueClosing();
+                        return;
+                    }
+                    if (bytes.length < expectedTail) {
+                        fail(new TransferException(ErrorCode.INTERNAL, "The staged bytes of upload " + id
+                                + " are incomplete (" + bytes.length + " of " + expectedTail + ")."));
+                        return;
+                    }
+                    filling = newBuffer(partStart);
+                    System.arraycopy(bytes, 0, filling.data, 0, (int) expectedTail);
+                    filling.fill = (int) expectedTail;
+                    if (filling.room() == 0) {
+                        seal();
+                    }
+                    grant();
+                }), e -> serial.execute(() -> {
+                    waking = false;
+                    discard = true;
+                    fail(storageFailure("load the staged bytes", e));
+                    continueClosing();
+                }));
+    }
+
+    private PartBuffer newBuffer(long start) {
+        int capacity = (int) Math.min(partSize, size - start);
+        byte[] data = spare != null && spare.length >= capacity ? spare : new byte[capacity];
+        spare = null;
+        return new PartBuffer((int) (start / partSize) + 1, start, capacity, data);
+    }
+
+    /** The filling buffer is complete: store it now, or queue it behind the part being stored. */
+    private void seal() {
+        PartBuffer part = filling;
+        part.digestState = digest.state();
+        filling = null;
+        if (inFlight == null) {
+            inFlight = part;
+            storePart(part);
+            if (received < size && !(paused && outstanding == 0)) {
+                filling = newBuffer(received);
+            }
+        } else {
+            sealed = part;
+        }
+    }
+
+    private void maybeHibernate() {
+        if (phase != Phase.RECEIVING || !paused || outstanding > 0 || inFlight != null || sealed != null
+                || filling == null || staging || waking) {
+            return;
+        }
+        spare = null;
+        if (filling.fill > tailBytes && filling.start == partsBytes) {
+            stageTail(() -> {
+                if (paused && outstanding == 0 && phase == Phase.RECEIVING) {
+                    filling = null;
+                } else {
+                    grant();
+                }
+            });
+        } else {
+            filling = null;
+        }
+    }
+
+    // ---- storage ------------------------------------------------------------------------------------------------
+
+    private void storePart(PartBuffer part) {
+        multipartId()
+                .flatMap(uploadId -> store.uploadPart(objectKey, uploadId, part.number, part.data, part.fill)
+                        .retryWhen(storageRetry()))
+                .flatMap(etag -> repo.recordPart(id, epoch, new PartRecord(part.number, etag, part.fill),
+                                new DurablePoint(part.start + part.fill, 0, part.digestState))
+                        .retryWhen(storageRetry()))
+                .subscribe(recorded -> serial.execute(() -> onPartStored(part, recorded)),
+                        e -> serial.execute(() -> {
+                            inFlight = null;
+                            discard = true;
+                            fail(storageFailure("store part " + part.number, e));
+                            continueClosing();
+                        }));
+    }
+
+    private Mono<String> multipartId() {
+        if (s3UploadId != null) {
+            return Mono.just(s3UploadId);
+        }
+        return store.createMultipartUpload(objectKey, null)
+                .retryWhen(storageRetry())
+                .flatMap(uploadId -> repo.attachMultipart(id, epoch, uploadId)
+                        .retryWhen(storageRetry())
+                        .flatMap(ok -> ok ? Mono.just(uploadId)
+                                : store.abortMultipartUpload(objectKey, uploadId).then(Mono.error(lostWriter()))))
+                .doOnNext(uploadId -> s3UploadId = uploadId);
+    }
+
+    private void onPartStored(PartBuffer part, boolean recorded) {
+        inFlight = null;
+        if (!recorded) {
+            fail(lostWriter());
+            continueClosing();
+            return;
+        }
+        partsBytes = part.start + part.fill;
+        tailBytes = 0;
+        if (part.data.length == partSize) {
+            spare = part.data;
+        }
+        if (partsBytes == size) {
+            finish();
+            return;
+        }
+        progress(true);
+        if (sealed != null) {
+            inFlight = sealed;
+            sealed = null;
+            storePart(inFlight);
+        }
+        if (phase == Phase.RECEIVING) {
+            ensureFilling();
+            grant();
+            maybeHibernate();
+        } else {
+            continueClosing();
+        }
+    }
+
+    /** Stores the received bytes of the current part as the tail object and records them as durable. */
+    private void stageTail(Runnable then) {
+        staging = true;
+        PartBuffer part = filling;
+        int length = part.fill;
+        byte[] state = digest.state();
+        store.putObject(ObjectKeys.tail(id), part.data, length, "application/octet-stream")
+                .retryWhen(storageRetry())
+                .then(repo.recordTail(id, epoch, new DurablePoint(partsBytes, length, state))
+                        .retryWhen(storageRetry()))
+                .subscribe(recorded -> serial.execute(() -> {
+                    staging = false;
+                    if (recorded) {
+                        tailBytes = length;
+                        progress(true);
+                    }
+                    then.run();
+                    continueClosing();
+                }), e -> serial.execute(() -> {
+                    staging = false;
+                    log.warn("Upload {}: could not stage {} received bytes; the durable offset stays at {}",
+                            id, length, partsBytes + tailBytes, e);
+                    then.run();
+                    continueClosing();
+                }));
+    }
+
+    private void finish() {
+        if (phase == Phase.FINISHING || phase == Phase.CLOSED) {
+            return;
+        }
+        phase = Phase.FINISHING;
+        cancelInbound();
+        String sha256 = digest.hex();
+        if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha256)) {
+            String message = "The received bytes have SHA-256 " + sha256 + ", not the declared " + expectedSha256
+                    + "; the upload failed. Check the file and upload it again.";
+            repo.transition(id, UploadState.FAILED, ErrorCode.CHECKSUM_MISMATCH, message)
+                    .then(discardStorage())
+                    .doOnError(e -> log.warn("Upload {}: cleanup after a checksum mismatch failed", id, e))
+                    .onErrorComplete()
+                    .subscribe(null, null, () -> serial.execute(() -> end(
+                            new TransferException(ErrorCode.CHECKSUM_MISMATCH, message))));
+            return;
+        }
+        assemble()
+                .retryWhen(storageRetry())
+                .then(repo.complete(id, epoch, sha256).retryWhen(storageRetry()))
+                .subscribe(done -> serial.execute(() -> {
+                    if (!done) {
+                        end(lostWriter());
+                        return;
+                    }
+                    store.deleteObject(ObjectKeys.tail(id)).subscribe(null,
+                            e -> log.debug("Upload {}: tail cleanup failed", id, e));
+                    events.tryEmitNext(new UploadEvent(UploadEvent.Type.COMPLETED, size, size,
+                            UploadState.COMPLETED, sha256));
+                    end(null);
+                }), e -> serial.execute(() -> end(storageFailure("complete the upload", e))));
+    }
+
+    private Mono<Void> assemble() {
+        if (size == 0) {
+            return store.putObject(objectKey, new byte[0], 0, null);
+        }
+        // A retry after a crash may find the multipart upload already completed: the object is then there.
+        return repo.parts(id)
+                .map(p -> new StoredPart(p.number(), p.etag()))
+                .collectList()
+                .flatMap(parts -> store.completeMultipartUpload(objectKey, s3UploadId, parts))
+                .onErrorResume(e -> !(e instanceof StorageUnavailableException),
+                        e -> store.objectSize(objectKey).flatMap(stored -> stored.isPresent() && stored.get() == size
+                                ? Mono.empty() : Mono.error(e)));
+    }
+
+    private Mono<Void> discardStorage() {
+        Mono<Void> abort = s3UploadId == null ? Mono.empty() : store.abortMultipartUpload(objectKey, s3UploadId);
+        return abort.then(store.deleteObject(ObjectKeys.tail(id)));
+    }
+
+    // ---- closing ------------------------------------------------------------------------------------------------
+
+    private void fail(TransferException error) {
+        if (phase == Phase.RECEIVING) {
+            beginClose(error);
+        } else if (phase == Phase.FINISHING) {
+            end(error);
+        } else if (closeError == null) {
+            closeError = error;
+        }
+    }
+
+    private void beginClose(TransferException error) {
+        if (phase != Phase.RECEIVING) {
+            return;
+        }
+        phase = Phase.CLOSING;
+        closeError = error;
+        cancelInbound();
+        continueClosing();
+    }
+
+    /** Drives CLOSING to its end: store queued parts, stage the partial part, then close. */
+    private void continueClosing() {
+        if (phase != Phase.CLOSING || inFlight != null || staging || waking) {
+            return;
+        }
+        if (!discard && sealed != null) {
+            inFlight = sealed;
+            sealed = null;
+            storePart(inFlight);
+            return;
+        }
+        if (!discard && filling != null && filling.start == partsBytes && filling.fill > tailBytes) {
+            stageTail(() -> {
+                filling = null;
+                continueClosing();
+            });
+            return;
+        }
+        if (closeError == null) {
+            progress(true);
+        }
+        end(closeError);
+    }
+
+    private void end(TransferException error) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        phase = Phase.CLOSED;
+        filling = null;
+        sealed = null;
+        spare = null;
+        cancelInbound();
+        onClosed.accept(this);
+        if (error != null) {
+            events.tryEmitError(error);
+        } else {
+            events.tryEmitComplete();
+        }
+        closed.tryEmitEmpty();
+    }
+
+    private void cancelInbound() {
+        if (!inboundDone && inbound != null) {
+            inboundDone = true;
+            inbound.cancel();
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------------
+
+    private void progress(boolean force) {
+        long now = System.nanoTime();
+        if (force || now - lastProgressNanos >= PROGRESS_INTERVAL_NANOS) {
+            lastProgressNanos = now;
+            emit(UploadEvent.Type.PROGRESS);
+        }
+    }
+
+    private void emit(UploadEvent.Type type) {
+        events.tryEmitNext(new UploadEvent(type, received, partsBytes + tailBytes,
+                paused ? UploadState.PAUSED : UploadState.ACTIVE, null));
+    }
+
+    private Retry storageRetry() {
+        return StorageRetry.until(settings.storageRetryTimeout());
+    }
+
+    private TransferException lostWriter() {
+        return new TransferException(ErrorCode.TAKEN_OVER, "Upload " + id + " was taken over by another write"
+                + " channel, or it is no longer open; query its state before writing again.");
+    }
+
+    private TransferException storageFailure(String what, Throwable e) {
+        if (e instanceof TransferException te) {
+            return te;
+        }
+        log.warn("Upload {}: could not {}", id, what, e);
+        if (e instanceof StorageUnavailableException) {
+            return new TransferException(ErrorCode.STORAGE_UNAVAILABLE, "Storage is unavailable, so the server could"
+                    + " not " + what + "; the upload is durable up to byte " + (partsBytes + tailBytes)
+                    + " and can be resumed from there.", partsBytes + tailBytes, e);
+        }
+        return new TransferException(ErrorCode.INTERNAL, "The server could not " + what + "; the upload is durable up"
+                + " to byte " + (partsBytes + tailBytes) + " and can be resumed from there.", partsBytes + tailBytes, e);
+    }
+
+    /** The bytes of one S3 part while it is received and stored. */
+    private static final class PartBuffer {
+        final int number;
+        final long start;
+        final int capacity;
+        final byte[] data;
+        int fill;
+        byte[] digestState;
+
+        PartBuffer(int number, long start, int capacity, byte[] data) {
+            this.number = number;
+            this.start = start;
+            this.capacity = capacity;
+            this.data = data;
+        }
+
+        long room() {
+            return capacity - fill;
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.relay.web.config;
+
+import dev.relay.streaming.TransferSettings;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+import java.time.Duration;
+
+/** {@code relay.transfer.*}: limits and tuning of the transfer engine (see README, "Configuration"). */
+@ConfigurationProperties("relay.transfer")
+public record TransferProperties(
+        @DefaultValue("256KB") DataSize maxChunkSize,
+        @DefaultValue("1MB") DataSize creditWindow,
+        @DefaultValue("8MB") DataSize partSize,
+        @DefaultValue("100GB") DataSize maxFileSize,
+        @DefaultValue("500GB") DataSize userQuota,
+        @DefaultValue("20") int maxOpenUploadsPerUser,
+        @DefaultValue("2m") Duration storageRetryTimeout,
+        @DefaultValue("24h") Duration expireAfter,
+        @DefaultValue("10m") Duration expirySweepInterval,
+        @DefaultValue("256KB") DataSize readChunkSize) {
+
+    public TransferSettings toSettings() {
+        return new TransferSettings((int) maxChunkSize.toBytes(), creditWindow.toBytes(), partSize.toBytes(), 10_000,
+                maxFileSize.toBytes(), userQuota.toBytes(), maxOpenUploadsPerUser, storageRetryTimeout, expireAfter,
+                (int) readChunkSize.toBytes());
+    }
+}

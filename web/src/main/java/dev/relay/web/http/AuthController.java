@@ -1,0 +1,85 @@
+package dev.relay.web.http;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.wire.AuthToken;
+import dev.relay.api.wire.Credentials;
+import dev.relay.streaming.TransferException;
+import dev.relay.streaming.port.AccountRepository;
+import dev.relay.web.security.JwtTokens;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** Registration and login: both answer with a signed JWT for HTTP and RSocket. */
+@RestController
+@RequestMapping("/api/auth")
+class AuthController {
+
+    private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9._-]{3,32}");
+    private static final int MIN_PASSWORD = 8;
+    private static final int MAX_PASSWORD = 128;
+
+    private final AccountRepository accounts;
+    private final PasswordEncoder passwords;
+    private final JwtTokens tokens;
+    /** Compared against when the username is unknown, so timing does not reveal which usernames exist. */
+    private final Mono<String> dummyHash;
+
+    AuthController(AccountRepository accounts, PasswordEncoder passwords, JwtTokens tokens) {
+        this.accounts = accounts;
+        this.passwords = passwords;
+        this.tokens = tokens;
+        this.dummyHash = Mono.fromCallable(() -> passwords.encode(UUID.randomUUID().toString()))
+                .subscribeOn(Schedulers.boundedElastic())
+                .cache();
+    }
+
+    @PostMapping("/register")
+    @ResponseStatus(HttpStatus.CREATED)
+    Mono<AuthToken> register(@RequestBody Credentials credentials) {
+        return Mono.fromCallable(() -> validate(credentials))
+                .publishOn(Schedulers.boundedElastic())
+                .map(valid -> passwords.encode(valid.password()))
+                .flatMap(hash -> accounts.create(UUID.randomUUID().toString(), credentials.username().strip(), hash))
+                .map(tokens::issue);
+    }
+
+    @PostMapping("/login")
+    Mono<AuthToken> login(@RequestBody Credentials credentials) {
+        if (credentials == null || credentials.username() == null || credentials.password() == null) {
+            return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "username and password are required."));
+        }
+        return accounts.findByUsername(credentials.username().strip())
+                .map(account -> new Candidate(account, account.passwordHash()))
+                .switchIfEmpty(dummyHash.map(hash -> new Candidate(null, hash)))
+                .publishOn(Schedulers.boundedElastic())
+                .filter(c -> passwords.matches(credentials.password(), c.hash()) && c.account() != null)
+                .map(c -> tokens.issue(c.account()))
+                .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.UNAUTHENTICATED,
+                        "Wrong username or password.")));
+    }
+
+    private static Credentials validate(Credentials c) {
+        if (c == null || c.username() == null || !USERNAME.matcher(c.username().strip()).matches()) {
+            throw new TransferException(ErrorCode.INVALID_REQUEST, "A username has 3 to 32 characters: letters,"
+                    + " digits, '.', '_' or '-'.");
+        }
+        if (c.password() == null || c.password().length() < MIN_PASSWORD || c.password().length() > MAX_PASSWORD) {
+            throw new TransferException(ErrorCode.INVALID_REQUEST, "A password has " + MIN_PASSWORD + " to "
+                    + MAX_PASSWORD + " characters.");
+        }
+        return c;
+    }
+
+    private record Candidate(AccountRepository.Account account, String hash) {
+    }
+}

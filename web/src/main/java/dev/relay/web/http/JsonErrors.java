@@ -1,0 +1,34 @@
+package dev.relay.web.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relay.api.wire.ErrorBody;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/** Writes an {@link ErrorBody} as an HTTP JSON response from filters, where no controller advice applies. */
+public final class JsonErrors {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JsonErrors() {
+    }
+
+    public static Mono<Void> write(ServerWebExchange exchange, HttpStatus status, ErrorBody body) {
+        var response = exchange.getResponse();
+        if (response.isCommitted()) {
+            return Mono.empty();
+        }
+        response.setStatusCode(status);
+        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            return Mono.error(e);
+        }
+        return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
+    }
+}

@@ -1,0 +1,44 @@
+package dev.relay.web.rsocket;
+
+import dev.relay.api.Routes;
+import dev.relay.api.wire.FileInfo;
+import dev.relay.api.wire.ReadRequest;
+import dev.relay.streaming.download.DownloadService;
+import dev.relay.web.security.CurrentUser;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.messaging.handler.annotation.DestinationVariable;
+import org.springframework.messaging.handler.annotation.MessageMapping;
+import org.springframework.messaging.handler.annotation.Payload;
+import org.springframework.stereotype.Controller;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The file routes (docs/protocol.md). */
+@Controller
+class FileController {
+
+    private final DownloadService downloads;
+
+    FileController(DownloadService downloads) {
+        this.downloads = downloads;
+    }
+
+    @MessageMapping(Routes.FILES_LIST)
+    Flux<FileInfo> list() {
+        return CurrentUser.id().flatMapMany(downloads::list);
+    }
+
+    @MessageMapping(Routes.FILE)
+    Mono<FileInfo> get(@DestinationVariable String id) {
+        return CurrentUser.id().flatMap(owner -> downloads.get(owner, id));
+    }
+
+    /** Raw bytes from the requested offset to the end; the client's request-n paces reading from S3. */
+    @MessageMapping(Routes.FILE_READ)
+    Flux<DataBuffer> read(@DestinationVariable String id, @Payload(required = false) ReadRequest request) {
+        long offset = request == null ? 0 : request.offset();
+        return CurrentUser.id().flatMapMany(owner -> downloads.read(owner, id, offset))
+                .map(DefaultDataBufferFactory.sharedInstance::wrap);
+    }
+}

@@ -1,0 +1,133 @@
+package dev.relay.web.security;
+
+import com.nimbusds.jose.jwk.source.ImmutableSecret;
+import dev.relay.api.ErrorCode;
+import dev.relay.api.wire.ErrorBody;
+import dev.relay.web.http.JsonErrors;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.config.annotation.rsocket.EnableRSocketSecurity;
+import org.springframework.security.config.annotation.rsocket.RSocketSecurity;
+import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
+import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.crypto.factory.PasswordEncoderFactories;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.JwtEncoder;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
+import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtReactiveAuthenticationManager;
+import org.springframework.security.rsocket.core.PayloadSocketAcceptorInterceptor;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+import java.time.Clock;
+import java.util.Base64;
+
+/**
+ * Authentication for both doors: HTTP requests carry {@code Authorization: Bearer <jwt>}; RSocket connections carry
+ * the same token as bearer authentication metadata in SETUP (browsers cannot set WebSocket headers), checked by
+ * spring-security-rsocket for the connection and for every request and payload on it.
+ *
+ * <p>CSRF protection is off on purpose: no cookie or session authenticates anything, so a cross-site request has no
+ * ambient credential to abuse. The WebSocket upgrade is guarded by an Origin check instead.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebFluxSecurity
+@EnableRSocketSecurity
+@EnableConfigurationProperties(SecurityProperties.class)
+class SecurityConfiguration {
+
+    @Bean
+    SecretKey jwtKey(SecurityProperties properties) {
+        String secret = properties.jwtSecret();
+        if (secret == null || secret.isBlank()) {
+            throw new IllegalStateException("relay.security.jwt-secret is not set: set RELAY_SECURITY_JWT_SECRET to a"
+                    + " base64 key of at least 32 bytes (for example: openssl rand -base64 32).");
+        }
+        byte[] key = Base64.getDecoder().decode(secret.strip());
+        if (key.length < 32) {
+            throw new IllegalStateException("relay.security.jwt-secret must decode to at least 32 bytes; it has "
+                    + key.length + ".");
+        }
+        return new SecretKeySpec(key, "HmacSHA256");
+    }
+
+    @Bean
+    JwtEncoder jwtEncoder(SecretKey key) {
+        return new NimbusJwtEncoder(new ImmutableSecret<>(key));
+    }
+
+    @Bean
+    ReactiveJwtDecoder jwtDecoder(SecretKey key) {
+        NimbusReactiveJwtDecoder decoder = NimbusReactiveJwtDecoder.withSecretKey(key)
+                .macAlgorithm(MacAlgorithm.HS256)
+                .build();
+        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
+                JwtValidators.createDefaultWithIssuer(JwtTokens.ISSUER)));
+        return decoder;
+    }
+
+    @Bean
+    JwtTokens jwtTokens(JwtEncoder encoder, SecurityProperties properties, Clock clock) {
+        return new JwtTokens(encoder, properties.tokenTtl(), clock);
+    }
+
+    @Bean
+    PasswordEncoder passwordEncoder() {
+        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    }
+
+    @Bean
+    SecurityWebFilterChain httpSecurity(ServerHttpSecurity http, SecurityProperties properties,
+                                        @Value("${spring.rsocket.server.mapping-path:/rsocket}") String rsocketPath) {
+        return http
+                .csrf(ServerHttpSecurity.CsrfSpec::disable)
+                .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+                .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
+                .logout(ServerHttpSecurity.LogoutSpec::disable)
+                .addFilterAt(new OriginCheckFilter(rsocketPath, properties.allowedOrigins()),
+                        SecurityWebFiltersOrder.FIRST)
+                .authorizeExchange(auth -> auth
+                        .pathMatchers(HttpMethod.POST, "/api/auth/register", "/api/auth/login").permitAll()
+                        .pathMatchers(rsocketPath).permitAll()
+                        .pathMatchers("/api/**").authenticated()
+                        .anyExchange().permitAll())
+                .oauth2ResourceServer(oauth -> oauth
+                        .jwt(jwt -> { })
+                        .authenticationEntryPoint((exchange, e) -> JsonErrors.write(exchange, HttpStatus.UNAUTHORIZED,
+                                ErrorBody.of(ErrorCode.UNAUTHENTICATED, "A valid bearer token is required: "
+                                        + e.getMessage() + ". Log in at POST /api/auth/login.")))
+                        .accessDeniedHandler((exchange, e) -> JsonErrors.write(exchange, HttpStatus.FORBIDDEN,
+                                ErrorBody.of(ErrorCode.FORBIDDEN, "Access denied."))))
+                .exceptionHandling(ex -> ex
+                        .authenticationEntryPoint((exchange, e) -> JsonErrors.write(exchange, HttpStatus.UNAUTHORIZED,
+                                ErrorBody.of(ErrorCode.UNAUTHENTICATED, "A valid bearer token is required; log in at"
+                                        + " POST /api/auth/login."))))
+                .build();
+    }
+
+    /**
+     * Every RSocket exchange must be authenticated: SETUP (where clients send the token), each request, and each
+     * payload of a channel ({@code anyExchange} covers those; they carry no route).
+     */
+    @Bean
+    PayloadSocketAcceptorInterceptor rsocketSecurity(RSocketSecurity rsocket, ReactiveJwtDecoder decoder) {
+        return rsocket
+                .authorizePayload(authorize -> authorize
+                        .setup().authenticated()
+                        .anyRequest().authenticated()
+                        .anyExchange().authenticated())
+                .jwt(jwt -> jwt.authenticationManager(new JwtReactiveAuthenticationManager(decoder)))
+                .build();
+    }
+}
