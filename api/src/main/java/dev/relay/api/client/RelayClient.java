@@ -44,7 +44,8 @@ import java.util.List;
  */
 public final class RelayClient implements AutoCloseable {
 
-    private static final int MAX_FRAME_BYTES = 16 * 1024 * 1024;
+    /** The largest frame RSocket allows (a 24-bit length). */
+    private static final int MAX_FRAME_BYTES = 0xFF_FFFF;
 
     private final Mono<RSocket> rsocket;
     private volatile RSocket current;
@@ -76,9 +77,15 @@ public final class RelayClient implements AutoCloseable {
                 .dataMimeType(MimeTypes.JSON)
                 .setupPayload(Mono.fromSupplier(() -> ByteBufPayload.create(Unpooled.EMPTY_BUFFER, bearer(token))))
                 .keepAlive(Duration.ofSeconds(20), Duration.ofSeconds(90))
-                .reconnect(reconnect.filter(e -> !(e instanceof RejectedSetupException)))
+                .reconnect(reconnect.filter(RelayClient::isConnectionFailure))
                 .connect(transport);
         return new RelayClient(connection);
+    }
+
+    /** Failures a new connection may cure; a refused token or a bad configuration are not among them. */
+    private static boolean isConnectionFailure(Throwable e) {
+        return !(e instanceof RejectedSetupException || e instanceof IllegalArgumentException
+                || e instanceof IllegalStateException);
     }
 
     // ---- uploads ----------------------------------------------------------------------------------------------

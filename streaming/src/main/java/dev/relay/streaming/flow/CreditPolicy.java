@@ -21,16 +21,18 @@ public record CreditPolicy(int maxChunkBytes, int windowCredits) {
     }
 
     /**
-     * @param outstanding credits granted and not yet used
-     * @param freeBytes   bytes the session can take without waiting for storage
-     * @param paused      whether the upload is paused
+     * @param outstanding    credits granted and not yet used
+     * @param freeBytes      bytes the session can take without waiting for storage
+     * @param remainingBytes bytes the file still lacks; more are refused anyway, so when they all fit the room does
+     *                       not limit credit (otherwise a last part smaller than a chunk could never be granted)
+     * @param paused         whether the upload is paused
      * @return how many more credits to grant now (0 or more)
      */
-    public long grantable(long outstanding, long freeBytes, boolean paused) {
-        if (paused) {
+    public long grantable(long outstanding, long freeBytes, long remainingBytes, boolean paused) {
+        if (paused || remainingBytes <= 0) {
             return 0;
         }
-        long byRoom = freeBytes / maxChunkBytes;
+        long byRoom = freeBytes >= remainingBytes ? windowCredits : freeBytes / maxChunkBytes;
         return Math.max(0, Math.min(windowCredits, byRoom) - outstanding);
     }
 }

@@ -267,7 +267,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             long next = filling.start + filling.capacity;
             free += Math.min(partSize, size - next);
         }
-        long n = credits.grantable(outstanding, free, paused);
+        long n = credits.grantable(outstanding, free, size - received, paused);
         if (n > 0) {
             outstanding += n;
             inbound.request(n);

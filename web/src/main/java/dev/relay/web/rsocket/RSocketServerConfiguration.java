@@ -1,6 +1,5 @@
 package dev.relay.web.rsocket;
 
-import dev.relay.web.config.TransferProperties;
 import org.springframework.boot.rsocket.server.RSocketServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -9,13 +8,16 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class RSocketServerConfiguration {
 
-    /** Reassembled fragments may not exceed the largest chunk plus room for metadata. */
-    private static final int METADATA_ALLOWANCE = 64 * 1024;
+    /**
+     * Bounds the memory a fragmented payload may take while it is reassembled. rsocket-java accepts no bound below
+     * its largest frame (16 MiB); chunks above the announced maximum are then refused by the engine.
+     */
+    private static final int MAX_REASSEMBLED_PAYLOAD = 16 * 1024 * 1024;
 
     @Bean
-    RSocketServerCustomizer relayResponderCustomizer(TransferProperties transfer) {
+    RSocketServerCustomizer relayResponderCustomizer() {
         return server -> server
                 .interceptors(registry -> registry.forResponder(new RelayResponderInterceptor()))
-                .maxInboundPayloadSize((int) transfer.maxChunkSize().toBytes() + METADATA_ALLOWANCE);
+                .maxInboundPayloadSize(MAX_REASSEMBLED_PAYLOAD);
     }
 }

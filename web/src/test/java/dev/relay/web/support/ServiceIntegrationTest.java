@@ -1,0 +1,113 @@
+package dev.relay.web.support;
+
+import dev.relay.api.client.RelayAuth;
+import dev.relay.api.client.RelayClient;
+import dev.relay.api.wire.AuthToken;
+import dev.relay.infra.testing.TestServices;
+import io.minio.MinioClient;
+import org.junit.jupiter.api.AfterEach;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * Base of the service's integration tests: the real application on a random port, against the real MariaDB and S3
+ * server of {@link TestServices}, reached through real RSocket-over-WebSocket connections.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "relay.embedded.enabled=false",
+        "relay.transfer.part-size=5MB",
+        "relay.transfer.max-chunk-size=256KB",
+        "relay.transfer.credit-window=1MB",
+        "relay.transfer.storage-retry-timeout=20s",
+        "relay.transfer.expiry-sweep-interval=1h"})
+public abstract class ServiceIntegrationTest {
+
+    public static final int CHUNK = 256 * 1024;
+    public static final long PART = 5L * 1024 * 1024;
+    public static final long WINDOW = 1024 * 1024;
+
+    @LocalServerPort
+    protected int port;
+
+    private final List<RelayClient> clients = new ArrayList<>();
+
+    @DynamicPropertySource
+    static void services(DynamicPropertyRegistry registry) {
+        TestServices.get().springProperties().forEach((key, value) -> registry.add(key, () -> value));
+    }
+
+    @AfterEach
+    void closeClients() {
+        clients.forEach(RelayClient::close);
+        clients.clear();
+    }
+
+    protected URI http() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    protected URI ws() {
+        return URI.create("ws://127.0.0.1:" + port + "/rsocket");
+    }
+
+    /** Registers a fresh user and returns its token. */
+    protected AuthToken newUser() {
+        String name = "u" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        return new RelayAuth(http()).register(name, "correct horse battery").block();
+    }
+
+    protected RelayClient client(AuthToken token) {
+        RelayClient client = RelayClient.connect(ws(), token.token());
+        clients.add(client);
+        return client;
+    }
+
+    /** A file of pseudo-random bytes under target/, deleted with the build directory. */
+    protected static Path randomFile(long size, long seed) throws IOException {
+        Path dir = Path.of("target", "test-files");
+        Files.createDirectories(dir);
+        Path file = dir.resolve("random-" + size + "-" + seed + ".bin");
+        if (Files.exists(file) && Files.size(file) == size) {
+            return file;
+        }
+        Random random = new Random(seed);
+        byte[] block = new byte[1 << 20];
+        try (OutputStream out = Files.newOutputStream(file)) {
+            for (long written = 0; written < size; written += block.length) {
+                random.nextBytes(block);
+                out.write(block, 0, (int) Math.min(block.length, size - written));
+            }
+        }
+        return file;
+    }
+
+    protected static MinioClient s3() {
+        TestServices services = TestServices.get();
+        return MinioClient.builder().endpoint(services.s3Endpoint()).region("us-east-1")
+                .credentials(services.s3AccessKey(), services.s3SecretKey()).build();
+    }
+
+    /** The multipart uploads in progress for a file key, straight from the S3 server. */
+    protected static List<String> multipartUploadsOf(String key) throws Exception {
+        TestServices services = TestServices.get();
+        var client = new io.minio.MinioAsyncClient.Builder().endpoint(services.s3Endpoint()).region("us-east-1")
+                .credentials(services.s3AccessKey(), services.s3SecretKey()).build();
+        var page = client.listMultipartUploadsAsync(services.s3Bucket(), null, null, null, null, 1000, key, null,
+                null, null).get();
+        List<String> ids = new ArrayList<>();
+        page.result().uploads().forEach(u -> ids.add(u.uploadId()));
+        return ids;
+    }
+}
