@@ -13,7 +13,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.security.config.annotation.rsocket.EnableRSocketSecurity;
 import org.springframework.security.config.annotation.rsocket.RSocketSecurity;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
-import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
@@ -88,15 +87,19 @@ class SecurityConfiguration {
     }
 
     @Bean
-    SecurityWebFilterChain httpSecurity(ServerHttpSecurity http, SecurityProperties properties,
+    OriginCheckRouteProvider originCheck(SecurityProperties properties,
+                                         @Value("${spring.rsocket.server.mapping-path:/rsocket}") String rsocketPath) {
+        return new OriginCheckRouteProvider(rsocketPath, new OriginPolicy(properties.allowedOrigins()));
+    }
+
+    @Bean
+    SecurityWebFilterChain httpSecurity(ServerHttpSecurity http,
                                         @Value("${spring.rsocket.server.mapping-path:/rsocket}") String rsocketPath) {
         return http
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
                 .logout(ServerHttpSecurity.LogoutSpec::disable)
-                .addFilterAt(new OriginCheckFilter(rsocketPath, properties.allowedOrigins()),
-                        SecurityWebFiltersOrder.FIRST)
                 .authorizeExchange(auth -> auth
                         .pathMatchers(HttpMethod.POST, "/api/auth/register", "/api/auth/login").permitAll()
                         .pathMatchers(rsocketPath).permitAll()
