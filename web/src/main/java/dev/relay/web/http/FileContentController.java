@@ -12,7 +12,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRange;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -40,49 +40,49 @@ class FileContentController {
     }
 
     @GetMapping("/api/files/{id}/content")
-    Mono<ResponseEntity<?>> content(@PathVariable String id,
-                                    @RequestHeader(value = HttpHeaders.RANGE, required = false) String rangeHeader,
-                                    @RequestHeader(value = HttpHeaders.IF_RANGE, required = false) String ifRange) {
-        return CurrentUser.id().flatMap(owner -> downloads.get(owner, id).map(file -> {
+    Mono<Void> content(@PathVariable String id,
+                       @RequestHeader(value = HttpHeaders.RANGE, required = false) String rangeHeader,
+                       @RequestHeader(value = HttpHeaders.IF_RANGE, required = false) String ifRange,
+                       ServerHttpResponse response) {
+        return CurrentUser.id().flatMap(owner -> downloads.get(owner, id).flatMap(file -> {
             String etag = "\"" + file.sha256() + "\"";
-            HttpHeaders headers = new HttpHeaders();
-            headers.setContentType(mediaType(file));
-            headers.setContentDisposition(ContentDisposition.attachment()
-                    .filename(file.name(), StandardCharsets.UTF_8).build());
-            headers.setETag(etag);
+            HttpHeaders headers = response.getHeaders();
             headers.set(HttpHeaders.ACCEPT_RANGES, "bytes");
+            headers.setETag(etag);
             long size = file.size();
 
             List<HttpRange> ranges = rangeHeader == null || (ifRange != null && !ifRange.equals(etag))
                     ? List.of() : parse(rangeHeader);
-            if (ranges.size() != 1) {
-                // No range, an If-Range that no longer matches, or several ranges: send the whole file.
-                headers.setContentLength(size);
-                return ResponseEntity.ok().headers(headers).body(body(owner, file, 0, size));
+            long start = 0;
+            long length = size;
+            if (ranges.size() == 1) {
+                HttpRange range = ranges.get(0);
+                long end;
+                try {
+                    start = range.getRangeStart(size);
+                    end = range.getRangeEnd(size);
+                } catch (IllegalArgumentException e) {
+                    start = size;
+                    end = size - 1;
+                }
+                if (size == 0 || start >= size || end < start) {
+                    headers.set(HttpHeaders.CONTENT_RANGE, "bytes */" + size);
+                    return JsonErrors.write(response, HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                            ErrorBody.of(ErrorCode.INVALID_REQUEST, "The range " + rangeHeader
+                                    + " is outside the file's " + size + " bytes."));
+                }
+                length = end - start + 1;
+                response.setStatusCode(HttpStatus.PARTIAL_CONTENT);
+                headers.set(HttpHeaders.CONTENT_RANGE, "bytes " + start + "-" + end + "/" + size);
+            } else {
+                // No range, an If-Range that no longer matches, or several ranges: the whole file.
+                response.setStatusCode(HttpStatus.OK);
             }
-            HttpRange range = ranges.get(0);
-            long start;
-            long end;
-            try {
-                start = range.getRangeStart(size);
-                end = range.getRangeEnd(size);
-            } catch (IllegalArgumentException e) {
-                start = size;
-                end = size - 1;
-            }
-            if (size == 0 || start >= size || end < start) {
-                headers.set(HttpHeaders.CONTENT_RANGE, "bytes */" + size);
-                headers.setContentType(MediaType.APPLICATION_JSON);
-                headers.remove(HttpHeaders.CONTENT_DISPOSITION);
-                return ResponseEntity.status(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE).headers(headers)
-                        .body(ErrorBody.of(ErrorCode.INVALID_REQUEST, "The range " + rangeHeader
-                                + " is outside the file's " + size + " bytes."));
-            }
-            long length = end - start + 1;
-            headers.set(HttpHeaders.CONTENT_RANGE, "bytes " + start + "-" + end + "/" + size);
+            headers.setContentType(mediaType(file));
+            headers.setContentDisposition(ContentDisposition.attachment()
+                    .filename(file.name(), StandardCharsets.UTF_8).build());
             headers.setContentLength(length);
-            return ResponseEntity.status(HttpStatus.PARTIAL_CONTENT).headers(headers)
-                    .body(body(owner, file, start, length));
+            return response.writeWith(body(owner, file, start, length));
         }));
     }
 

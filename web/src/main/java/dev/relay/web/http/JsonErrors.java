@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.api.wire.ErrorBody;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
@@ -17,7 +18,10 @@ public final class JsonErrors {
     }
 
     public static Mono<Void> write(ServerWebExchange exchange, HttpStatus status, ErrorBody body) {
-        var response = exchange.getResponse();
+        return write(exchange.getResponse(), status, body);
+    }
+
+    public static Mono<Void> write(ServerHttpResponse response, HttpStatus status, ErrorBody body) {
         if (response.isCommitted()) {
             return Mono.empty();
         }
