@@ -23,8 +23,10 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -89,6 +91,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private boolean discard;
     private TransferException closeError;
     private long lastProgressNanos;
+    private boolean progressScheduled;
 
     UploadSession(UploadRecord upload, long epoch, ObjectStore store, TransferRepository repo,
                   TransferSettings settings, Consumer<UploadSession> onClosed) {
@@ -397,6 +400,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     private void onPartStored(PartBuffer part, boolean recorded) {
         inFlight = null;
+        log.debug("Upload {}: part {} ({} bytes) {}", id, part.number, part.fill, recorded ? "stored" : "refused");
         if (!recorded) {
             fail(lostWriter());
             continueClosing();
@@ -438,6 +442,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                         .retryWhen(storageRetry()))
                 .subscribe(recorded -> serial.execute(() -> {
                     staging = false;
+                    log.debug("Upload {}: staged {} bytes after byte {} ({})", id, length, partsBytes,
+                            recorded ? "recorded" : "refused");
                     if (recorded) {
                         tailBytes = length;
                         progress(true);
@@ -522,6 +528,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (phase != Phase.RECEIVING) {
             return;
         }
+        log.debug("Upload {}: closing at {} received, {} durable ({})", id, received, partsBytes + tailBytes,
+                error == null ? "channel ended" : error.code());
         phase = Phase.CLOSING;
         closeError = error;
         cancelInbound();
@@ -556,6 +564,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (phase == Phase.CLOSED) {
             return;
         }
+        log.debug("Upload {}: closed at {} received, {} durable ({})", id, received, partsBytes + tailBytes,
+                error == null ? "ok" : error.code());
         phase = Phase.CLOSED;
         filling = null;
         sealed = null;
@@ -579,11 +589,24 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     // ---- helpers ------------------------------------------------------------------------------------------------
 
+    /**
+     * Reports progress at most every {@link #PROGRESS_INTERVAL_NANOS}; a report held back is sent at the end of the
+     * interval, so the last state is always reported (a client that stops sending sees where it stopped).
+     */
     private void progress(boolean force) {
         long now = System.nanoTime();
-        if (force || now - lastProgressNanos >= PROGRESS_INTERVAL_NANOS) {
+        long wait = lastProgressNanos + PROGRESS_INTERVAL_NANOS - now;
+        if (force || wait <= 0) {
             lastProgressNanos = now;
             emit(UploadEvent.Type.PROGRESS);
+        } else if (!progressScheduled) {
+            progressScheduled = true;
+            Schedulers.parallel().schedule(() -> serial.execute(() -> {
+                progressScheduled = false;
+                if (phase != Phase.CLOSED) {
+                    progress(true);
+                }
+            }), wait, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -1,0 +1,129 @@
+package dev.relay.web;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.Routes;
+import dev.relay.api.UploadState;
+import dev.relay.api.client.FileTransfers;
+import dev.relay.api.client.RelayClient;
+import dev.relay.api.client.RelayException;
+import dev.relay.api.wire.AuthToken;
+import dev.relay.api.wire.CreateUploadRequest;
+import dev.relay.api.wire.UploadEvent;
+import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTicket;
+import dev.relay.api.wire.WriteStart;
+import dev.relay.streaming.upload.UploadExpiry;
+import dev.relay.web.support.ServiceIntegrationTest;
+import dev.relay.infra.testing.TestServices;
+import io.minio.StatObjectArgs;
+import io.minio.errors.ErrorResponseException;
+import io.netty.buffer.Unpooled;
+import io.rsocket.Payload;
+import io.rsocket.exceptions.CanceledException;
+import io.rsocket.util.ByteBufPayload;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Credit enforcement, writer takeover and expiry. */
+class FlowControlIntegrationTests extends ServiceIntegrationTest {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    @Autowired
+    UploadExpiry expiry;
+
+    @Test
+    void aClientThatSendsBeyondItsCreditIsStoppedWithCreditExceeded() {
+        RelayClient client = client(newUser());
+        UploadTicket ticket = client.createUpload(new CreateUploadRequest("flood.bin", 64L * CHUNK, null, null))
+                .block(TIMEOUT);
+        // A requester that ignores request-n: it pushes 32 chunks at once, far beyond the 4-chunk window.
+        Flux<Payload> flood = Flux.create(sink -> {
+            sink.next(RelayClient.payload(Routes.of(Routes.UPLOAD_WRITE, ticket.id()), new WriteStart(0)));
+            for (int i = 0; i < 32; i++) {
+                sink.next(ByteBufPayload.create(Unpooled.wrappedBuffer(new byte[CHUNK])));
+            }
+        }, FluxSink.OverflowStrategy.IGNORE);
+
+        // rsocket-java's responder counts inbound payloads against request-n and cancels the channel itself; the
+        // service's own credit gate (CREDIT_EXCEEDED) stands behind it.
+        assertThatThrownBy(() -> client.rsocket().flatMapMany(r -> r.requestChannel(flood)).blockLast(TIMEOUT))
+                .isInstanceOf(CanceledException.class)
+                .hasMessageContaining("exceeds the number requested");
+        UploadInfo info = client.upload(ticket.id()).block(TIMEOUT);
+        assertThat(info.state()).isEqualTo(UploadState.ACTIVE);
+        assertThat(info.offset()).as("what was received within credit is kept").isLessThanOrEqualTo(WINDOW);
+    }
+
+    @Test
+    void aNewWriteChannelTakesOverFromAStaleOne() throws Exception {
+        AuthToken alice = newUser();
+        RelayClient stale = client(alice);
+        Path file = randomFile(2 * PART + 5, 31);
+        UploadTicket ticket = stale.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
+        long first = PART / 2;
+        Sinks.One<Long> halfway = Sinks.one();
+        List<Throwable> staleError = new CopyOnWriteArrayList<>();
+        stale.write(ticket.id(), 0, FileTransfers.read(file, 0, CHUNK).as(f -> UploadIntegrationTests.limitBytes(f,
+                        first)))
+                .subscribe(e -> {
+                    if (e.received() == first) {
+                        halfway.tryEmitValue(e.received());
+                    }
+                }, staleError::add);
+        halfway.asMono().block(TIMEOUT);
+
+        // The stale channel is still open (its client went quiet); a second one starts from the durable offset.
+        RelayClient fresh = client(alice);
+        UploadInfo done = new FileTransfers(fresh).resume(ticket.id(), file, CHUNK, e -> { }).block(TIMEOUT);
+
+        assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
+        assertThat(done.sha256()).isEqualTo(FileTransfers.sha256(file));
+        Mono.delay(Duration.ofMillis(50)).repeat().takeUntil(t -> !staleError.isEmpty()).blockLast(TIMEOUT);
+        assertThat(((RelayException) staleError.get(0)).code()).isEqualTo(ErrorCode.TAKEN_OVER);
+    }
+
+    @Test
+    void idleUploadsExpireAndLeaveNoMultipartUploadBehind() throws Exception {
+        AuthToken alice = newUser();
+        RelayClient client = client(alice);
+        Path file = randomFile(3 * PART, 32);
+        UploadTicket ticket = client.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
+        Sinks.One<UploadEvent> onePart = Sinks.one();
+        client.write(ticket.id(), 0, FileTransfers.read(file, 0, CHUNK).as(f -> UploadIntegrationTests.limitBytes(f,
+                        PART + CHUNK)))
+                .filter(e -> e.offset() >= PART)
+                .subscribe(onePart::tryEmitValue, e -> { });
+        onePart.asMono().block(TIMEOUT);
+        client.rsocket().block().dispose();
+        RelayClient later = client(alice);
+        Mono.delay(Duration.ofMillis(50)).repeat().concatMap(t -> later.upload(ticket.id()))
+                .filter(i -> i.offset() == PART + CHUNK).blockFirst(TIMEOUT);
+        assertThat(multipartUploadsOf("files/" + ticket.id())).hasSize(1);
+
+        UploadExpiry.Result result = expiry.sweep(Instant.now().plus(Duration.ofHours(25))).block(TIMEOUT);
+
+        assertThat(result.expired()).isGreaterThanOrEqualTo(1);
+        assertThat(later.upload(ticket.id()).block(TIMEOUT).state()).isEqualTo(UploadState.EXPIRED);
+        assertThat(multipartUploadsOf("files/" + ticket.id())).isEmpty();
+        assertThatThrownBy(() -> s3().statObject(StatObjectArgs.builder().bucket(TestServices.get().s3Bucket())
+                .object("staging/" + ticket.id() + ".tail").build()))
+                .as("the staged tail is deleted")
+                .isInstanceOf(ErrorResponseException.class)
+                .hasMessageContaining("does not exist");
+    }
+}
