@@ -6,6 +6,7 @@ import dev.relay.api.client.RelayClient;
 import dev.relay.api.client.RelayException;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.web.support.ServiceIntegrationTest;
+import io.rsocket.exceptions.RejectedSetupException;
 import org.junit.jupiter.api.Test;
 import reactor.util.retry.Retry;
 
@@ -30,10 +31,12 @@ class SecurityIntegrationTests extends ServiceIntegrationTest {
 
     @Test
     void aConnectionWithoutATokenIsRejected() {
-        RelayClient anonymous = RelayClient.connect(ws(), "", Retry.backoff(0, Duration.ofMillis(1)));
+        RelayClient anonymous = RelayClient.connect(ws(), null, Retry.backoff(0, Duration.ofMillis(1)));
         assertThatThrownBy(() -> anonymous.uploads().collectList().block(TIMEOUT))
                 .isInstanceOf(RelayException.class)
-                .satisfies(e -> assertThat(((RelayException) e).code()).isEqualTo(ErrorCode.UNAUTHENTICATED));
+                .satisfies(e -> assertThat(((RelayException) e).code()).isEqualTo(ErrorCode.UNAUTHENTICATED))
+                .cause().isInstanceOf(RejectedSetupException.class)
+                .hasMessageStartingWith("{\"code\":\"UNAUTHENTICATED\"");
     }
 
     @Test

@@ -56,7 +56,8 @@ public final class RelayClient implements AutoCloseable {
 
     /**
      * Connects lazily (on the first request) to {@code wsUri} (for example {@code ws://localhost:8080/rsocket}),
-     * authenticating the connection with {@code token}; reconnects with backoff after the connection drops.
+     * authenticating the connection with {@code token} (none if null or empty: the server will refuse it);
+     * reconnects with backoff after the connection drops.
      */
     public static RelayClient connect(URI wsUri, String token) {
         return connect(wsUri, token, Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
@@ -75,7 +76,8 @@ public final class RelayClient implements AutoCloseable {
         Mono<RSocket> connection = RSocketConnector.create()
                 .metadataMimeType(MimeTypes.COMPOSITE_METADATA)
                 .dataMimeType(MimeTypes.JSON)
-                .setupPayload(Mono.fromSupplier(() -> ByteBufPayload.create(Unpooled.EMPTY_BUFFER, bearer(token))))
+                .setupPayload(Mono.fromSupplier(() -> ByteBufPayload.create(Unpooled.EMPTY_BUFFER,
+                        token == null || token.isEmpty() ? Unpooled.EMPTY_BUFFER : bearer(token))))
                 .keepAlive(Duration.ofSeconds(20), Duration.ofSeconds(90))
                 .reconnect(reconnect.filter(RelayClient::isConnectionFailure))
                 .connect(transport);

@@ -282,15 +282,18 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (filling != null || sealed != null || waking || phase != Phase.RECEIVING) {
             return;
         }
-        if (received == size && partsBytes == size) {
-            finish();
+        if (received == size) {
+            // Everything is received; the last part is stored or queued (a part is sealed as soon as it is full).
+            if (partsBytes == size) {
+                finish();
+            }
             return;
         }
         if (paused && outstanding == 0) {
             return;
         }
         long partStart = received / partSize * partSize;
-        if (received == partStart && received < size) {
+        if (received == partStart) {
             filling = newBuffer(partStart);
             return;
         }

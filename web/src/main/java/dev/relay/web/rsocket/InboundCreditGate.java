@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * with its own request-n (found in the Reactor context); what arrives is queued (never more than was granted) and
  * handed downstream, through the security interceptor, as fast as it asks. Every payload is still authorized.
  *
- * <p>rsocket-java does not enforce request-n on inbound channel payloads, so this is also where an overrun is
- * detected: a payload beyond the granted credit fails the channel with CREDIT_EXCEEDED.
+ * <p>rsocket-java 1.1.x cancels a channel whose requester sends beyond request-n (CANCEL "The number of messages
+ * received exceeds the number requested") before the payload gets here; the gate counts credit itself all the same,
+ * so an overrun can never reach the engine, whatever the transport: it fails the channel with CREDIT_EXCEEDED.
  */
 final class InboundCreditGate extends Flux<Payload> implements CoreSubscriber<Payload>, Subscription {
 

@@ -26,6 +26,10 @@ import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtReactiveAuthenticationManager;
 import org.springframework.security.rsocket.core.PayloadSocketAcceptorInterceptor;
 import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.util.MimeType;
+import dev.relay.web.rsocket.WireErrors;
+import io.rsocket.SocketAcceptor;
+import java.util.List;
 
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -125,12 +129,41 @@ class SecurityConfiguration {
      */
     @Bean
     PayloadSocketAcceptorInterceptor rsocketSecurity(RSocketSecurity rsocket, ReactiveJwtDecoder decoder) {
-        return rsocket
+        PayloadSocketAcceptorInterceptor secured = rsocket
                 .authorizePayload(authorize -> authorize
                         .setup().authenticated()
                         .anyRequest().authenticated()
                         .anyExchange().authenticated())
                 .jwt(jwt -> jwt.authenticationManager(new JwtReactiveAuthenticationManager(decoder)))
                 .build();
+        return new CodedSetupRejection(secured);
+    }
+
+    /** Makes a refused SETUP carry the same coded JSON as every other error (REJECTED_SETUP's data). */
+    private static final class CodedSetupRejection extends PayloadSocketAcceptorInterceptor {
+
+        private final PayloadSocketAcceptorInterceptor delegate;
+
+        CodedSetupRejection(PayloadSocketAcceptorInterceptor delegate) {
+            super(List.of());
+            this.delegate = delegate;
+        }
+
+        @Override
+        public SocketAcceptor apply(SocketAcceptor acceptor) {
+            SocketAcceptor secured = delegate.apply(acceptor);
+            return (setup, sendingSocket) -> secured.accept(setup, sendingSocket)
+                    .onErrorMap(WireErrors::toRejectedSetup);
+        }
+
+        @Override
+        public void setDefaultDataMimeType(MimeType defaultDataMimeType) {
+            delegate.setDefaultDataMimeType(defaultDataMimeType);
+        }
+
+        @Override
+        public void setDefaultMetadataMimeType(MimeType defaultMetadataMimeType) {
+            delegate.setDefaultMetadataMimeType(defaultMetadataMimeType);
+        }
     }
 }

@@ -12,14 +12,12 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.UUID;
+import dev.relay.web.ServiceIntegrationTestFiles;
 
 /**
  * Base of the service's integration tests: the real application on a random port, against the real MariaDB and S3
@@ -76,21 +74,7 @@ public abstract class ServiceIntegrationTest {
 
     /** A file of pseudo-random bytes under target/, deleted with the build directory. */
     protected static Path randomFile(long size, long seed) throws IOException {
-        Path dir = Path.of("target", "test-files");
-        Files.createDirectories(dir);
-        Path file = dir.resolve("random-" + size + "-" + seed + ".bin");
-        if (Files.exists(file) && Files.size(file) == size) {
-            return file;
-        }
-        Random random = new Random(seed);
-        byte[] block = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (long written = 0; written < size; written += block.length) {
-                random.nextBytes(block);
-                out.write(block, 0, (int) Math.min(block.length, size - written));
-            }
-        }
-        return file;
+        return ServiceIntegrationTestFiles.random(size, seed);
     }
 
     protected static MinioClient s3() {

@@ -1,0 +1,132 @@
+package dev.relay.web;
+
+import dev.relay.api.UploadState;
+import dev.relay.api.client.FileTransfers;
+import dev.relay.api.client.RelayAuth;
+import dev.relay.api.client.RelayClient;
+import dev.relay.api.wire.AuthToken;
+import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTicket;
+import dev.relay.infra.testing.TestServices;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Sinks;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.relay.web.support.ServiceIntegrationTest.CHUNK;
+import static dev.relay.web.support.ServiceIntegrationTest.PART;
+import static dev.relay.web.support.ServiceIntegrationTest.WINDOW;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The service killed with SIGKILL mid-upload (no shutdown hook, no staging) and started again: the upload resumes
+ * from the durable offset in the database. The service runs in a child JVM so it can really be killed.
+ */
+class ServerCrashIntegrationTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private final List<Process> services = new ArrayList<>();
+    private final List<RelayClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stopEverything() {
+        clients.forEach(RelayClient::close);
+        services.forEach(Process::destroyForcibly);
+    }
+
+    @Test
+    void anUploadResumesFromTheDurableOffsetAfterTheServiceWasKilled() throws Exception {
+        int port = freePort();
+        Process first = start(port);
+        URI http = URI.create("http://127.0.0.1:" + port);
+        URI ws = URI.create("ws://127.0.0.1:" + port + "/rsocket");
+        AuthToken alice = new RelayAuth(http).register("crash" + System.nanoTime() % 1_000_000, "long enough pw")
+                .block(TIMEOUT);
+        Path file = ServiceIntegrationTestFiles.random(4 * PART + 4321, 41);
+        long size = Files.size(file);
+
+        RelayClient before = connect(ws, alice);
+        UploadTicket ticket = before.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
+        AtomicLong sentBefore = new AtomicLong();
+        Sinks.One<Long> twoPartsDurable = Sinks.one();
+        Disposable upload = before.write(ticket.id(), 0, FileTransfers.read(file, 0, CHUNK)
+                        .doOnNext(b -> sentBefore.addAndGet(b.remaining())))
+                .subscribe(e -> {
+                    if (e.offset() >= 2 * PART) {
+                        twoPartsDurable.tryEmitValue(e.offset());
+                    }
+                }, e -> { });
+        twoPartsDurable.asMono().block(TIMEOUT);
+
+        first.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        upload.dispose();
+        start(port);
+
+        RelayClient after = connect(ws, alice);
+        UploadInfo resumedAt = after.upload(ticket.id()).block(TIMEOUT);
+        AtomicLong sentAfter = new AtomicLong();
+        UploadInfo done = new FileTransfers(after).resume(ticket.id(), file, CHUNK, e -> { })
+                .doOnSubscribe(s -> sentAfter.set(0))
+                .block(TIMEOUT);
+
+        assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
+        assertThat(done.sha256()).isEqualTo(FileTransfers.sha256(file));
+        assertThat(resumedAt.offset()).as("durable offset survives the kill").isGreaterThanOrEqualTo(2 * PART);
+        assertThat(resumedAt.offset() % PART).as("without a shutdown, durability is per part").isZero();
+        long resent = sentBefore.get() - resumedAt.offset();
+        // Received but not yet stored: the part being stored and the part being received, plus what was in flight.
+        assertThat(resent).as("bytes sent twice").isLessThanOrEqualTo(2 * PART + WINDOW);
+        assertThat(size).isEqualTo(done.size());
+    }
+
+    private RelayClient connect(URI ws, AuthToken token) {
+        RelayClient client = RelayClient.connect(ws, token.token());
+        clients.add(client);
+        return client;
+    }
+
+    private Process start(int port) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
+                "--server.port=" + port, "--relay.transfer.part-size=5MB", "--relay.transfer.max-chunk-size=256KB",
+                "--relay.transfer.credit-window=1MB", "--spring.main.banner-mode=off"));
+        TestServices.get().springProperties().forEach((key, value) -> command.add("--" + key + "=" + value));
+        Path log = Path.of("target", "crash-test-service-" + services.size() + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        services.add(process);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!listening(port)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("The service did not start; see " + log.toAbsolutePath());
+            }
+            Thread.sleep(200);
+        }
+        return process;
+    }
+
+    private static boolean listening(int port) {
+        try (Socket ignored = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
