@@ -6,6 +6,7 @@ import dev.relay.api.wire.AuthToken;
 import dev.relay.infra.testing.TestServices;
 import io.minio.MinioClient;
 import org.junit.jupiter.api.AfterEach;
+import static org.assertj.core.api.Assertions.assertThat;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -41,15 +42,20 @@ public abstract class ServiceIntegrationTest {
 
     private final List<RelayClient> clients = new ArrayList<>();
 
+    static {
+        NoBlockingOnEventLoops.install();
+    }
+
     @DynamicPropertySource
     static void services(DynamicPropertyRegistry registry) {
         TestServices.get().springProperties().forEach((key, value) -> registry.add(key, () -> value));
     }
 
     @AfterEach
-    void closeClients() {
+    void closeClientsAndCheckForBlocking() {
         clients.forEach(RelayClient::close);
         clients.clear();
+        assertThat(NoBlockingOnEventLoops.drain()).as("blocking calls on event-loop threads").isEmpty();
     }
 
     protected URI http() {

@@ -1,0 +1,197 @@
+import dev.relay.api.client.FileTransfers;
+import dev.relay.api.client.RelayAuth;
+import dev.relay.api.client.RelayClient;
+import io.minio.MinioClient;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The measuring side of bench/run.sh, which starts and stops the servers. Two commands:
+ *
+ * <pre>
+ * measure --sections throughput,pause,latency --window 1MB --file F --runs N --warmup-file W --warmup-mib M
+ *         --results R.properties (+ endpoints)
+ * report  --results R.properties --out latest.md (+ descriptions of the setup)
+ * </pre>
+ *
+ * {@code measure} appends raw figures of each run to the results file (see {@link Results}); {@code report} turns
+ * them into medians and ratios, prints the tables and writes them as markdown. Sections: {@code throughput} (Relay,
+ * the MinIO SDK directly and tus, with the service's memory), {@code relay} (Relay alone), {@code pause},
+ * {@code latency} (Relay through a {@link DelayRelay}). {@code --window} names the credit window the service runs
+ * with (run.sh sets it), so that figures of several service configurations can share one results file.
+ */
+public final class Bench {
+
+    private static final Duration ONE_WAY_DELAY = Duration.ofMillis(20);
+
+    private final Map<String, String> options;
+    private final Results results;
+
+    private Bench(Map<String, String> options) throws IOException {
+        this.options = options;
+        this.results = Results.load(Path.of(option("results")));
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || !Set.of("measure", "report").contains(args[0])) {
+            throw new IllegalArgumentException("usage: Bench measure|report --option value ...");
+        }
+        Bench bench = new Bench(parse(args));
+        if (args[0].equals("measure")) {
+            bench.measure();
+        } else {
+            Report.write(bench.results, bench.options);
+        }
+    }
+
+    private void measure() throws Exception {
+        Path file = Path.of(option("file"));
+        int runs = Integer.parseInt(option("runs"));
+        String window = option("window");
+        Set<String> sections = Set.of(option("sections").split(","));
+        String sha256 = FileTransfers.sha256(file);
+
+        String serviceUrl = option("service-url");
+        String token = new RelayAuth(URI.create(serviceUrl))
+                .register("bench-" + UUID.randomUUID().toString().substring(0, 8), "bench-password-1")
+                .block().token();
+        URI ws = URI.create(serviceUrl.replaceFirst("^http", "ws") + "/rsocket");
+        String bucket = option("s3-bucket");
+        ServiceMemory memory = new ServiceMemory(Long.parseLong(option("service-pid")));
+
+        InetSocketAddress service = new InetSocketAddress("127.0.0.1", URI.create(serviceUrl).getPort());
+        // Closing the MinIO client stops OkHttp's dispatcher threads, which would keep the JVM alive for a minute.
+        try (MinioClient minio = MinioClient.builder().endpoint(option("s3-endpoint"))
+                     .credentials(option("s3-access-key"), option("s3-secret-key")).region("us-east-1").build();
+             RelayClient client = RelayClient.connect(ws, token);
+             RelayClient control = RelayClient.connect(ws, token);
+             DelayRelay delay = new DelayRelay(service, ONE_WAY_DELAY);
+             RelayClient far = RelayClient.connect(URI.create("ws://127.0.0.1:" + delay.port() + "/rsocket"), token)) {
+            Map<String, Variant> variants = new LinkedHashMap<>();
+            if (sections.contains("throughput") || sections.contains("relay")) {
+                variants.put("relay@" + window, (f, sha) -> Uploads.relay(client, f, sha));
+            }
+            if (sections.contains("throughput")) {
+                variants.put("direct8", (f, sha) -> Uploads.direct(minio, bucket, f, 8L << 20));
+                variants.put("direct16", (f, sha) -> Uploads.direct(minio, bucket, f, 16L << 20));
+                variants.put("tus", (f, sha) -> Uploads.tus(Path.of(option("tus-client")), option("tus-url"), f));
+            }
+            if (sections.contains("latency")) {
+                variants.put("latency@" + window, (f, sha) -> Uploads.relay(far, f, sha));
+            }
+            List<String> order = new ArrayList<>(variants.keySet());
+
+            warmUp(variants, Path.of(option("warmup-file")), Long.parseLong(option("warmup-mib")) << 20);
+            Uploads.emptyBucket(minio, bucket);
+
+            for (int run = 0; run < runs; run++) {
+                // Rotate the order so that no variant always follows the same one (page cache, writeback, GC).
+                for (int i = 0; i < order.size(); i++) {
+                    String name = order.get((i + run) % order.size());
+                    flushDisk();
+                    boolean watchMemory = name.startsWith("relay@");
+                    if (watchMemory) {
+                        memory.resetPeak();
+                    }
+                    double seconds = variants.get(name).upload(file, sha256);
+                    if (watchMemory) {
+                        memory.recordInto(results, window);
+                    }
+                    double mbps = Files.size(file) / seconds / 1e6;
+                    System.out.printf("  run %d/%d  %-14s %8.1f MB/s  (%.2f s)%n", run + 1, runs, name, mbps,
+                            seconds);
+                    results.add(name, mbps);
+                    Uploads.emptyBucket(minio, bucket);
+                    results.save();
+                }
+            }
+            if (sections.contains("pause")) {
+                for (int run = 0; run < runs; run++) {
+                    PauseProbe.Outcome o = PauseProbe.run(client, control, file, sha256);
+                    System.out.printf(Locale.ROOT, "  pause %d/%d  paused at %.1f MiB: response after %.0f ms, then"
+                                    + " %d KiB sent until %.0f ms after it; resume: response after %.0f ms, next byte"
+                                    + " after %.0f ms%n", run + 1, runs, o.sentBeforePause() / 1048576.0,
+                            o.pauseAckMillis(), o.bytesAfterAck() >> 10, o.lastByteAfterAckMillis(),
+                            o.resumeAckMillis(), o.resumeToNextByteMillis());
+                    results.add("pause.sentBeforePause", o.sentBeforePause());
+                    results.add("pause.ackMillis", o.pauseAckMillis());
+                    results.add("pause.bytesAfterAck", o.bytesAfterAck());
+                    results.add("pause.lastByteAfterAckMillis", o.lastByteAfterAckMillis());
+                    results.add("pause.resumeAckMillis", o.resumeAckMillis());
+                    results.add("pause.resumeToNextByteMillis", o.resumeToNextByteMillis());
+                    Uploads.emptyBucket(minio, bucket);
+                    results.save();
+                }
+            }
+        }
+    }
+
+    /**
+     * Uploads the warm-up file once with every variant (JIT, connections), then repeats it through the service
+     * until {@code budget} bytes have gone through: the service is a long-running JVM and is measured warm, and its
+     * per-chunk paths are compiled only after many thousands of chunks (a cold service runs at half speed or less).
+     */
+    private static void warmUp(Map<String, Variant> variants, Path file, long budget) throws Exception {
+        String sha256 = FileTransfers.sha256(file);
+        long size = Files.size(file);
+        List<String> speeds = new ArrayList<>();
+        long sent = 0;
+        for (Map.Entry<String, Variant> variant : variants.entrySet()) {
+            double seconds = variant.getValue().upload(file, sha256);
+            if (variant.getKey().startsWith("relay@")) {
+                sent += size;
+                speeds.add(String.format(Locale.ROOT, "%.0f", size / seconds / 1e6));
+            }
+        }
+        Variant relay = variants.entrySet().stream().filter(v -> v.getKey().startsWith("relay@"))
+                .map(Map.Entry::getValue).findFirst().orElseThrow();
+        for (; sent < budget; sent += size) {
+            speeds.add(String.format(Locale.ROOT, "%.0f", size / relay.upload(file, sha256) / 1e6));
+        }
+        System.out.printf("  warm-up: %d MiB through the service, MB/s per upload: %s%n", sent >> 20,
+                String.join(" ", speeds));
+    }
+
+    /** Writes back what earlier uploads left in the page cache, so that their writeback does not slow this one. */
+    private static void flushDisk() throws IOException, InterruptedException {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
+    }
+
+    private String option(String name) {
+        String value = options.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("Missing option --" + name);
+        }
+        return value;
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 1; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("Expected --name value at " + args[i]);
+            }
+            options.put(args[i].substring(2), args[i + 1]);
+        }
+        return options;
+    }
+
+    @FunctionalInterface
+    private interface Variant {
+        /** Uploads {@code file} once; returns the seconds it took. */
+        double upload(Path file, String sha256) throws Exception;
+    }
+}

@@ -1,0 +1,124 @@
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A TCP relay on loopback that delivers every byte a fixed delay after it arrived, in each direction: a path with
+ * that one-way latency and no bandwidth limit, for machines whose kernel has no netem qdisc.
+ *
+ * <p>Each direction is a delay line: a reader timestamps what it reads and a writer hands it on once its time has
+ * come. The line buffers whatever is in flight, so the sender's TCP window never limits throughput; what limits it
+ * is what the applications themselves wait for (here: RSocket credit that returns one round trip later). A real
+ * 40 ms path would add kernel TCP dynamics (slow start, receive-window growth) on top of that.
+ */
+final class DelayRelay implements AutoCloseable {
+
+    private static final byte[] END = new byte[0];
+
+    private final InetSocketAddress target;
+    private final long delayNanos;
+    private final ServerSocket server;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+    private record Segment(long dueNanos, byte[] bytes) {
+    }
+
+    DelayRelay(InetSocketAddress target, Duration oneWay) throws IOException {
+        this.target = target;
+        this.delayNanos = oneWay.toNanos();
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        daemon("delay-relay-accept", this::acceptLoop).start();
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket client = server.accept();
+                Socket upstream = new Socket(target.getAddress(), target.getPort());
+                for (Socket s : List.of(client, upstream)) {
+                    s.setTcpNoDelay(true);
+                    sockets.add(s);
+                }
+                pipe(client, upstream);
+                pipe(upstream, client);
+            } catch (IOException e) {
+                if (!server.isClosed()) {
+                    System.err.println("delay relay: " + e);
+                }
+            }
+        }
+    }
+
+    /** One direction: bytes read from {@code from} are written to {@code to} {@link #delayNanos} later. */
+    private void pipe(Socket from, Socket to) throws IOException {
+        BlockingQueue<Segment> line = new LinkedBlockingQueue<>();
+        InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream();
+        daemon("delay-relay-read", () -> {
+            byte[] buffer = new byte[64 * 1024];
+            try {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    line.add(new Segment(System.nanoTime() + delayNanos, Arrays.copyOf(buffer, n)));
+                }
+            } catch (IOException closed) {
+                // The connection went away; the writer ends the other side after what is in flight.
+            }
+            line.add(new Segment(System.nanoTime() + delayNanos, END));
+        }).start();
+        daemon("delay-relay-write", () -> {
+            try {
+                while (true) {
+                    Segment next = line.take();
+                    long wait;
+                    while ((wait = next.dueNanos - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    if (next.bytes == END) {
+                        to.shutdownOutput();
+                        return;
+                    }
+                    out.write(next.bytes);
+                }
+            } catch (IOException | InterruptedException e) {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }).start();
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(server);
+        sockets.forEach(DelayRelay::closeQuietly);
+    }
+
+    private static Thread daemon(String name, Runnable body) {
+        Thread thread = new Thread(body, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // Closing during teardown: nothing left to do with the error.
+        }
+    }
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Relay's upload benchmark: Relay, the MinIO SDK directly, and a tus server, side by side against one S3 server.
+#
+#   bench/run.sh [SIZE_MiB] [output.md]      (defaults: 1024, bench/results/latest.md)
+#
+# Builds nothing: it runs the jars of `mvn install -DskipTests` in this repository. Starts S3Proxy, the service and
+# the tus server on free loopback ports, measures (bench/harness/), prints the tables and writes them to output.md,
+# and stops everything it started on any exit. Each throughput figure is the median of 3 runs up to 256 MiB, one
+# run above. Needs: java 17, node + npm, a MariaDB/MySQL server (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD; default
+# 127.0.0.1:3306 root with no password) in which it recreates the database relay_bench. BENCH_WARMUP_MIB (default
+# 1024) sets how much goes through each freshly started service before it is measured.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$BENCH_DIR")
+SIZE_MIB=${1:-1024}
+OUT=$(realpath -m "${2:-$BENCH_DIR/results/latest.md}")
+DB_HOST=${DB_HOST:-127.0.0.1}
+DB_PORT=${DB_PORT:-3306}
+DB_USER=${DB_USER:-root}
+DB_PASSWORD=${DB_PASSWORD:-}
+DB_NAME=relay_bench
+S3_ACCESS_KEY=bench-access
+S3_SECRET_KEY=bench-secret-$RANDOM$RANDOM
+S3_BUCKET=relay-bench
+
+SERVICE_JAR=$REPO/web/target/relay-web-0.1.0-SNAPSHOT.jar
+S3PROXY_JAR=$REPO/infra/target/classes/dev/relay/infra/embedded/s3proxy.jar
+API_CLASSES=$REPO/api/target/classes
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# The pause probe pauses at 20 % sent and needs more than a credit window (1MB) still to come after that.
+[[ $SIZE_MIB =~ ^[0-9]+$ ]] && (( SIZE_MIB >= 16 )) || die "SIZE_MiB must be a whole number ≥ 16, got '$SIZE_MIB'"
+for f in "$SERVICE_JAR" "$S3PROXY_JAR" "$API_CLASSES"; do
+  [[ -e $f ]] || die "$f is missing: run 'mvn install -DskipTests' in $REPO first"
+done
+for tool in java javac node npm mvn mysql curl; do
+  command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+mysql_cmd() { mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} "$@"; }
+mysql_cmd -e 'SELECT 1' >/dev/null 2>&1 || die "no MariaDB/MySQL at $DB_HOST:$DB_PORT for user $DB_USER"
+
+if (( SIZE_MIB <= 256 )); then RUNS=3; else RUNS=1; fi
+WARMUP_MIB=$(( SIZE_MIB < 64 ? SIZE_MIB : 64 ))
+# Bytes to push through a freshly started service before measuring it (see Bench.warmUp).
+WARMUP_BUDGET_MIB=${BENCH_WARMUP_MIB:-1024}
+STARTED_AT=$(date +%s)
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+WORK=$(mktemp -d /tmp/relay-bench.XXXXXX)
+PIDS=()
+SUCCEEDED=false
+cleanup() {
+  local i
+  # In reverse order of start: the service before the S3 server it may still be writing to.
+  for (( i = ${#PIDS[@]} - 1; i >= 0; i-- )); do
+    stop_process "${PIDS[i]}"
+  done
+  mysql_cmd -e "DROP DATABASE IF EXISTS $DB_NAME" >/dev/null 2>&1 || true
+  if $SUCCEEDED; then
+    rm -rf "$WORK"
+  else
+    # Keep the logs for a post-mortem, but not gigabytes of test data.
+    rm -rf "$WORK/s3/objects" "$WORK"/*.bin
+    log "logs kept in $WORK"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Politely first (the service shuts down gracefully), then by force.
+stop_process() {
+  local pid=$1 waited=0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null && (( waited < 100 )); do
+    sleep 0.1
+    waited=$(( waited + 1 ))
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# Drops a stopped process from PIDS, so that cleanup never signals a pid the system may have reused since.
+forget_pid() {
+  local pid kept=()
+  for pid in "${PIDS[@]}"; do
+    [[ $pid == "$1" ]] || kept+=("$pid")
+  done
+  PIDS=("${kept[@]}")
+}
+
+# A port the kernel just handed out and released; nothing else here binds ports at random meanwhile.
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close() })'
+}
+
+# Waits until $1 answers HTTP at all (any status) while process $2 lives; $3 is its log, shown on failure.
+await_http() {
+  local url=$1 pid=$2 logfile=$3 deadline=$(( $(date +%s) + 180 ))
+  until [[ $(curl -s -o /dev/null -w '%{http_code}' "$url" || true) != 000 ]]; do
+    kill -0 "$pid" 2>/dev/null || { tail -n 40 "$logfile" >&2; die "process $pid exited while starting"; }
+    (( $(date +%s) < deadline )) || { tail -n 40 "$logfile" >&2; die "$url did not answer within 180 s"; }
+    sleep 0.3
+  done
+}
+
+start_s3proxy() {
+  S3_PORT=$(free_port)
+  mkdir -p "$WORK/s3/objects"
+  cat >"$WORK/s3/s3proxy.conf" <<EOF
+s3proxy.endpoint=http://127.0.0.1:$S3_PORT
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$S3_ACCESS_KEY
+s3proxy.credential=$S3_SECRET_KEY
+s3proxy.ignore-unknown-headers=true
+jclouds.provider=filesystem-nio2
+jclouds.filesystem.basedir=$WORK/s3/objects
+EOF
+  # Without a logback configuration S3Proxy logs at DEBUG and becomes very slow.
+  cat >"$WORK/s3/logback.xml" <<'EOF'
+<configuration>
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{30} - %msg%n</pattern></encoder>
+  </appender>
+  <logger name="org.eclipse.jetty" level="WARN"/>
+  <logger name="org.gaul.shaded.org.eclipse.jetty" level="WARN"/>
+  <logger name="jclouds" level="WARN"/>
+  <logger name="org.jclouds" level="WARN"/>
+  <root level="INFO"><appender-ref ref="STDOUT"/></root>
+</configuration>
+EOF
+  java -Dlogback.configurationFile="$WORK/s3/logback.xml" -cp "$S3PROXY_JAR" org.gaul.s3proxy.Main \
+    --properties "$WORK/s3/s3proxy.conf" >"$WORK/s3proxy.log" 2>&1 </dev/null &
+  S3_PID=$!
+  PIDS+=("$S3_PID")
+  await_http "http://127.0.0.1:$S3_PORT/" "$S3_PID" "$WORK/s3proxy.log"
+  log "S3Proxy on 127.0.0.1:$S3_PORT (pid $S3_PID)"
+}
+
+# Starts the service with credit window $1 (a fresh port each time: a restart must not race the old socket).
+start_service() {
+  local window=$1
+  SERVICE_PORT=$(free_port)
+  java -jar "$SERVICE_JAR" \
+    --server.port="$SERVICE_PORT" --server.address=127.0.0.1 \
+    --relay.embedded.enabled=false \
+    --relay.db.host="$DB_HOST" --relay.db.port="$DB_PORT" --relay.db.name="$DB_NAME" \
+    --relay.db.username="$DB_USER" --relay.db.password="$DB_PASSWORD" \
+    --relay.s3.endpoint="http://127.0.0.1:$S3_PORT" --relay.s3.access-key="$S3_ACCESS_KEY" \
+    --relay.s3.secret-key="$S3_SECRET_KEY" --relay.s3.bucket="$S3_BUCKET" \
+    --relay.security.jwt-secret="$JWT_SECRET" \
+    --relay.transfer.credit-window="$window" \
+    >"$WORK/service-$window.log" 2>&1 </dev/null &
+  SERVICE_PID=$!
+  PIDS+=("$SERVICE_PID")
+  await_http "http://127.0.0.1:$SERVICE_PORT/" "$SERVICE_PID" "$WORK/service-$window.log"
+  log "service on 127.0.0.1:$SERVICE_PORT (pid $SERVICE_PID, credit window $window)"
+}
+
+start_tus() {
+  TUS_PORT=$(free_port)
+  TUS_PORT=$TUS_PORT S3_ENDPOINT="http://127.0.0.1:$S3_PORT" S3_ACCESS_KEY=$S3_ACCESS_KEY \
+    S3_SECRET_KEY=$S3_SECRET_KEY S3_BUCKET=$S3_BUCKET \
+    node "$BENCH_DIR/tus/server.mjs" >"$WORK/tus.log" 2>&1 </dev/null &
+  TUS_PID=$!
+  PIDS+=("$TUS_PID")
+  await_http "http://127.0.0.1:$TUS_PORT/files" "$TUS_PID" "$WORK/tus.log"
+  log "tus server on 127.0.0.1:$TUS_PORT (pid $TUS_PID)"
+}
+
+# Whether this kernel could add latency with netem, which a netns/veth setup would need; the harness uses its own
+# userspace delay relay either way, so this only documents the choice in the report.
+netem_status() {
+  local ns=relay-bench-probe-$$ err
+  if ! err=$(ip netns add "$ns" 2>&1); then
+    echo "unavailable (ip netns add: $err)"
+    return
+  fi
+  if err=$(ip netns exec "$ns" tc qdisc add dev lo root netem delay 20ms 2>&1); then
+    echo "available"
+  else
+    echo "unavailable (tc qdisc add ... netem: ${err//$'\n'/ })"
+  fi
+  ip netns delete "$ns"
+}
+
+harness() {
+  java -Dlogback.configurationFile="$BENCH_DIR/harness/logback.xml" -cp "$WORK/classes:$HARNESS_CP" Bench "$@"
+}
+
+log "size $SIZE_MIB MiB, $RUNS run(s) per figure, work dir $WORK"
+
+if [[ ! -d $BENCH_DIR/tus/node_modules ]]; then
+  log "installing the tus packages (npm ci in bench/tus)"
+  npm ci --prefix "$BENCH_DIR/tus" --no-audit --no-fund >"$WORK/npm.log" 2>&1 \
+    || { cat "$WORK/npm.log" >&2; die "npm ci failed"; }
+fi
+
+# The harness runs on the api module's classes and infra's libraries (the client's and the MinIO SDK's), taken from
+# the local Maven repository; relay's own jars there may come from another checkout, so they are left out.
+(cd "$REPO" && mvn -q -o -pl infra dependency:build-classpath -DincludeScope=runtime \
+  -Dmdep.outputFile="$WORK/infra.classpath") >"$WORK/mvn.log" 2>&1 \
+  || { cat "$WORK/mvn.log" >&2; die "could not resolve infra's class path offline"; }
+HARNESS_CP="$(tr ':' '\n' <"$WORK/infra.classpath" | grep -v '/dev/relay/' | paste -sd:):$API_CLASSES"
+javac -nowarn -d "$WORK/classes" -cp "$HARNESS_CP" "$BENCH_DIR"/harness/*.java >"$WORK/javac.log" 2>&1 \
+  || { cat "$WORK/javac.log" >&2; die "the harness does not compile"; }
+
+head -c $(( SIZE_MIB << 20 )) /dev/urandom >"$WORK/file.bin"
+head -c $(( WARMUP_MIB << 20 )) /dev/urandom >"$WORK/warmup.bin"
+JWT_SECRET=$(head -c 48 /dev/urandom | base64 -w0)
+mysql_cmd -e "DROP DATABASE IF EXISTS $DB_NAME; CREATE DATABASE $DB_NAME"
+
+start_s3proxy
+start_service 1MB   # also creates the bucket (relay.s3.create-bucket defaults to true)
+start_tus
+
+measure() {
+  harness measure --file "$WORK/file.bin" --warmup-file "$WORK/warmup.bin" --runs "$RUNS" \
+    --warmup-mib "$WARMUP_BUDGET_MIB" --results "$WORK/results.properties" \
+    --service-url "http://127.0.0.1:$SERVICE_PORT" --service-pid "$SERVICE_PID" \
+    --s3-endpoint "http://127.0.0.1:$S3_PORT" --s3-access-key "$S3_ACCESS_KEY" --s3-secret-key "$S3_SECRET_KEY" \
+    --s3-bucket "$S3_BUCKET" --tus-url "http://127.0.0.1:$TUS_PORT/files" --tus-client "$BENCH_DIR/tus/upload.mjs" \
+    "$@"
+}
+log "measuring with the default credit window (1MB): throughput, memory, pause, latency"
+measure --window 1MB --sections throughput,pause,latency
+
+log "restarting the service with an 8MB credit window"
+stop_process "$SERVICE_PID"
+forget_pid "$SERVICE_PID"
+start_service 8MB
+measure --window 8MB --sections relay,latency
+
+COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$REPO" diff --quiet HEAD -- api streaming infra web 2>/dev/null || COMMIT="$COMMIT+local changes"
+# Warnings of the service hint at engine trouble that the figures alone hide; ids are masked so repeats group.
+SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.log \
+  | sed -E 's/^[^ ]+ +([A-Z]+) .* : /\1 /; s/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/<id>/g' \
+  | sort | uniq -c | sort -rn || true)
+harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SIZE_MIB" --runs "$RUNS" \
+  --windows 1MB,8MB \
+  --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): part size 8MB, chunk 256KB, JVM defaults, measured after $WARMUP_BUDGET_MIB MiB of warm-up uploads; the client's SHA-256 of the file is computed before the timed upload." \
+  --latency "Measured with a userspace TCP delay relay between client and service (bench/harness/DelayRelay.java): 40 ms round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
+  --service-log "${SERVICE_WARNINGS:-none}"
+
+SUCCEEDED=true
+log "done in $(( $(date +%s) - STARTED_AT )) s; report written to $OUT"
