@@ -99,7 +99,7 @@ class ServerCrashIntegrationTests {
 
     private Process start(int port) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
+                "-Xmx512m", "--add-opens=java.base/sun.security.provider=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
                 "--server.port=" + port, "--relay.transfer.part-size=5MB", "--relay.transfer.max-chunk-size=256KB",
                 "--relay.transfer.credit-window=1MB", "--spring.main.banner-mode=off"));
         TestServices.get().springProperties().forEach((key, value) -> command.add("--" + key + "=" + value));
