@@ -41,6 +41,8 @@ public enum ErrorCode {
     CANCELLED,
     /** Storage (S3 or the database) stayed unavailable longer than the configured time. */
     STORAGE_UNAVAILABLE,
+    /** The server is shutting down; what it received is durable ({@code offset}): resume on a new connection. */
+    SHUTTING_DOWN,
     /** An unexpected server error; the message says what can be done. */
     INTERNAL
 }

@@ -6,7 +6,10 @@ import java.time.Duration;
  * The engine's limits and tuning. Sizes are bytes.
  *
  * @param maxChunkBytes        largest data payload accepted on a write channel (announced to the client)
- * @param creditWindowBytes    bytes the server lets be in flight (granted but not yet received) per upload
+ * @param creditWindowBytes    bytes the server lets be in flight (granted but not yet received) per upload on a
+ *                             fast link; a pause stops the flow within about this much
+ * @param creditWindowMaxBytes the largest window: on a slow round trip the window grows towards the
+ *                             bandwidth-delay product, up to this
  * @param partSizeBytes        preferred S3 part size; grown per file to stay within {@code maxParts}
  * @param maxParts             S3's limit on parts per multipart upload
  * @param maxFileBytes         largest declared file size accepted
@@ -17,7 +20,8 @@ import java.time.Duration;
  * @param expireAfter          an unfinished upload with no write for this long is aborted and marked EXPIRED
  * @param readChunkBytes       payload size of download chunks
  */
-public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long partSizeBytes, int maxParts,
+public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long creditWindowMaxBytes,
+                               long partSizeBytes, int maxParts,
                                long maxFileBytes, long userQuotaBytes, int maxOpenUploadsPerUser,
                                Duration storageRetryTimeout, Duration expireAfter, int readChunkBytes) {
 
@@ -28,6 +32,9 @@ public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long p
         if (maxChunkBytes <= 0 || creditWindowBytes < maxChunkBytes) {
             throw new IllegalArgumentException("The credit window must hold at least one chunk: window "
                     + creditWindowBytes + ", chunk " + maxChunkBytes);
+        }
+        if (creditWindowMaxBytes < creditWindowBytes) {
+            throw new IllegalArgumentException("The maximum credit window must be at least the window");
         }
         if (partSizeBytes < MIN_PART_BYTES || partSizeBytes > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("The part size must be between 5 MiB and 2 GiB: " + partSizeBytes);
@@ -42,7 +49,7 @@ public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long p
     }
 
     public static TransferSettings defaults() {
-        return new TransferSettings(256 * 1024, 1024 * 1024, 8L * 1024 * 1024, 10_000,
+        return new TransferSettings(256 * 1024, 1024 * 1024, 16L * 1024 * 1024, 8L * 1024 * 1024, 10_000,
                 100L * 1024 * 1024 * 1024, 500L * 1024 * 1024 * 1024, 20, Duration.ofMinutes(2),
                 Duration.ofHours(24), 256 * 1024);
     }

@@ -37,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ServerCrashIntegrationTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private static final java.util.concurrent.atomic.AtomicInteger STARTS = new java.util.concurrent.atomic.AtomicInteger();
     private final List<Process> services = new ArrayList<>();
     private final List<RelayClient> clients = new ArrayList<>();
 
@@ -91,6 +92,38 @@ class ServerCrashIntegrationTests {
         assertThat(size).isEqualTo(done.size());
     }
 
+    @Test
+    void aGracefulShutdownMakesEverythingReceivedDurable() throws Exception {
+        int port = freePort();
+        Process first = start(port);
+        URI ws = URI.create("ws://127.0.0.1:" + port + "/rsocket");
+        AuthToken alice = new RelayAuth(URI.create("http://127.0.0.1:" + port))
+                .register("stop" + System.nanoTime() % 1_000_000, "long enough pw").block(TIMEOUT);
+        Path file = ServiceIntegrationTestFiles.random(3 * PART + 999, 42);
+        RelayClient before = connect(ws, alice);
+        UploadTicket ticket = before.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
+        long cut = PART + PART / 3 + 7;
+        Sinks.One<Long> received = Sinks.one();
+        before.write(ticket.id(), 0, FileTransfers.read(file, 0, CHUNK).as(f -> UploadIntegrationTests.limitBytes(f,
+                        cut)))
+                .subscribe(e -> {
+                    if (e.received() == cut) {
+                        received.tryEmitValue(cut);
+                    }
+                }, e -> { });
+        received.asMono().block(TIMEOUT);
+
+        first.destroy();
+        assertThat(first.waitFor(60, TimeUnit.SECONDS)).as("the service stops on SIGTERM").isTrue();
+        start(port);
+
+        UploadInfo afterRestart = connect(ws, alice).upload(ticket.id()).block(TIMEOUT);
+        assertThat(afterRestart.offset()).as("everything received survived the shutdown").isEqualTo(cut);
+        UploadInfo done = new FileTransfers(connect(ws, alice)).resume(ticket.id(), file, CHUNK, e -> { })
+                .block(TIMEOUT);
+        assertThat(done.sha256()).isEqualTo(FileTransfers.sha256(file));
+    }
+
     private RelayClient connect(URI ws, AuthToken token) {
         RelayClient client = RelayClient.connect(ws, token.token());
         clients.add(client);
@@ -101,9 +134,9 @@ class ServerCrashIntegrationTests {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx512m", "--add-opens=java.base/sun.security.provider=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
                 "--server.port=" + port, "--relay.transfer.part-size=5MB", "--relay.transfer.max-chunk-size=256KB",
-                "--relay.transfer.credit-window=1MB", "--spring.main.banner-mode=off"));
+                "--relay.transfer.credit-window=1MB", "--relay.transfer.credit-window-max=1MB", "--spring.main.banner-mode=off"));
         TestServices.get().springProperties().forEach((key, value) -> command.add("--" + key + "=" + value));
-        Path log = Path.of("target", "crash-test-service-" + services.size() + ".log");
+        Path log = Path.of("target", "crash-test-service-" + STARTS.incrementAndGet() + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         services.add(process);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -28,4 +28,8 @@ final class SessionRegistry {
     int size() {
         return sessions.size();
     }
+
+    java.util.Collection<UploadSession> all() {
+        return java.util.List.copyOf(sessions.values());
+    }
 }

@@ -91,6 +91,18 @@ public final class UploadService {
                 });
     }
 
+    /**
+     * Closes every write channel on this node for a shutdown: each stores what it received (queued part, staged
+     * tail) and ends with SHUTTING_DOWN, so clients resume elsewhere or later re-sending only what was in flight.
+     */
+    public Mono<Void> closeAll() {
+        return Flux.fromIterable(sessions.all())
+                .flatMap(session -> session.close(new TransferException(ErrorCode.SHUTTING_DOWN,
+                        "The server is shutting down; resume upload " + session.uploadId()
+                                + " from its durable offset on a new connection.")))
+                .then();
+    }
+
     /** Pauses an upload: its open write channel (if any) is granted no more credit until it is resumed. */
     public Mono<UploadInfo> pause(String ownerId, String id) {
         return changeState(ownerId, id, UploadState.PAUSED, "paused")

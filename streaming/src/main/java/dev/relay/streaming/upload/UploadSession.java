@@ -6,6 +6,7 @@ import dev.relay.api.wire.UploadEvent;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.TransferSettings;
 import dev.relay.streaming.digest.ResumableSha256;
+import dev.relay.streaming.flow.AdaptiveWindow;
 import dev.relay.streaming.flow.CreditPolicy;
 import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.ObjectStore;
@@ -65,6 +66,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private final TransferRepository repo;
     private final TransferSettings settings;
     private final CreditPolicy credits;
+    private final AdaptiveWindow window;
     private final Consumer<UploadSession> onClosed;
 
     private final SerialExecutor serial = new SerialExecutor();
@@ -105,7 +107,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         this.store = store;
         this.repo = repo;
         this.settings = settings;
-        this.credits = CreditPolicy.of(settings.maxChunkBytes(), settings.creditWindowBytes());
+        this.credits = new CreditPolicy(settings.maxChunkBytes());
+        this.window = new AdaptiveWindow(settings.creditWindowBytes(), settings.creditWindowMaxBytes(),
+                settings.maxChunkBytes());
         this.onClosed = onClosed;
         this.digest = ResumableSha256.restore(upload.digestState());
         this.partsBytes = upload.partsBytes();
@@ -162,8 +166,13 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     /** Another channel takes over: store what was received, then end this channel with TAKEN_OVER. */
     Mono<Void> takeOver() {
-        serial.execute(() -> beginClose(new TransferException(ErrorCode.TAKEN_OVER,
-                "Another write channel took over upload " + id + "; this one is closed.")));
+        return close(new TransferException(ErrorCode.TAKEN_OVER,
+                "Another write channel took over upload " + id + "; this one is closed."));
+    }
+
+    /** Stores what was received, then ends the channel with {@code reason}. */
+    Mono<Void> close(TransferException reason) {
+        serial.execute(() -> beginClose(reason));
         return whenClosed();
     }
 
@@ -227,6 +236,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                 return;
             }
             outstanding--;
+            window.received(n, System.nanoTime());
             if (n > settings.maxChunkBytes()) {
                 fail(new TransferException(ErrorCode.CHUNK_TOO_LARGE, "A chunk of " + n + " bytes exceeds the maximum"
                         + " of " + settings.maxChunkBytes() + " bytes; send smaller chunks."));
@@ -270,9 +280,10 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             long next = filling.start + filling.capacity;
             free += Math.min(partSize, size - next);
         }
-        long n = credits.grantable(outstanding, free, size - received, paused);
+        long n = credits.grantable(outstanding, window.windowBytes(), free, size - received, paused);
         if (n > 0) {
             outstanding += n;
+            window.granted(n, System.nanoTime());
             inbound.request(n);
         }
     }
@@ -357,6 +368,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             return;
         }
         spare = null;
+        window.idle();
         if (filling.fill > tailBytes && filling.start == partsBytes) {
             stageTail(() -> {
                 if (paused && outstanding == 0 && phase == Phase.RECEIVING) {

@@ -37,6 +37,11 @@ class TransferConfiguration {
     }
 
     @Bean
+    UploadShutdown uploadShutdown(UploadService uploads, TransferProperties properties) {
+        return new UploadShutdown(uploads, properties.storageRetryTimeout());
+    }
+
+    @Bean
     ExpiryScheduler expiryScheduler(UploadExpiry expiry, TransferProperties properties) {
         return new ExpiryScheduler(expiry, properties.expirySweepInterval());
     }

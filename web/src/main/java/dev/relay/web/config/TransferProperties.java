@@ -12,6 +12,7 @@ import java.time.Duration;
 public record TransferProperties(
         @DefaultValue("256KB") DataSize maxChunkSize,
         @DefaultValue("1MB") DataSize creditWindow,
+        @DefaultValue("16MB") DataSize creditWindowMax,
         @DefaultValue("8MB") DataSize partSize,
         @DefaultValue("100GB") DataSize maxFileSize,
         @DefaultValue("500GB") DataSize userQuota,
@@ -22,7 +23,8 @@ public record TransferProperties(
         @DefaultValue("256KB") DataSize readChunkSize) {
 
     public TransferSettings toSettings() {
-        return new TransferSettings((int) maxChunkSize.toBytes(), creditWindow.toBytes(), partSize.toBytes(), 10_000,
+        return new TransferSettings((int) maxChunkSize.toBytes(), creditWindow.toBytes(), creditWindowMax.toBytes(),
+                partSize.toBytes(), 10_000,
                 maxFileSize.toBytes(), userQuota.toBytes(), maxOpenUploadsPerUser, storageRetryTimeout, expireAfter,
                 (int) readChunkSize.toBytes());
     }

@@ -55,7 +55,7 @@ class HttpErrorAdvice {
             case CONFLICT, INVALID_STATE, TAKEN_OVER, CANCELLED -> HttpStatus.CONFLICT;
             case FILE_TOO_LARGE, QUOTA_EXCEEDED -> HttpStatus.PAYLOAD_TOO_LARGE;
             case TOO_MANY_UPLOADS -> HttpStatus.TOO_MANY_REQUESTS;
-            case STORAGE_UNAVAILABLE -> HttpStatus.SERVICE_UNAVAILABLE;
+            case STORAGE_UNAVAILABLE, SHUTTING_DOWN -> HttpStatus.SERVICE_UNAVAILABLE;
             case INTERNAL -> HttpStatus.INTERNAL_SERVER_ERROR;
         };
     }

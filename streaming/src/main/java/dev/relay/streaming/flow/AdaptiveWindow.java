@@ -1,0 +1,122 @@
+package dev.relay.streaming.flow;
+
+/**
+ * Sizes an upload's credit window to its bandwidth-delay product, so that throughput does not collapse with network
+ * latency while a pause on a fast link still stops the flow within about {@code minBytes}.
+ *
+ * <p>The round-trip time is measured from credit to chunk: each granted credit is timestamped, and the chunk that
+ * uses it (chunks use credits in order) yields a sample; the minimum over a period is kept, which discounts a client
+ * that was slow to have data. The receive rate is measured over intervals of at least {@link #INTERVAL_NANOS}. The
+ * window then follows {@code HEADROOM x rate x minRtt}, at most doubling or halving per interval, within
+ * {@code [minBytes, maxBytes]}. When the window is what limits the rate, rate x RTT equals the window, so the target
+ * exceeds it and the window grows until the network or storage becomes the limit.
+ */
+public final class AdaptiveWindow {
+
+    static final long INTERVAL_NANOS = 100_000_000L;
+    private static final long RTT_PERIOD_NANOS = 10_000_000_000L;
+    private static final double HEADROOM = 1.5;
+
+    private final long minBytes;
+    private final long maxBytes;
+    private final long[] grantTimes;
+    private int head;
+    private int size;
+
+    private long window;
+    private long minRtt = Long.MAX_VALUE;
+    private long nextMinRtt = Long.MAX_VALUE;
+    private long rttPeriodStart;
+    private long intervalStart = -1;
+    private long intervalBytes;
+
+    /**
+     * @param minBytes   the window on a fast link, and the starting window
+     * @param maxBytes   the largest window
+     * @param chunkBytes the largest chunk (sizes the bookkeeping: at most {@code maxBytes / chunkBytes} credits)
+     */
+    public AdaptiveWindow(long minBytes, long maxBytes, int chunkBytes) {
+        if (minBytes <= 0 || maxBytes < minBytes || chunkBytes <= 0) {
+            throw new IllegalArgumentException("Need 0 < min <= max and a positive chunk size");
+        }
+        this.minBytes = minBytes;
+        this.maxBytes = maxBytes;
+        this.window = minBytes;
+        this.grantTimes = new long[(int) Math.max(1, maxBytes / chunkBytes) + 1];
+    }
+
+    /** The current window in bytes. */
+    public long windowBytes() {
+        return window;
+    }
+
+    /** The smallest round trip seen in the current period, in nanoseconds, or -1 before the first sample. */
+    public long minRttNanos() {
+        return minRtt == Long.MAX_VALUE ? -1 : minRtt;
+    }
+
+    /** {@code n} credits were granted at {@code now}. */
+    public void granted(long n, long now) {
+        for (long i = 0; i < n; i++) {
+            if (size == grantTimes.length) {
+                // More credit than the largest window can hold: the oldest timestamps are the least useful.
+                head = (head + 1) % grantTimes.length;
+                size--;
+            }
+            grantTimes[(head + size) % grantTimes.length] = now;
+            size++;
+        }
+    }
+
+    /** A chunk of {@code bytes} arrived at {@code now}, using the oldest outstanding credit. */
+    public void received(int bytes, long now) {
+        if (size > 0) {
+            sample(now - grantTimes[head]);
+            head = (head + 1) % grantTimes.length;
+            size--;
+        }
+        if (intervalStart < 0) {
+            intervalStart = now;
+            rttPeriodStart = now;
+        }
+        intervalBytes += bytes;
+        long elapsed = now - intervalStart;
+        if (elapsed >= INTERVAL_NANOS) {
+            adapt(intervalBytes * 1e9 / elapsed);
+            intervalStart = now;
+            intervalBytes = 0;
+        }
+        if (now - rttPeriodStart >= RTT_PERIOD_NANOS) {
+            // Start a new period so the estimate follows a path whose latency grew; keep the last period's minimum
+            // until the new one has a sample.
+            minRtt = nextMinRtt == Long.MAX_VALUE ? minRtt : nextMinRtt;
+            nextMinRtt = Long.MAX_VALUE;
+            rttPeriodStart = now;
+        }
+    }
+
+    /** Forgets outstanding credit (the channel paused and all granted chunks arrived, or it restarts). */
+    public void idle() {
+        head = 0;
+        size = 0;
+        intervalStart = -1;
+        intervalBytes = 0;
+    }
+
+    private void sample(long rtt) {
+        if (rtt <= 0) {
+            return;
+        }
+        minRtt = Math.min(minRtt, rtt);
+        nextMinRtt = Math.min(nextMinRtt, rtt);
+    }
+
+    private void adapt(double bytesPerSecond) {
+        if (minRtt == Long.MAX_VALUE) {
+            return;
+        }
+        double target = HEADROOM * bytesPerSecond * minRtt / 1e9;
+        long next = (long) Math.max(window / 2.0, Math.min(window * 2.0, target));
+        window = Math.max(minBytes, Math.min(maxBytes, next));
+    }
+}

@@ -1,0 +1,68 @@
+package dev.relay.streaming.flow;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AdaptiveWindowUnitTests {
+
+    private static final int CHUNK = 256 * 1024;
+    private static final long MIB = 1024 * 1024;
+    private static final long MS = 1_000_000L;
+
+    /**
+     * A sender that always has data, behind a link of the given round trip and bandwidth, for {@code seconds}:
+     * each chunk arrives one round trip after its credit, or later if the link is busy.
+     */
+    private static AdaptiveWindow simulate(long rttNanos, double bytesPerSecond, double seconds) {
+        AdaptiveWindow window = new AdaptiveWindow(MIB, 16 * MIB, CHUNK);
+        long now = 0;
+        long linkFreeAt = 0;
+        long perChunk = (long) (CHUNK / bytesPerSecond * 1e9);
+        java.util.ArrayDeque<Long> credits = new java.util.ArrayDeque<>();
+        long end = (long) (seconds * 1e9);
+        while (now < end) {
+            long credit = window.windowBytes() / CHUNK;
+            while (credits.size() < credit) {
+                window.granted(1, now);
+                credits.add(now);
+            }
+            long grantedAt = credits.poll();
+            long arrival = Math.max(grantedAt + rttNanos, linkFreeAt + perChunk);
+            linkFreeAt = arrival;
+            now = Math.max(now, arrival);
+            window.received(CHUNK, now);
+        }
+        return window;
+    }
+
+    @Test
+    void onAFastLinkTheWindowStaysAtItsMinimum() {
+        AdaptiveWindow window = simulate(200_000, 500e6, 2);
+        assertThat(window.windowBytes()).isEqualTo(MIB);
+    }
+
+    @Test
+    void onASlowRoundTripTheWindowGrowsToTheBandwidthDelayProduct() {
+        // 40 ms round trip at 100 MB/s: 4 MB in flight are needed to keep the link busy.
+        AdaptiveWindow window = simulate(40 * MS, 100e6, 5);
+        assertThat(window.windowBytes()).isBetween(4_000_000L, 16 * MIB);
+        assertThat(window.minRttNanos()).isEqualTo(40 * MS);
+    }
+
+    @Test
+    void theWindowNeverExceedsItsMaximum() {
+        AdaptiveWindow window = simulate(200 * MS, 1e9, 5);
+        assertThat(window.windowBytes()).isEqualTo(16 * MIB);
+    }
+
+    @Test
+    void withoutRoundTripSamplesTheWindowStays() {
+        AdaptiveWindow window = new AdaptiveWindow(MIB, 16 * MIB, CHUNK);
+        for (long t = 0; t < 1_000 * MS; t += MS) {
+            window.received(CHUNK, t);
+        }
+        assertThat(window.windowBytes()).isEqualTo(MIB);
+        assertThat(window.minRttNanos()).isEqualTo(-1);
+    }
+}
