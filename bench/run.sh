@@ -139,9 +139,11 @@ EOF
   log "S3Proxy on 127.0.0.1:$S3_PORT (pid $S3_PID)"
 }
 
-# Starts the service with credit window $1 (a fresh port each time: a restart must not race the old socket).
+# Starts the service as variant $1 with the extra properties $2... (a fresh port each time: a restart must not race
+# the old socket). BENCH_SERVICE_ARGS adds properties to every variant, e.g. --relay.transfer.part-size=16MB.
 start_service() {
   local window=$1
+  shift
   SERVICE_PORT=$(free_port)
   java -jar "$SERVICE_JAR" \
     --server.port="$SERVICE_PORT" --server.address=127.0.0.1 \
@@ -151,12 +153,12 @@ start_service() {
     --relay.s3.endpoint="http://127.0.0.1:$S3_PORT" --relay.s3.access-key="$S3_ACCESS_KEY" \
     --relay.s3.secret-key="$S3_SECRET_KEY" --relay.s3.bucket="$S3_BUCKET" \
     --relay.security.jwt-secret="$JWT_SECRET" \
-    --relay.transfer.credit-window="$window" \
+    "$@" ${BENCH_SERVICE_ARGS:-} \
     >"$WORK/service-$window.log" 2>&1 </dev/null &
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
   await_http "http://127.0.0.1:$SERVICE_PORT/" "$SERVICE_PID" "$WORK/service-$window.log"
-  log "service on 127.0.0.1:$SERVICE_PORT (pid $SERVICE_PID, credit window $window)"
+  log "service on 127.0.0.1:$SERVICE_PORT (pid $SERVICE_PID, credit window: $window)"
 }
 
 start_tus() {
@@ -213,7 +215,7 @@ JWT_SECRET=$(head -c 48 /dev/urandom | base64 -w0)
 mysql_cmd -e "DROP DATABASE IF EXISTS $DB_NAME; CREATE DATABASE $DB_NAME"
 
 start_s3proxy
-start_service 1MB   # also creates the bucket (relay.s3.create-bucket defaults to true)
+start_service adaptive   # the defaults (1MB window growing to 16MB); also creates the bucket
 start_tus
 
 measure() {
@@ -224,14 +226,14 @@ measure() {
     --s3-bucket "$S3_BUCKET" --tus-url "http://127.0.0.1:$TUS_PORT/files" --tus-client "$BENCH_DIR/tus/upload.mjs" \
     "$@"
 }
-log "measuring with the default credit window (1MB): throughput, memory, pause, latency"
-measure --window 1MB --sections throughput,pause,latency
+log "measuring with the default, adaptive credit window: throughput, memory, pause, latency"
+measure --window adaptive --sections throughput,pause,latency
 
-log "restarting the service with an 8MB credit window"
+log "restarting the service with the window fixed at 1MB, to show what the adaptation buys under latency"
 stop_process "$SERVICE_PID"
 forget_pid "$SERVICE_PID"
-start_service 8MB
-measure --window 8MB --sections relay,latency
+start_service fixed-1MB --relay.transfer.credit-window-max=1MB
+measure --window fixed-1MB --sections relay,latency
 
 COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$REPO" diff --quiet HEAD -- api streaming infra web 2>/dev/null || COMMIT="$COMMIT+local changes"
@@ -240,8 +242,8 @@ SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.lo
   | sed -E 's/^[^ ]+ +([A-Z]+) .* : /\1 /; s/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/<id>/g' \
   | sort | uniq -c | sort -rn || true)
 harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SIZE_MIB" --runs "$RUNS" \
-  --windows 1MB,8MB \
-  --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): part size 8MB, chunk 256KB, JVM defaults, measured after $WARMUP_BUDGET_MIB MiB of warm-up uploads; the client's SHA-256 of the file is computed before the timed upload." \
+  --windows adaptive,fixed-1MB \
+  --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): part size 8MB, chunk 256KB${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}, JVM defaults, measured after $WARMUP_BUDGET_MIB MiB of warm-up uploads; the client's SHA-256 of the file is computed before the timed upload." \
   --latency "Measured with a userspace TCP delay relay between client and service (bench/harness/DelayRelay.java): 40 ms round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
   --service-log "${SERVICE_WARNINGS:-none}"
 
