@@ -93,8 +93,7 @@ class FlowControlIntegrationTests extends ServiceIntegrationTest {
 
         assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
         assertThat(done.sha256()).isEqualTo(FileTransfers.sha256(file));
-        Mono.delay(Duration.ofMillis(50)).repeat().takeUntil(t -> !staleError.isEmpty()).blockLast(TIMEOUT);
-        assertThat(((RelayException) staleError.get(0)).code()).isEqualTo(ErrorCode.TAKEN_OVER);
+        assertThat(((RelayException) awaitFirst(staleError, TIMEOUT)).code()).isEqualTo(ErrorCode.TAKEN_OVER);
     }
 
     @Test
@@ -111,8 +110,7 @@ class FlowControlIntegrationTests extends ServiceIntegrationTest {
         onePart.asMono().block(TIMEOUT);
         client.rsocket().block().dispose();
         RelayClient later = client(alice);
-        Mono.delay(Duration.ofMillis(50)).repeat().concatMap(t -> later.upload(ticket.id()))
-                .filter(i -> i.offset() == PART + CHUNK).blockFirst(TIMEOUT);
+        awaitUpload(later, ticket.id(), i -> i.offset() == PART + CHUNK, TIMEOUT);
         assertThat(multipartUploadsOf("files/" + ticket.id())).hasSize(1);
 
         UploadExpiry.Result result = expiry.sweep(Instant.now().plus(Duration.ofHours(25))).block(TIMEOUT);

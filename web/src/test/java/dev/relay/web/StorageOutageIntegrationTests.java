@@ -8,15 +8,12 @@ import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.infra.testing.TestServices;
 import dev.relay.web.support.ServiceIntegrationTest;
+import dev.relay.web.support.WatchedWrite;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Sinks;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,39 +27,25 @@ class StorageOutageIntegrationTests extends ServiceIntegrationTest {
         RelayClient client = client(newUser());
         Path file = randomFile(4 * PART + 1000, 61);
         UploadTicket ticket = client.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
-        AtomicLong sent = new AtomicLong();
-        Sinks.One<Long> onePartStored = Sinks.one();
-        List<UploadEvent> events = new CopyOnWriteArrayList<>();
-        List<Throwable> errors = new CopyOnWriteArrayList<>();
-        Sinks.One<UploadEvent> completed = Sinks.one();
-        client.write(ticket.id(), 0, FileTransfers.read(file, 0, CHUNK).doOnNext(b -> sent.addAndGet(b.remaining())))
-                .subscribe(e -> {
-                    events.add(e);
-                    if (e.offset() >= PART) {
-                        onePartStored.tryEmitValue(e.offset());
-                    }
-                    if (e.type() == UploadEvent.Type.COMPLETED) {
-                        completed.tryEmitValue(e);
-                    }
-                }, errors::add);
-        onePartStored.asMono().block(TIMEOUT);
+        WatchedWrite write = WatchedWrite.start(client, ticket.id(), file, CHUNK);
+        write.awaitDurable(PART, TIMEOUT);
 
         TestServices.get().stopS3();
         try {
             Thread.sleep(4000);
-            long stalledAt = sent.get();
+            long stalledAt = write.sent();
             Thread.sleep(2000);
-            assertThat(sent.get()).as("no credit while S3 is down, once the buffers are full").isEqualTo(stalledAt);
+            assertThat(write.sent()).as("no credit while S3 is down, once the buffers are full").isEqualTo(stalledAt);
             assertThat(stalledAt).isLessThan(Files.size(file));
-            assertThat(errors).as("the client sees a pause, not a failure").isEmpty();
+            assertThat(write.errors()).as("the client sees a pause, not a failure").isEmpty();
         } finally {
             TestServices.get().startS3();
         }
 
-        UploadEvent done = completed.asMono().block(TIMEOUT);
+        UploadEvent done = write.awaitCompleted(TIMEOUT);
         assertThat(done.sha256()).isEqualTo(FileTransfers.sha256(file));
         UploadInfo info = client.upload(ticket.id()).block(TIMEOUT);
         assertThat(info.state()).isEqualTo(UploadState.COMPLETED);
-        assertThat(sent.get()).as("nothing sent twice").isEqualTo(Files.size(file));
+        assertThat(write.sent()).as("nothing sent twice").isEqualTo(Files.size(file));
     }
 }

@@ -110,8 +110,7 @@ class UploadIntegrationTests extends ServiceIntegrationTest {
         assertThat(events).extracting(UploadEvent::type).contains(UploadEvent.Type.PAUSED);
 
         otherTab.resume(ticket.id()).block(TIMEOUT);
-        UploadInfo done = Mono.delay(Duration.ofMillis(100)).repeat().concatMap(t -> otherTab.upload(ticket.id()))
-                .filter(i -> i.state() == UploadState.COMPLETED).blockFirst(TIMEOUT);
+        UploadInfo done = awaitUpload(otherTab, ticket.id(), i -> i.state() == UploadState.COMPLETED, TIMEOUT);
         assertThat(done.sha256()).isEqualTo(FileTransfers.sha256(file));
         assertThat(sent.get()).as("each byte sent once").isEqualTo(Files.size(file));
         assertThat(events).extracting(UploadEvent::type).contains(UploadEvent.Type.RESUMED, UploadEvent.Type.COMPLETED);
@@ -136,8 +135,7 @@ class UploadIntegrationTests extends ServiceIntegrationTest {
         first.rsocket().block().dispose();
 
         RelayClient second = client(alice);
-        UploadInfo afterCut = Mono.delay(Duration.ofMillis(50)).repeat().concatMap(t -> second.upload(ticket.id()))
-                .filter(i -> i.offset() == cut).blockFirst(Duration.ofSeconds(20));
+        UploadInfo afterCut = awaitUpload(second, ticket.id(), i -> i.offset() == cut, Duration.ofSeconds(20));
         assertThat(afterCut.offset()).as("everything received is durable: nothing to re-send").isEqualTo(cut);
 
         UploadInfo done = new FileTransfers(second).resume(ticket.id(), file, CHUNK, e -> { }).block(TIMEOUT);
@@ -215,8 +213,7 @@ class UploadIntegrationTests extends ServiceIntegrationTest {
 
         assertThat(cancelled.state()).isEqualTo(UploadState.CANCELLED);
         assertThat(multipartUploadsOf("files/" + ticket.id())).isEmpty();
-        Mono.delay(Duration.ofMillis(50)).repeat().takeUntil(t -> !channelError.isEmpty()).blockLast(TIMEOUT);
-        assertThat(((RelayException) channelError.get(0)).code()).isEqualTo(ErrorCode.CANCELLED);
+        assertThat(((RelayException) awaitFirst(channelError, TIMEOUT)).code()).isEqualTo(ErrorCode.CANCELLED);
         assertThatThrownBy(() -> client.write(ticket.id(), 0, Flux.empty()).blockLast(TIMEOUT))
                 .satisfies(e -> assertThat(((RelayException) e).code()).isEqualTo(ErrorCode.INVALID_STATE));
     }

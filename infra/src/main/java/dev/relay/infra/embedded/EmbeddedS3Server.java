@@ -187,7 +187,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
             "s3proxy.authorization=aws-v2-or-v4",
             "s3proxy.identity=" + escape(accessKey),
             "s3proxy.credential=" + escape(secretKey),
-            // Otherwise any x-amz-* header S3Proxy does not know (SDKs add new ones) fails the request as NotImplemented.
+            // Otherwise any x-amz-* header S3Proxy does not know (SDKs add new ones) fails the request with 501.
             "s3proxy.ignore-unknown-headers=true",
             "jclouds.provider=filesystem-nio2",
             "jclouds.filesystem.basedir=" + escape(dataDir.resolve("objects").toString()),

@@ -18,6 +18,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Predicate;
+import java.time.Duration;
+import dev.relay.api.wire.UploadInfo;
+import reactor.core.publisher.Mono;
 import dev.relay.web.ServiceIntegrationTestFiles;
 
 /**
@@ -78,6 +82,19 @@ public abstract class ServiceIntegrationTest {
         RelayClient client = RelayClient.connect(ws(), token.token());
         clients.add(client);
         return client;
+    }
+
+    /** Asks for the upload's state every 50 ms until it satisfies {@code condition} (a test waits; clients don't). */
+    protected static UploadInfo awaitUpload(RelayClient client, String id, Predicate<UploadInfo> condition,
+                                            Duration timeout) {
+        return Mono.delay(Duration.ofMillis(50)).repeat().concatMap(t -> client.upload(id)).filter(condition)
+                .blockFirst(timeout);
+    }
+
+    /** Waits until {@code list} (filled by another thread) has an element, and returns the first. */
+    protected static <T> T awaitFirst(List<T> list, Duration timeout) {
+        Mono.delay(Duration.ofMillis(50)).repeat().takeUntil(t -> !list.isEmpty()).blockLast(timeout);
+        return list.get(0);
     }
 
     /** A file of pseudo-random bytes under target/, deleted with the build directory. */
