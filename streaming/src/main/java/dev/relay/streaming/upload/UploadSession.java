@@ -27,6 +27,7 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -87,6 +88,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private PartBuffer filling;
     private PartBuffer sealed;
     private PartBuffer inFlight;
+    private final ArrayDeque<PendingRecord> toRecord = new ArrayDeque<>();
+    private boolean recording;
     private byte[] spare;
     private boolean waking;
     private boolean staging;
@@ -363,7 +366,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     }
 
     private void maybeHibernate() {
-        if (phase != Phase.RECEIVING || !paused || outstanding > 0 || inFlight != null || sealed != null
+        if (phase != Phase.RECEIVING || !paused || outstanding > 0 || storing() || sealed != null
                 || filling == null || staging || waking) {
             return;
         }
@@ -384,14 +387,15 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     // ---- storage ------------------------------------------------------------------------------------------------
 
+    /**
+     * Sends a part to S3. Its buffer is free once S3 has it; recording it in the database follows in part order
+     * ({@link #recordNext()}), while the next part already goes to S3: the two stores overlap instead of adding up.
+     */
     private void storePart(PartBuffer part) {
         multipartId()
                 .flatMap(uploadId -> store.uploadPart(objectKey, uploadId, part.number, part.data, part.fill)
                         .retryWhen(storageRetry()))
-                .flatMap(etag -> repo.recordPart(id, epoch, new PartRecord(part.number, etag, part.fill),
-                                new DurablePoint(part.start + part.fill, 0, part.digestState))
-                        .retryWhen(storageRetry()))
-                .subscribe(recorded -> serial.execute(() -> onPartStored(part, recorded)),
+                .subscribe(etag -> serial.execute(() -> onPartUploaded(part, etag)),
                         e -> serial.execute(() -> {
                             inFlight = null;
                             discard = true;
@@ -413,25 +417,18 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                 .doOnNext(uploadId -> s3UploadId = uploadId);
     }
 
-    private void onPartStored(PartBuffer part, boolean recorded) {
+    private void onPartUploaded(PartBuffer part, String etag) {
         inFlight = null;
-        log.debug("Upload {}: part {} ({} bytes) {}", id, part.number, part.fill, recorded ? "stored" : "refused");
-        if (!recorded) {
-            fail(lostWriter());
-            continueClosing();
-            return;
-        }
-        partsBytes = part.start + part.fill;
-        tailBytes = 0;
         if (part.data.length == partSize) {
             spare = part.data;
         }
-        if (partsBytes == size) {
-            finish();
+        toRecord.add(new PendingRecord(new PartRecord(part.number, etag, part.fill),
+                new DurablePoint(part.start + part.fill, 0, part.digestState)));
+        recordNext();
+        if (phase == Phase.CLOSED) {
             return;
         }
-        progress(true);
-        if (sealed != null) {
+        if (sealed != null && !discard) {
             inFlight = sealed;
             sealed = null;
             storePart(inFlight);
@@ -439,10 +436,58 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (phase == Phase.RECEIVING) {
             ensureFilling();
             grant();
+        }
+    }
+
+    /** Records the oldest part S3 has stored, if no record is under way; records go strictly in part order. */
+    private void recordNext() {
+        PendingRecord next = toRecord.peek();
+        if (recording || next == null) {
+            return;
+        }
+        recording = true;
+        repo.recordPart(id, epoch, next.part(), next.point())
+                .retryWhen(storageRetry())
+                .subscribe(recorded -> serial.execute(() -> onPartRecorded(next, recorded)),
+                        e -> serial.execute(() -> {
+                            recording = false;
+                            toRecord.clear();
+                            discard = true;
+                            fail(storageFailure("record part " + next.part().number(), e));
+                            continueClosing();
+                        }));
+    }
+
+    private void onPartRecorded(PendingRecord record, boolean recorded) {
+        recording = false;
+        toRecord.poll();
+        log.debug("Upload {}: part {} ({} bytes) {}", id, record.part().number(), record.part().size(),
+                recorded ? "recorded" : "refused");
+        if (!recorded) {
+            toRecord.clear();
+            discard = true;
+            fail(lostWriter());
+            continueClosing();
+            return;
+        }
+        partsBytes = record.point().partsBytes();
+        tailBytes = 0;
+        if (partsBytes == size) {
+            finish();
+            return;
+        }
+        progress(true);
+        recordNext();
+        if (phase == Phase.RECEIVING) {
             maybeHibernate();
         } else {
             continueClosing();
         }
+    }
+
+    /** Whether a part is on its way to S3 or to the database; staging and closing wait for this. */
+    private boolean storing() {
+        return inFlight != null || recording || !toRecord.isEmpty();
     }
 
     /** Stores the received bytes of the current part as the tail object and records them as durable. */
@@ -553,7 +598,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     /** Drives CLOSING to its end: store queued parts, stage the partial part, then close. */
     private void continueClosing() {
-        if (phase != Phase.CLOSING || inFlight != null || staging || waking) {
+        if (phase != Phase.CLOSING || storing() || staging || waking) {
             return;
         }
         if (!discard && sealed != null) {
@@ -651,6 +696,10 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         }
         return new TransferException(ErrorCode.INTERNAL, "The server could not " + what + "; the upload is durable up"
                 + " to byte " + (partsBytes + tailBytes) + " and can be resumed from there.", partsBytes + tailBytes, e);
+    }
+
+    /** A part S3 has stored and the database has yet to record. */
+    private record PendingRecord(PartRecord part, DurablePoint point) {
     }
 
     /** The bytes of one S3 part while it is received and stored. */
