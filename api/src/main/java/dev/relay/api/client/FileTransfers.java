@@ -6,7 +6,6 @@ import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.FileInfo;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
-import dev.relay.api.wire.UploadTicket;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -186,10 +185,5 @@ public final class FileTransfers {
     /** Exposed for callers that created the upload themselves. */
     public static CreateUploadRequest describe(Path file, String contentType) throws IOException {
         return new CreateUploadRequest(file.getFileName().toString(), Files.size(file), contentType, sha256(file));
-    }
-
-    /** The chunk size to use for a ticket. */
-    public static int chunkBytes(UploadTicket ticket) {
-        return ticket.maxChunkBytes();
     }
 }

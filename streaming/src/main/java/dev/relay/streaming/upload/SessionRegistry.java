@@ -1,5 +1,7 @@
 package dev.relay.streaming.upload;
 
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -29,7 +31,7 @@ final class SessionRegistry {
         return sessions.size();
     }
 
-    java.util.Collection<UploadSession> all() {
-        return java.util.List.copyOf(sessions.values());
+    Collection<UploadSession> all() {
+        return List.copyOf(sessions.values());
     }
 }
