@@ -19,11 +19,14 @@ import java.time.Duration;
  *                             upload's channel fails with STORAGE_UNAVAILABLE (durable data is kept)
  * @param expireAfter          an unfinished upload with no write for this long is aborted and marked EXPIRED
  * @param readChunkBytes       payload size of download chunks
+ * @param receiveAhead         receive the next part while the previous one is stored: S3 never waits for data, but
+ *                             a crash (no chance to stage) loses up to two parts instead of one
  */
 public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long creditWindowMaxBytes,
                                long partSizeBytes, int maxParts,
                                long maxFileBytes, long userQuotaBytes, int maxOpenUploadsPerUser,
-                               Duration storageRetryTimeout, Duration expireAfter, int readChunkBytes) {
+                               Duration storageRetryTimeout, Duration expireAfter, int readChunkBytes,
+                               boolean receiveAhead) {
 
     /** S3's smallest allowed size for every part but the last. */
     public static final long MIN_PART_BYTES = 5L * 1024 * 1024;
@@ -51,7 +54,7 @@ public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long c
     public static TransferSettings defaults() {
         return new TransferSettings(256 * 1024, 1024 * 1024, 16L * 1024 * 1024, 8L * 1024 * 1024, 10_000,
                 100L * 1024 * 1024 * 1024, 500L * 1024 * 1024 * 1024, 20, Duration.ofMinutes(2),
-                Duration.ofHours(24), 256 * 1024);
+                Duration.ofHours(24), 256 * 1024, true);
     }
 
     /** The part size for a file: the preferred size, grown in whole MiB so the file fits in {@code maxParts}. */

@@ -279,7 +279,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             return;
         }
         long free = filling.room();
-        if (inFlight == null && sealed == null) {
+        if (settings.receiveAhead() && inFlight == null && sealed == null) {
             long next = filling.start + filling.capacity;
             free += Math.min(partSize, size - next);
         }
@@ -304,6 +304,10 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             return;
         }
         if (paused && outstanding == 0) {
+            return;
+        }
+        if (!settings.receiveAhead() && storing()) {
+            // One part in memory at a time: the next is received once this one is stored and recorded.
             return;
         }
         long partStart = received / partSize * partSize;
@@ -357,7 +361,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (inFlight == null) {
             inFlight = part;
             storePart(part);
-            if (received < size && !(paused && outstanding == 0)) {
+            if (settings.receiveAhead() && received < size && !(paused && outstanding == 0)) {
                 filling = newBuffer(received);
             }
         } else {
@@ -479,6 +483,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         progress(true);
         recordNext();
         if (phase == Phase.RECEIVING) {
+            ensureFilling();
+            grant();
             maybeHibernate();
         } else {
             continueClosing();

@@ -20,12 +20,13 @@ public record TransferProperties(
         @DefaultValue("2m") Duration storageRetryTimeout,
         @DefaultValue("24h") Duration expireAfter,
         @DefaultValue("10m") Duration expirySweepInterval,
-        @DefaultValue("256KB") DataSize readChunkSize) {
+        @DefaultValue("256KB") DataSize readChunkSize,
+        @DefaultValue("true") boolean receiveAhead) {
 
     public TransferSettings toSettings() {
         return new TransferSettings((int) maxChunkSize.toBytes(), creditWindow.toBytes(), creditWindowMax.toBytes(),
                 partSize.toBytes(), 10_000,
                 maxFileSize.toBytes(), userQuota.toBytes(), maxOpenUploadsPerUser, storageRetryTimeout, expireAfter,
-                (int) readChunkSize.toBytes());
+                (int) readChunkSize.toBytes(), receiveAhead);
     }
 }
