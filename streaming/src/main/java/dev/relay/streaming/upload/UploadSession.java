@@ -338,6 +338,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                         seal();
                     }
                     grant();
+                    // Paused again while the bytes were loading: give the buffer back.
+                    maybeHibernate();
                 }), e -> serial.execute(() -> {
                     waking = false;
                     discard = true;
