@@ -54,8 +54,7 @@ public final class FileTransfers {
 
     /** Creates an upload for {@code file} (declaring its SHA-256) and sends it; see {@link #resume}. */
     public Mono<UploadInfo> upload(Path file, String contentType, Consumer<UploadEvent> progress) {
-        return Mono.fromCallable(() -> new CreateUploadRequest(file.getFileName().toString(), Files.size(file),
-                        contentType, sha256(file)))
+        return Mono.fromCallable(() -> describe(file, contentType))
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(client::createUpload)
                 .flatMap(ticket -> resume(ticket.id(), file, ticket.maxChunkBytes(), progress));
@@ -182,7 +181,7 @@ public final class FileTransfers {
         }
     }
 
-    /** Exposed for callers that created the upload themselves. */
+    /** The create request for {@code file}: its name, size and SHA-256. */
     public static CreateUploadRequest describe(Path file, String contentType) throws IOException {
         return new CreateUploadRequest(file.getFileName().toString(), Files.size(file), contentType, sha256(file));
     }

@@ -9,7 +9,12 @@ import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
-/** Writes an {@link ErrorBody} as an HTTP JSON response from filters, where no controller advice applies. */
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The one serializer of {@link ErrorBody}: for RSocket error frames, and as HTTP JSON responses from filters and
+ * routes, where no controller advice applies.
+ */
 public final class JsonErrors {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,12 +32,18 @@ public final class JsonErrors {
         }
         response.setStatusCode(status);
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        byte[] bytes;
+        return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes(body))));
+    }
+
+    public static byte[] bytes(ErrorBody body) {
         try {
-            bytes = JSON.writeValueAsBytes(body);
+            return JSON.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
-            return Mono.error(e);
+            throw new IllegalStateException(e);
         }
-        return response.writeWith(Mono.just(response.bufferFactory().wrap(bytes)));
+    }
+
+    public static String json(ErrorBody body) {
+        return new String(bytes(body), StandardCharsets.UTF_8);
     }
 }

@@ -1,10 +1,10 @@
 package dev.relay.web.rsocket;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.ErrorBody;
 import dev.relay.streaming.TransferException;
+import dev.relay.web.http.JsonErrors;
 import io.rsocket.exceptions.ApplicationErrorException;
 import io.rsocket.RSocketErrorException;
 import io.rsocket.exceptions.RejectedSetupException;
@@ -23,7 +23,6 @@ import org.springframework.security.core.AuthenticationException;
 public final class WireErrors {
 
     private static final Logger log = LoggerFactory.getLogger(WireErrors.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private WireErrors() {
     }
@@ -85,10 +84,6 @@ public final class WireErrors {
     }
 
     static String json(ErrorBody body) {
-        try {
-            return JSON.writeValueAsString(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonErrors.json(body);
     }
 }

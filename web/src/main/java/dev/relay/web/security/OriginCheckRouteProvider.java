@@ -9,15 +9,13 @@ import org.springframework.core.Ordered;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRoutes;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relay.web.http.JsonErrors;
 
 /**
  * Refuses WebSocket upgrades of the RSocket path from foreign origins. The RSocket endpoint is a Netty route that
  * bypasses WebFlux (and so Spring Security's web filters), hence a route of its own, placed before it.
  */
 public final class OriginCheckRouteProvider implements NettyRouteProvider, Ordered {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String path;
     private final OriginPolicy policy;
@@ -34,7 +32,7 @@ public final class OriginCheckRouteProvider implements NettyRouteProvider, Order
                         request.requestHeaders().get(HttpHeaderNames.HOST)),
                 (request, response) -> response.status(HttpResponseStatus.FORBIDDEN)
                         .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
-                        .sendByteArray(Mono.fromCallable(() -> JSON.writeValueAsBytes(ErrorBody.of(
+                        .sendByteArray(Mono.fromCallable(() -> JsonErrors.bytes(ErrorBody.of(
                                 ErrorCode.FORBIDDEN, "WebSocket connections from origin "
                                         + request.requestHeaders().get(HttpHeaderNames.ORIGIN) + " are not allowed;"
                                         + " add it to relay.security.allowed-origins if it is yours."))))
