@@ -1,0 +1,13 @@
+package dev.relay.cli;
+
+/** The {@code relay} command. */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        // Netty and Reactor threads would otherwise keep the JVM alive after the command is done.
+        System.exit(RelayCli.execute(CliEnvironment.system(), args));
+    }
+}
