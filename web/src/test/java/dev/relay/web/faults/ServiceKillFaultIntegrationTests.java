@@ -1,0 +1,188 @@
+package dev.relay.web.faults;
+
+import dev.relay.api.UploadState;
+import dev.relay.api.client.FileTransfers;
+import dev.relay.api.client.RelayAuth;
+import dev.relay.api.client.RelayClient;
+import dev.relay.api.wire.AuthToken;
+import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTicket;
+import dev.relay.web.ServiceIntegrationTestFiles;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.relay.web.faults.FaultResults.max;
+import static dev.relay.web.faults.FaultResults.median;
+import static dev.relay.web.faults.FaultResults.mib;
+import static dev.relay.web.faults.FaultResults.seconds;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue #4, case 1: the service (a child JVM) SIGKILLed at random points of uploads of random sizes, then started
+ * again; each upload must complete from its durable offset with the right SHA-256 (checked on the server's digest
+ * and on a download), re-sending no more than the design allows.
+ */
+class ServiceKillFaultIntegrationTests {
+
+    private static final long PART = 5L * 1024 * 1024;
+    private static final long WINDOW = 1024 * 1024;
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+    @Test
+    void killsWithReceiveAhead() throws Exception {
+        // Every upload must complete with the right SHA-256; the documented bound on bytes re-sent is measured and
+        // reported here, and enforced by the test below.
+        killAndResume("kill-receive-ahead", "kill -9 mid-upload, receive-ahead=true", true,
+                FaultSettings.count("kills", 3, 20), 2 * PART + WINDOW, false);
+    }
+
+    /**
+     * protocol.md (Uploading, 5) and architecture.md bound what a crash costs with receive-ahead by the parts being
+     * stored and received (2 parts) plus the window: 11 MiB here. But a part's buffer is reused as soon as S3 has the
+     * part, while its database record may still be pending, so at the moment of a kill a third part can be in S3
+     * without being durable: the full run of 2026-11-22 saw 12.75 MiB re-sent (durable offset 0 after 12.75 MiB
+     * sent; seed 4242, kill #9). This test enforces the documented bound.
+     */
+    @Test
+    void killsWithReceiveAheadStayWithinTwoPartsAndTheWindow() throws Exception {
+        killAndResume("kill-receive-ahead-bound", "kill -9 mid-upload, receive-ahead=true, re-sent within 2 parts"
+                + " + window", true, FaultSettings.count("kills", 3, 20), 2 * PART + WINDOW, true);
+    }
+
+    @Test
+    void killsWithoutReceiveAhead() throws Exception {
+        // One part in memory, received only once the previous one is stored and recorded: at most 1 part + window.
+        killAndResume("kill-no-receive-ahead", "kill -9 mid-upload, receive-ahead=false", false,
+                FaultSettings.count("kills-no-receive-ahead", 0, 20), PART + WINDOW, true);
+    }
+
+    private void killAndResume(String id, String description, boolean receiveAhead, int kills, long bound,
+                               boolean enforceBound) throws Exception {
+        // The quick run leaves the second mode to ServerCrashIntegrationTests (one kill each way).
+        Assumptions.assumeTrue(kills > 0, "no kills asked for in this mode");
+        Random random = FaultSettings.random(id);
+        List<String> failures = new ArrayList<>();
+        List<String> aboveBound = new ArrayList<>();
+        List<Long> resent = new ArrayList<>();
+        List<Long> restarts = new ArrayList<>();
+        List<Long> recoveries = new ArrayList<>();
+        int passed = 0;
+        try (ServiceProcess service = new ServiceProcess("--relay.transfer.receive-ahead=" + receiveAhead)) {
+            service.start();
+            URI http = URI.create("http://127.0.0.1:" + service.port());
+            URI ws = URI.create("ws://127.0.0.1:" + service.port() + "/rsocket");
+            AuthToken user = new RelayAuth(http).register("kill" + (System.nanoTime() % 1_000_000_000L),
+                    "long enough pw").block(TIMEOUT);
+            for (int i = 1; i <= kills; i++) {
+                long size = PART / 2 + (long) (random.nextDouble() * 6 * PART);
+                long killAt = (long) (random.nextDouble() * size);
+                int fileSeed = random.nextInt();
+                System.out.printf("[faults] %s #%d: size %d, kill after %d bytes sent (file seed %d)%n", id, i, size,
+                        killAt, fileSeed);
+                Path file = ServiceIntegrationTestFiles.random(size, fileSeed);
+                try {
+                    Kill kill = killOnce(service, http, ws, user, file, killAt);
+                    resent.add(kill.resent);
+                    restarts.add(kill.restartNanos);
+                    recoveries.add(kill.recoveryNanos);
+                    if (kill.resent > bound) {
+                        aboveBound.add("#" + i + ": " + kill.resent);
+                    }
+                    if (kill.resent > bound && enforceBound) {
+                        failures.add("#" + i + ": re-sent " + kill.resent + " bytes, above the bound " + bound);
+                    } else {
+                        passed++;
+                    }
+                } catch (Throwable e) {
+                    failures.add("#" + i + " (size " + size + ", kill at " + killAt + "): " + e);
+                    e.printStackTrace(System.out);
+                    if (!service.alive()) {
+                        service.start();
+                    }
+                } finally {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+        String figures = String.format("re-sent per resume: max %s, median %s (part %s; documented bound %s, exceeded"
+                        + " %d times%s); restart: median %s, max %s; kill to first byte re-sent: median %s, max %s%s",
+                mib(max(resent)), mib(median(resent)), mib(PART), mib(bound), aboveBound.size(),
+                aboveBound.isEmpty() ? "" : ": " + aboveBound, seconds(median(restarts)), seconds(max(restarts)),
+                seconds(median(recoveries)), seconds(max(recoveries)),
+                failures.isEmpty() ? "" : "; failures: " + failures);
+        FaultResults.record(id, description, kills, passed, figures);
+        assertThat(failures).isEmpty();
+    }
+
+    private record Kill(long resent, long restartNanos, long recoveryNanos) {
+    }
+
+    private Kill killOnce(ServiceProcess service, URI http, URI ws, AuthToken user, Path file, long killAt)
+            throws Exception {
+        String sha = FileTransfers.sha256(file);
+        RelayClient before = RelayClient.connect(ws, user.token());
+        TrackedUpload upload;
+        AtomicLong killedAt = new AtomicLong(-1);
+        try {
+            UploadTicket ticket = before.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
+            upload = new TrackedUpload(ticket.id(), file);
+            TrackedUpload tracked = upload;
+            CompletableFuture<UploadInfo> writing = CompletableFuture.supplyAsync(() -> tracked.attemptFrom(before,
+                    0, position -> {
+                        if (position >= killAt && killedAt.compareAndSet(-1, System.nanoTime())) {
+                            service.kill();
+                        }
+                    }, TIMEOUT));
+            try {
+                UploadInfo unexpected = writing.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                throw new AssertionError("The upload ended without the kill: " + unexpected);
+            } catch (java.util.concurrent.ExecutionException expected) {
+                // The connection died with the service.
+            }
+            service.awaitDeath();
+        } finally {
+            before.close();
+        }
+        upload.interrupted(killedAt.get());
+        long restart = service.start();
+
+        RelayClient after = RelayClient.connect(ws, user.token());
+        try {
+            UploadInfo resumedAt = after.upload(upload.id).block(TIMEOUT);
+            assertThat(resumedAt.offset() % PART).as("without a shutdown, durability is per part").isZero();
+            UploadInfo done = null;
+            for (int attempt = 0; attempt < 5 && done == null; attempt++) {
+                done = upload.attempt(after, position -> { }, TIMEOUT);
+            }
+            assertThat(done).as("completed").isNotNull();
+            assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
+            assertThat(done.sha256()).isEqualTo(sha);
+            Path copy = FaultResults.DIR.resolve("download-" + upload.id);
+            try {
+                new FileTransfers(after).download(upload.id, copy).block(TIMEOUT);
+                assertThat(FileTransfers.sha256(copy)).as("downloaded bytes").isEqualTo(sha);
+            } finally {
+                Files.deleteIfExists(copy);
+            }
+            assertThat(upload.unattributedResent()).isZero();
+            long resent = upload.resent().get(0);
+            long recovery = upload.recoveryNanos().isEmpty() ? 0 : upload.recoveryNanos().get(0);
+            System.out.printf("[faults] durable offset after restart %d, re-sent %d, restart %s%n",
+                    resumedAt.offset(), resent, seconds(restart));
+            return new Kill(resent, restart, recovery);
+        } finally {
+            after.close();
+        }
+    }
+}
