@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Relay's upload benchmark: Relay, the MinIO SDK directly, and a tus server, side by side against one S3 server.
 #
-#   bench/run.sh [SIZE_MiB] [output.md]      (defaults: 1024, bench/results/latest.md)
+#   bench/run.sh [SIZE_MiB] [output.md]      (defaults: 1024, docs/benchmarks.md)
 #
 # Builds nothing: it runs the jars of `mvn install -DskipTests` in this repository. Starts S3Proxy, the service and
-# the tus server on free loopback ports, measures (bench/harness/), prints the tables and writes them to output.md,
-# and stops everything it started on any exit. Each throughput figure is the median of 3 runs up to 256 MiB, one
+# the tus server on free loopback ports, measures (bench/harness/): upload throughput against a direct SDK upload and
+# tus, pause, downloads, latency, scaling and memory; prints the tables, writes them to output.md followed by
+# bench/commentary.md, draws the scaling plot next to it (<output>-scaling.png), and stops everything it started on
+# any exit. Each throughput figure is the median of 3 runs up to 256 MiB, one
 # run above. Needs: java 17, node + npm, a MariaDB/MySQL server (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD; default
 # 127.0.0.1:3306 root with no password) in which it recreates the database relay_bench. BENCH_WARMUP_MIB (default
 # 1024) sets how much goes through each freshly started service before it is measured.
@@ -14,7 +16,8 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
 SIZE_MIB=${1:-1024}
-OUT=$(realpath -m "${2:-$BENCH_DIR/results/latest.md}")
+OUT=$(realpath -m "${2:-$REPO/docs/benchmarks.md}")
+PLOT_NAME=$(basename "${OUT%.md}")-scaling.png
 DB_HOST=${DB_HOST:-127.0.0.1}
 DB_PORT=${DB_PORT:-3306}
 DB_USER=${DB_USER:-root}
@@ -24,7 +27,7 @@ S3_ACCESS_KEY=bench-access
 S3_SECRET_KEY=bench-secret-$RANDOM$RANDOM
 S3_BUCKET=relay-bench
 
-SERVICE_JAR=$REPO/web/target/relay-web-0.1.0-SNAPSHOT.jar
+SERVICE_JAR=$REPO/web/target/relay-web-0.1.0-SNAPSHOT-exec.jar
 S3PROXY_JAR=$REPO/infra/target/classes/dev/relay/infra/embedded/s3proxy.jar
 API_CLASSES=$REPO/api/target/classes
 
@@ -226,14 +229,22 @@ measure() {
     --s3-bucket "$S3_BUCKET" --tus-url "http://127.0.0.1:$TUS_PORT/files" --tus-client "$BENCH_DIR/tus/upload.mjs" \
     "$@"
 }
-log "measuring with the default, adaptive credit window: throughput, memory, pause, latency"
-measure --window adaptive --sections throughput,pause,latency
+log "measuring with the default, adaptive credit window: throughput, memory, pause, latency, downloads"
+measure --window adaptive --sections throughput,pause,latency,download
 
 log "restarting the service with the window fixed at 1MB, to show what the adaptation buys under latency"
 stop_process "$SERVICE_PID"
 forget_pid "$SERVICE_PID"
 start_service fixed-1MB --relay.transfer.credit-window-max=1MB
 measure --window fixed-1MB --sections relay,latency
+
+PAUSED_UPLOADS=${BENCH_PAUSED_UPLOADS:-1000}
+log "restarting the service with room for $PAUSED_UPLOADS open uploads (one user runs them all): scaling and memory"
+stop_process "$SERVICE_PID"
+forget_pid "$SERVICE_PID"
+start_service memory --relay.transfer.max-open-uploads-per-user=$(( PAUSED_UPLOADS + 100 )) \
+  --relay.transfer.user-quota=1000TB
+measure --window memory --sections scaling,memory --paused-uploads "$PAUSED_UPLOADS"
 
 COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$REPO" diff --quiet HEAD -- api streaming infra web 2>/dev/null || COMMIT="$COMMIT+local changes"
@@ -242,9 +253,10 @@ SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.lo
   | sed -E 's/^[^ ]+ +([A-Z]+) .* : /\1 /; s/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/<id>/g' \
   | sort | uniq -c | sort -rn || true)
 harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SIZE_MIB" --runs "$RUNS" \
-  --windows adaptive,fixed-1MB \
+  --windows adaptive,fixed-1MB --plot-name "$PLOT_NAME" --paused-uploads "$PAUSED_UPLOADS" \
+  --commentary "$BENCH_DIR/commentary.md" \
   --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): part size 8MB, chunk 256KB${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}, JVM defaults, measured after $WARMUP_BUDGET_MIB MiB of warm-up uploads; the client's SHA-256 of the file is computed before the timed upload." \
-  --latency "Measured with a userspace TCP delay relay between client and service (bench/harness/DelayRelay.java): 40 ms round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
+  --latency "Measured with a userspace TCP delay relay between client and server (bench/harness/DelayRelay.java): the given round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
   --service-log "${SERVICE_WARNINGS:-none}"
 
 SUCCEEDED=true

@@ -36,6 +36,8 @@ import java.util.UUID;
 public final class Bench {
 
     private static final Duration ONE_WAY_DELAY = Duration.ofMillis(20);
+    private static final Duration SHORT_ONE_WAY_DELAY = Duration.ofMillis(5);
+    static final int[] SCALING = {1, 4, 16, 64};
 
     private final Map<String, String> options;
     private final Results results;
@@ -68,6 +70,7 @@ public final class Bench {
         String token = new RelayAuth(URI.create(serviceUrl))
                 .register("bench-" + UUID.randomUUID().toString().substring(0, 8), "bench-password-1")
                 .block().token();
+        options.put("token", token);
         URI ws = URI.create(serviceUrl.replaceFirst("^http", "ws") + "/rsocket");
         String bucket = option("s3-bucket");
         ServiceMemory memory = new ServiceMemory(Long.parseLong(option("service-pid")));
@@ -79,7 +82,12 @@ public final class Bench {
              RelayClient client = RelayClient.connect(ws, token);
              RelayClient control = RelayClient.connect(ws, token);
              DelayRelay delay = new DelayRelay(service, ONE_WAY_DELAY);
-             RelayClient far = RelayClient.connect(URI.create("ws://127.0.0.1:" + delay.port() + "/rsocket"), token)) {
+             RelayClient far = RelayClient.connect(URI.create("ws://127.0.0.1:" + delay.port() + "/rsocket"), token);
+             DelayRelay shortDelay = new DelayRelay(service, SHORT_ONE_WAY_DELAY);
+             RelayClient near = RelayClient.connect(URI.create("ws://127.0.0.1:" + shortDelay.port() + "/rsocket"),
+                     token);
+             DelayRelay tusFar = new DelayRelay(hostPort(option("tus-url")), ONE_WAY_DELAY);
+             DelayRelay tusNear = new DelayRelay(hostPort(option("tus-url")), SHORT_ONE_WAY_DELAY)) {
             Map<String, Variant> variants = new LinkedHashMap<>();
             if (sections.contains("throughput") || sections.contains("relay")) {
                 variants.put("relay@" + window, (f, sha) -> Uploads.relay(client, f, sha));
@@ -91,11 +99,23 @@ public final class Bench {
             }
             if (sections.contains("latency")) {
                 variants.put("latency@" + window, (f, sha) -> Uploads.relay(far, f, sha));
+                variants.put("latency10@" + window, (f, sha) -> Uploads.relay(near, f, sha));
+            }
+            if (sections.contains("latency") && sections.contains("throughput")) {
+                Path tusClient = Path.of(option("tus-client"));
+                variants.put("tus.rtt40", (f, sha) -> Uploads.tus(tusClient, viaRelay(option("tus-url"), tusFar), f));
+                variants.put("tus.rtt10", (f, sha) -> Uploads.tus(tusClient, viaRelay(option("tus-url"), tusNear),
+                        f));
             }
             List<String> order = new ArrayList<>(variants.keySet());
 
-            warmUp(variants, Path.of(option("warmup-file")), Long.parseLong(option("warmup-mib")) << 20);
-            Uploads.emptyBucket(minio, bucket);
+            // A freshly started service is measured warm; the memory section measures what is held, not speed.
+            Map<String, Variant> warm = !variants.isEmpty() ? variants : sections.contains("scaling")
+                    ? Map.of("relay@" + window, (f, sha) -> Uploads.relay(client, f, sha)) : Map.of();
+            if (!warm.isEmpty()) {
+                warmUp(warm, Path.of(option("warmup-file")), Long.parseLong(option("warmup-mib")) << 20);
+                Uploads.emptyBucket(minio, bucket);
+            }
 
             for (int run = 0; run < runs; run++) {
                 // Rotate the order so that no variant always follows the same one (page cache, writeback, GC).
@@ -118,6 +138,15 @@ public final class Bench {
                     results.save();
                 }
             }
+            if (sections.contains("download")) {
+                measureDownloads(client, minio, bucket, file, sha256, runs, service);
+            }
+            if (sections.contains("scaling")) {
+                measureScaling(ws, token, file, runs);
+            }
+            if (sections.contains("memory")) {
+                measureMemory(ws, token, file, sha256, memory);
+            }
             if (sections.contains("pause")) {
                 for (int run = 0; run < runs; run++) {
                     PauseProbe.Outcome o = PauseProbe.run(client, control, file, sha256);
@@ -137,6 +166,92 @@ public final class Bench {
                 }
             }
         }
+    }
+
+    /**
+     * Download throughput through Relay against one direct GET of the same object, then the same through the delay
+     * relay (10 and 40 ms round trips), and a download paused by withholding demand.
+     */
+    private void measureDownloads(RelayClient client, MinioClient minio, String bucket, Path file, String sha256,
+                                  int runs, InetSocketAddress service) throws Exception {
+        long size = Files.size(file);
+        String id = Uploads.relayId(client, file, sha256);
+        String token = option("token");
+        Map<String, RelayClient> far = new LinkedHashMap<>();
+        List<DelayRelay> relays = new ArrayList<>();
+        try {
+            for (int oneWayMs : new int[]{5, 20}) {
+                DelayRelay delay = new DelayRelay(service, Duration.ofMillis(oneWayMs));
+                relays.add(delay);
+                far.put("download.rtt" + 2 * oneWayMs, RelayClient.connect(
+                        URI.create("ws://127.0.0.1:" + delay.port() + "/rsocket"), token));
+            }
+            Downloads.relay(client, id, size);
+            Downloads.direct(minio, bucket, "files/" + id, size);
+            for (int run = 0; run < runs; run++) {
+                double relayMbps = size / Downloads.relay(client, id, size) / 1e6;
+                double directMbps = size / Downloads.direct(minio, bucket, "files/" + id, size) / 1e6;
+                results.add("download.relay", relayMbps);
+                results.add("download.direct", directMbps);
+                System.out.printf(Locale.ROOT, "  download %d/%d  relay %.1f MB/s, direct GET %.1f MB/s%n", run + 1,
+                        runs, relayMbps, directMbps);
+                for (Map.Entry<String, RelayClient> f : far.entrySet()) {
+                    double mbps = size / Downloads.relay(f.getValue(), id, size) / 1e6;
+                    results.add(f.getKey(), mbps);
+                    System.out.printf(Locale.ROOT, "  download %d/%d  %s %.1f MB/s%n", run + 1, runs, f.getKey(), mbps);
+                }
+                Downloads.PauseOutcome o = Downloads.pause(client, id, size);
+                results.add("download.pause.bytesAfterStop", o.bytesAfterStop());
+                results.add("download.pause.lastByteAfterStopMillis", o.lastByteAfterStopMillis());
+                results.add("download.pause.resumeToNextByteMillis", o.resumeToNextByteMillis());
+                System.out.printf(Locale.ROOT, "  download pause %d/%d  %d KiB after demand stopped (last after %.0f"
+                                + " ms); next byte %.0f ms after demand resumed%n", run + 1, runs,
+                        o.bytesAfterStop() >> 10, o.lastByteAfterStopMillis(), o.resumeToNextByteMillis());
+                results.save();
+            }
+        } finally {
+            far.values().forEach(RelayClient::close);
+            relays.forEach(DelayRelay::close);
+            Uploads.emptyBucket(minio, bucket);
+        }
+    }
+
+    /** Aggregate throughput of 1, 4, 16 and 64 uploads at once; the total stays the size of the test file. */
+    private void measureScaling(URI ws, String token, Path file, int runs) throws Exception {
+        long size = Files.size(file);
+        for (int n : SCALING) {
+            long each = Math.max(4L << 20, size / n);
+            Path slice = file.resolveSibling("slice-" + n + ".bin");
+            try (var in = Files.newInputStream(file); var out = Files.newOutputStream(slice)) {
+                out.write(in.readNBytes((int) each));
+            }
+            String sha = FileTransfers.sha256(slice);
+            for (int run = 0; run < runs; run++) {
+                flushDisk();
+                double mbps = Concurrent.throughput(ws, token, slice, sha, n);
+                results.add("scaling." + n, mbps);
+                System.out.printf(Locale.ROOT, "  scaling %d/%d  %2d uploads of %d MiB at once: %.1f MB/s%n",
+                        run + 1, runs, n, each >> 20, mbps);
+                results.save();
+            }
+            Files.delete(slice);
+        }
+    }
+
+    /** Live heap per active upload (1, 16, 64 at once) and per paused upload (1,000 at once). */
+    private void measureMemory(URI ws, String token, Path file, String sha256, ServiceMemory memory)
+            throws Exception {
+        for (int n : new int[]{1, 16, 64}) {
+            double perUpload = Concurrent.memoryPerActive(ws, token, file, sha256, n, memory, results);
+            results.add("memory.perActiveMiB." + n, perUpload);
+            System.out.printf(Locale.ROOT, "  memory  %d active uploads: %.1f MiB live heap each%n", n, perUpload);
+            results.save();
+        }
+        int paused = Integer.parseInt(options.getOrDefault("paused-uploads", "1000"));
+        double perPaused = Concurrent.memoryPerPaused(ws, token, file, sha256, paused, 20, memory, results);
+        results.add("memory.perPausedKiB", perPaused);
+        System.out.printf(Locale.ROOT, "  memory  %d paused uploads: %.1f KiB live heap each%n", paused, perPaused);
+        results.save();
     }
 
     /**
@@ -168,6 +283,16 @@ public final class Bench {
     /** Writes back what earlier uploads left in the page cache, so that their writeback does not slow this one. */
     private static void flushDisk() throws IOException, InterruptedException {
         new ProcessBuilder("sync").inheritIO().start().waitFor();
+    }
+
+    private static InetSocketAddress hostPort(String url) {
+        URI uri = URI.create(url);
+        return new InetSocketAddress(uri.getHost(), uri.getPort());
+    }
+
+    private static String viaRelay(String url, DelayRelay relay) {
+        URI uri = URI.create(url);
+        return uri.getScheme() + "://" + uri.getHost() + ":" + relay.port() + uri.getPath();
     }
 
     private String option(String name) {

@@ -29,7 +29,13 @@ final class Report {
         System.out.print(report.out);
         Path file = Path.of(options.get("out"));
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.writeString(file, report.out);
+        String commentary = options.get("commentary");
+        Files.writeString(file, report.out + (commentary == null ? "" : "\n" + Files.readString(Path.of(commentary))));
+        double[] scaling = Arrays.stream(Bench.SCALING).mapToDouble(n -> results.median("scaling." + n)).toArray();
+        if (Arrays.stream(scaling).anyMatch(v -> !Double.isNaN(v))) {
+            Plot.scaling(file.resolveSibling(options.getOrDefault("plot-name", "scaling.png")),
+                    "Relay: aggregate upload throughput", Bench.SCALING, scaling);
+        }
     }
 
     private void render() {
@@ -82,22 +88,77 @@ final class Report {
         }
 
         line("");
-        line("### 6. Latency: 20 ms each way between client and service");
+        line("### 6. Download throughput, same S3 server");
+        line("| variant | MB/s | runs |");
+        line("|---|---:|---|");
+        row("Relay: files.{id}.read, demand-driven ranged read", "download.relay");
+        row("Direct: one GET of the object with the MinIO SDK", "download.direct");
+        line("");
+        line("Relay / direct GET: **%s**", ratio(results.median("download.relay"), results.median("download.direct")));
+        line("");
+        line("Download paused by withholding demand at ~20 %% (the client stops requesting; it had requested 16 "
+                + "chunks at a time):");
+        line("| what | median | runs |");
+        line("|---|---:|---|");
+        pauseRow("bytes received after demand stopped", "download.pause.bytesAfterStop", 1 << 10, "KiB");
+        pauseRow("demand stopped → last byte", "download.pause.lastByteAfterStopMillis", 1, "ms");
+        pauseRow("demand resumed → next byte", "download.pause.resumeToNextByteMillis", 1, "ms");
+
+        line("");
+        line("### 7. Latency: 10 and 40 ms round trips between client and server");
         line("%s", options.get("latency"));
         line("");
-        line("| credit window | MB/s without | MB/s with latency | with / without (target ≥ 0.8) |");
-        line("|---|---:|---:|---:|");
+        line("| transfer | MB/s at 0 ms | 10 ms | 40 ms | 10 ms / 0 | 40 ms / 0 (target ≥ 0.8) |");
+        line("|---|---:|---:|---:|---:|---:|");
         for (String window : windows) {
-            double without = results.median("relay@" + window);
-            double with = results.median("latency@" + window);
-            line("| %s | %s | %s | %s |", window, number(without), number(with), ratio(with, without));
+            latencyRow("Relay upload, window " + window, "relay@" + window, "latency10@" + window,
+                    "latency@" + window);
         }
+        latencyRow("Relay download", "download.relay", "download.rtt10", "download.rtt40");
+        latencyRow("tus upload (peer)", "tus", "tus.rtt10", "tus.rtt40");
+
+        line("");
+        line("### 8. Scaling: aggregate upload throughput with concurrent uploads");
+        line("Each upload on its own connection; the uploads share the test file's size between them (at least 4 MiB"
+                + " each). Plot: [%s](%s).", options.getOrDefault("plot-name", "scaling.png"),
+                options.getOrDefault("plot-name", "scaling.png"));
+        line("");
+        line("| concurrent uploads | aggregate MB/s | runs |");
+        line("|---:|---:|---|");
+        for (int n : Bench.SCALING) {
+            line("| %d | %s | %s |", n, number(results.median("scaling." + n)), list(results.runs("scaling." + n), 1));
+        }
+        line("");
+        line("![aggregate throughput](%s)", options.getOrDefault("plot-name", "scaling.png"));
+
+        line("");
+        line("### 9. Memory per upload (live objects after a full GC: jcmd GC.class_histogram)");
+        line("Active uploads are held at 2 MB/s each by a rate cap so that they stay mid-part while measured; paused"
+                + " uploads were paused after their first chunks (their sessions hibernate).");
+        line("");
+        line("| uploads | live heap added, MiB | per upload | RSS added, MiB |");
+        line("|---|---:|---:|---:|");
+        for (int n : new int[]{1, 16, 64}) {
+            line("| %d active | %s | %s MiB | %s |", n, number(results.median("memory.active" + n + ".heapMiB")),
+                    number(results.median("memory.perActiveMiB." + n)),
+                    number(results.median("memory.active" + n + ".rssMiB")));
+        }
+        line("| %s paused | %s | %s KiB | |", options.getOrDefault("paused-uploads", "1000"),
+                number(results.median("memory.paused" + options.getOrDefault("paused-uploads", "1000")
+                        + ".heapMiB")), number(results.median("memory.perPausedKiB")));
 
         line("");
         line("### Service log: WARN and ERROR lines (count, level, message)");
         line("```");
         line("%s", options.get("service-log"));
         line("```");
+    }
+
+    private void latencyRow(String label, String zero, String ten, String forty) {
+        double z = results.median(zero);
+        double t = results.median(ten);
+        double f = results.median(forty);
+        line("| %s | %s | %s | %s | %s | %s |", label, number(z), number(t), number(f), ratio(t, z), ratio(f, z));
     }
 
     private void row(String label, String key) {

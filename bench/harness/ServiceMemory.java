@@ -1,6 +1,8 @@
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The service's resident memory, from /proc: VmHWM is the peak since the process started or since the peak was
@@ -8,11 +10,15 @@ import java.nio.file.Path;
  */
 final class ServiceMemory {
 
+    private static final Pattern TOTAL = Pattern.compile("Total\\s+\\d+\\s+(\\d+)");
+
+    private final long pid;
     private final Path status;
     private final Path clearRefs;
     private double rssBeforeMiB;
 
     ServiceMemory(long pid) {
+        this.pid = pid;
         Path proc = Path.of("/proc", Long.toString(pid));
         this.status = proc.resolve("status");
         this.clearRefs = proc.resolve("clear_refs");
@@ -28,6 +34,32 @@ final class ServiceMemory {
         results.add("rss.before@" + window, rssBeforeMiB);
         results.add("rss.peak@" + window, readMiB("VmHWM"));
         results.add("rss.after@" + window, readMiB("VmRSS"));
+    }
+
+    double rssMiB() throws IOException {
+        return readMiB("VmRSS");
+    }
+
+    /**
+     * The service's live heap: the total size of the objects a class histogram finds (jcmd GC.class_histogram runs a
+     * full GC first). Unlike "used" heap this counts neither garbage allocated since the collection nor the unused
+     * tails of G1 regions that hold large arrays.
+     */
+    double liveHeapMiB() throws IOException, InterruptedException {
+        Matcher m = TOTAL.matcher(jcmd("GC.class_histogram"));
+        if (!m.find()) {
+            throw new IOException("No total in jcmd GC.class_histogram of " + pid);
+        }
+        return Long.parseLong(m.group(1)) / 1048576.0;
+    }
+
+    private String jcmd(String command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IOException("jcmd " + command + " failed: " + out);
+        }
+        return out;
     }
 
     private double readMiB(String field) throws IOException {

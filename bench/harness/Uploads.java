@@ -38,6 +38,18 @@ final class Uploads {
      * not the transfer's.
      */
     static double relay(RelayClient client, Path file, String sha256) throws IOException {
+        return timedRelay(client, file, sha256).seconds();
+    }
+
+    /** Uploads through Relay and returns the new file's id. */
+    static String relayId(RelayClient client, Path file, String sha256) throws IOException {
+        return timedRelay(client, file, sha256).id();
+    }
+
+    record Timed(String id, double seconds) {
+    }
+
+    private static Timed timedRelay(RelayClient client, Path file, String sha256) throws IOException {
         AtomicInteger channels = new AtomicInteger();
         long size = Files.size(file);
         long started = System.nanoTime();
@@ -59,7 +71,7 @@ final class Uploads {
             System.err.println("WARNING: Relay upload " + ticket.id() + " needed " + channels.get()
                     + " write channels (a retry happened during the measurement)");
         }
-        return seconds;
+        return new Timed(ticket.id(), seconds);
     }
 
     /** The storage limit: the MinIO SDK's own multipart upload of the file, parts sent one after another. */
