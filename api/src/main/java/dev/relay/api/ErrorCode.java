@@ -43,6 +43,12 @@ public enum ErrorCode {
     STORAGE_UNAVAILABLE,
     /** The server is shutting down; what it received is durable ({@code offset}): resume on a new connection. */
     SHUTTING_DOWN,
+    /** The user is disabled: their token no longer works, and nobody can send them anything. */
+    USER_DISABLED,
+    /** Too many requests of this kind in a short time (for example messages); retry a little later. */
+    RATE_LIMITED,
+    /** The caller must be an administrator. */
+    ADMIN_ONLY,
     /** An unexpected server error; the message says what can be done. */
     INTERNAL
 }

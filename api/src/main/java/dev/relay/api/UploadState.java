@@ -10,7 +10,9 @@ import java.util.Set;
  * it was paused may carry its last bytes.
  */
 public enum UploadState {
-    ACTIVE, PAUSED, COMPLETED, CANCELLED, EXPIRED, FAILED;
+    ACTIVE, PAUSED, COMPLETED, CANCELLED, EXPIRED, FAILED,
+    /** Deleted with its message (or by an administrator): the stored object is gone. */
+    DELETED;
 
     public boolean isOpen() {
         return this == ACTIVE || this == PAUSED;
@@ -23,9 +25,10 @@ public enum UploadState {
     /** The transitions the engine may make; anything else is a bug or a race it must refuse. */
     public Set<UploadState> successors() {
         return switch (this) {
-            case ACTIVE -> EnumSet.of(PAUSED, COMPLETED, CANCELLED, EXPIRED, FAILED);
-            case PAUSED -> EnumSet.of(ACTIVE, COMPLETED, CANCELLED, EXPIRED, FAILED);
-            case COMPLETED, CANCELLED, EXPIRED, FAILED -> EnumSet.noneOf(UploadState.class);
+            case ACTIVE -> EnumSet.of(PAUSED, COMPLETED, CANCELLED, EXPIRED, FAILED, DELETED);
+            case PAUSED -> EnumSet.of(ACTIVE, COMPLETED, CANCELLED, EXPIRED, FAILED, DELETED);
+            case COMPLETED, CANCELLED, EXPIRED, FAILED -> EnumSet.of(DELETED);
+            case DELETED -> EnumSet.noneOf(UploadState.class);
         };
     }
 

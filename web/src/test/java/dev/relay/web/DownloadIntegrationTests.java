@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -132,5 +133,44 @@ class DownloadIntegrationTests extends ServiceIntegrationTest {
                 .header("Authorization", "Bearer " + stranger.token()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.body()).contains("NOT_FOUND");
+    }
+
+    @Test
+    void aDownloadLinkServesTheFileWithRangesWithoutAHeaderAndNothingElse() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> issued = http.send(HttpRequest.newBuilder(
+                        http().resolve("/api/files/" + file.id() + "/link"))
+                .header("Authorization", "Bearer " + owner.token())
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(issued.statusCode()).isEqualTo(200);
+        String url = issued.body().replaceAll(".*\"url\":\"([^\"]+)\".*", "$1");
+        assertThat(url).startsWith("/api/files/" + file.id() + "/content?link=");
+
+        HttpResponse<byte[]> part = http.send(HttpRequest.newBuilder(http().resolve(url))
+                .header("Range", "bytes=10-19").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(part.statusCode()).isEqualTo(206);
+        assertThat(part.body()).isEqualTo(Arrays.copyOfRange(bytes, 10, 20));
+        assertThat(part.headers().firstValue("Content-Disposition").orElseThrow()).contains(file.name());
+
+        String token = url.substring(url.indexOf("link=") + 5);
+        // The link is for this file only, is no bearer token, and nothing is served without one or the other.
+        assertThat(status(http, "/api/files/" + UUID.randomUUID() + "/content?link=" + token, null)).isEqualTo(401);
+        assertThat(status(http, "/api/files/" + file.id() + "/content", token)).isEqualTo(401);
+        assertThat(status(http, "/api/files/" + file.id() + "/content", null)).isEqualTo(401);
+        assertThat(status(http, "/api/files/" + file.id() + "/content?link=forged", null)).isEqualTo(401);
+        // A user who cannot see the file gets no link for it.
+        AuthToken stranger = newUser();
+        assertThat(http.send(HttpRequest.newBuilder(http().resolve("/api/files/" + file.id() + "/link"))
+                .header("Authorization", "Bearer " + stranger.token())
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(404);
+    }
+
+    private int status(HttpClient http, String path, String bearer) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(http().resolve(path));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

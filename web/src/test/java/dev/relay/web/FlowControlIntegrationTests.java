@@ -10,6 +10,7 @@ import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTelemetry;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.api.wire.WriteStart;
 import dev.relay.streaming.upload.UploadExpiry;
@@ -123,5 +124,71 @@ class FlowControlIntegrationTests extends ServiceIntegrationTest {
                 .as("the staged tail is deleted")
                 .isInstanceOf(ErrorResponseException.class)
                 .hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void aRateCapPacesCreditAndTelemetryShowsCreditStoppingOnPause() throws Exception {
+        AuthToken alice = newUser();
+        RelayClient client = client(alice);
+        long size = 3L * 1024 * 1024;
+        long cap = 1024 * 1024;
+        Path file = randomFile(size, 77);
+        UploadTicket ticket = client.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
+        assertThat(client.limit(ticket.id(), cap).block(TIMEOUT).id()).isEqualTo(ticket.id());
+        List<UploadTelemetry> samples = new CopyOnWriteArrayList<>();
+        var watching = client.telemetry(ticket.id()).subscribe(samples::add);
+
+        long start = System.nanoTime();
+        List<UploadEvent> events = new CopyOnWriteArrayList<>();
+        var upload = new FileTransfers(client).resume(ticket.id(), file, CHUNK, events::add).toFuture();
+        // Pause half-way: credit stops (the cumulative grant count no longer moves), then resume.
+        waitFor(samples, t -> t.received() >= size / 3);
+        client.pause(ticket.id()).block(TIMEOUT);
+        List<UploadTelemetry> paused = waitFor(samples, t -> t.state() == UploadState.PAUSED
+                && t.outstandingCredits() == 0, 4);
+        assertThat(paused).extracting(UploadTelemetry::creditsGranted).as("no grants while paused")
+                .containsOnly(paused.get(0).creditsGranted());
+        long pausedAt = paused.get(paused.size() - 1).received();
+        client.resume(ticket.id()).block(TIMEOUT);
+        UploadInfo done = upload.get(TIMEOUT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        watching.dispose();
+
+        assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
+        assertThat(pausedAt).isLessThan(size);
+        // Unpaced, 3 MiB cross loopback in a fraction of a second; at 1 MiB/s with a quarter second of burst it
+        // takes at least 2.75 s (plus the pause).
+        assertThat(seconds).as("upload time under a 1 MiB/s cap").isGreaterThan(2.5);
+        assertThat(samples).anySatisfy(t -> {
+            assertThat(t.channelOpen()).isTrue();
+            assertThat(t.limitBytesPerSecond()).isEqualTo(cap);
+            assertThat(t.windowBytes()).isPositive();
+            assertThat(t.bufferCapacity()).isPositive();
+        });
+        ChatIntegrationTests.assertCode(client.limit(ticket.id(), -1L), ErrorCode.INVALID_REQUEST);
+        ChatIntegrationTests.assertCode(client.limit(ticket.id(), cap), ErrorCode.INVALID_STATE);
+    }
+
+    /** Waits until {@code count} consecutive samples satisfy the condition; returns them. */
+    private static List<UploadTelemetry> waitFor(List<UploadTelemetry> samples,
+                                                 java.util.function.Predicate<UploadTelemetry> condition, int count) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<UploadTelemetry> copy = List.copyOf(samples);
+            int run = 0;
+            for (int i = copy.size() - 1; i >= 0 && condition.test(copy.get(i)); i--) {
+                run++;
+            }
+            if (run >= count) {
+                return copy.subList(copy.size() - run, copy.size());
+            }
+            Mono.delay(Duration.ofMillis(50)).block();
+        }
+        throw new AssertionError("No " + count + " consecutive matching samples; got " + samples);
+    }
+
+    private static List<UploadTelemetry> waitFor(List<UploadTelemetry> samples,
+                                                 java.util.function.Predicate<UploadTelemetry> condition) {
+        return waitFor(samples, condition, 1);
     }
 }

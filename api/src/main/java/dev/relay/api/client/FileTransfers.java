@@ -8,6 +8,7 @@ import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 import reactor.util.retry.RetryBackoffSpec;
@@ -38,7 +39,16 @@ public final class FileTransfers {
     private static final Set<ErrorCode> FINAL = EnumSet.of(ErrorCode.INVALID_REQUEST, ErrorCode.UNAUTHENTICATED,
             ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.UNKNOWN_ROUTE, ErrorCode.FILE_TOO_LARGE,
             ErrorCode.QUOTA_EXCEEDED, ErrorCode.TOO_MANY_UPLOADS, ErrorCode.CHUNK_TOO_LARGE, ErrorCode.CREDIT_EXCEEDED,
-            ErrorCode.SIZE_EXCEEDED, ErrorCode.INVALID_STATE, ErrorCode.CHECKSUM_MISMATCH, ErrorCode.CANCELLED);
+            ErrorCode.SIZE_EXCEEDED, ErrorCode.INVALID_STATE, ErrorCode.CHECKSUM_MISMATCH, ErrorCode.CANCELLED,
+            ErrorCode.USER_DISABLED, ErrorCode.ADMIN_ONLY);
+
+    /**
+     * File reads and writes run here, not on the shared boundedElastic scheduler: an application that blocks on
+     * boundedElastic threads (waiting for this very transfer, say) could otherwise fill it and starve the reads its
+     * transfers wait for, a deadlock. Daemon threads: the scheduler never keeps a JVM alive.
+     */
+    private static final Scheduler FILE_IO = Schedulers.newBoundedElastic(Schedulers.DEFAULT_BOUNDED_ELASTIC_SIZE,
+            Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE, "relay-file-io", 60, true);
 
     private final RelayClient client;
     private final Retry retry;
@@ -55,7 +65,7 @@ public final class FileTransfers {
     /** Creates an upload for {@code file} (declaring its SHA-256) and sends it; see {@link #resume}. */
     public Mono<UploadInfo> upload(Path file, String contentType, Consumer<UploadEvent> progress) {
         return Mono.fromCallable(() -> describe(file, contentType))
-                .subscribeOn(Schedulers.boundedElastic())
+                .subscribeOn(FILE_IO)
                 .flatMap(client::createUpload)
                 .flatMap(ticket -> resume(ticket.id(), file, ticket.maxChunkBytes(), progress));
     }
@@ -95,7 +105,7 @@ public final class FileTransfers {
                     return Mono.using(() -> FileChannel.open(target, StandardOpenOption.CREATE,
                                     StandardOpenOption.WRITE, StandardOpenOption.APPEND),
                             channel -> client.read(id, have)
-                                    .publishOn(Schedulers.boundedElastic(), 4)
+                                    .publishOn(FILE_IO, 4)
                                     .doOnNext(bytes -> writeFully(channel, bytes))
                                     .then(Mono.just(info)),
                             FileTransfers::closeQuietly);
@@ -108,7 +118,7 @@ public final class FileTransfers {
                                 + done.sha256());
                     }
                     return done;
-                }).subscribeOn(Schedulers.boundedElastic())));
+                }).subscribeOn(FILE_IO)));
     }
 
     /** The bytes of {@code file} from {@code offset}, read as they are requested. */
@@ -133,7 +143,7 @@ public final class FileTransfers {
                             return channel;
                         },
                         FileTransfers::closeQuietly)
-                .subscribeOn(Schedulers.boundedElastic());
+                .subscribeOn(FILE_IO);
     }
 
     public static String sha256(Path file) throws IOException {

@@ -3,6 +3,7 @@ package dev.relay.api.client;
 import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.Credentials;
+import dev.relay.api.wire.PasswordChange;
 import dev.relay.api.wire.ErrorBody;
 import reactor.core.publisher.Mono;
 
@@ -12,7 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** The HTTP half of the client: register and log in to obtain a token. */
+/** The HTTP half of the client: register and log in to obtain a token, change the password. */
 public final class RelayAuth {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -31,12 +32,24 @@ public final class RelayAuth {
         return post("/api/auth/login", new Credentials(username, password));
     }
 
+    /** Changes the password of the token's user; the answer is a new token, and every older one is revoked. */
+    public Mono<AuthToken> changePassword(String token, String currentPassword, String newPassword) {
+        return post("/api/auth/password", new PasswordChange(currentPassword, newPassword), token);
+    }
+
     private Mono<AuthToken> post(String path, Credentials credentials) {
-        HttpRequest request = HttpRequest.newBuilder(baseUri.resolve(path))
+        return post(path, credentials, null);
+    }
+
+    private Mono<AuthToken> post(String path, Object body, String token) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(baseUri.resolve(path))
                 .timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(credentials)))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        HttpRequest request = builder.build();
         return Mono.fromFuture(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))
                 .map(response -> {
                     if (response.statusCode() / 100 == 2) {

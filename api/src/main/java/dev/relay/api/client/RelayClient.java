@@ -3,13 +3,26 @@ package dev.relay.api.client;
 import dev.relay.api.ErrorCode;
 import dev.relay.api.MimeTypes;
 import dev.relay.api.Routes;
+import dev.relay.api.wire.ChatMessage;
+import dev.relay.api.wire.Conversation;
 import dev.relay.api.wire.CreateUploadRequest;
+import dev.relay.api.wire.DeleteMessage;
 import dev.relay.api.wire.ErrorBody;
+import dev.relay.api.wire.Event;
+import dev.relay.api.wire.EventsRequest;
 import dev.relay.api.wire.FileInfo;
+import dev.relay.api.wire.HistoryRequest;
+import dev.relay.api.wire.ProfileUpdate;
+import dev.relay.api.wire.RateLimit;
+import dev.relay.api.wire.ReadMarker;
 import dev.relay.api.wire.ReadRequest;
+import dev.relay.api.wire.SendText;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTelemetry;
 import dev.relay.api.wire.UploadTicket;
+import dev.relay.api.wire.UserInfo;
+import dev.relay.api.wire.UserQuery;
 import dev.relay.api.wire.WriteStart;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -112,6 +125,16 @@ public final class RelayClient implements AutoCloseable {
         return requestResponse(Routes.of(Routes.UPLOAD_RESUME, id), null, UploadInfo.class);
     }
 
+    /** Caps the upload's rate in bytes per second (null or 0: no cap); the server paces its credit. */
+    public Mono<UploadInfo> limit(String id, Long bytesPerSecond) {
+        return requestResponse(Routes.of(Routes.UPLOAD_LIMIT, id), new RateLimit(bytesPerSecond), UploadInfo.class);
+    }
+
+    /** Samples of the upload's flow control, several per second, until cancelled. */
+    public Flux<UploadTelemetry> telemetry(String id) {
+        return requestStream(Routes.of(Routes.UPLOAD_TELEMETRY, id), null, UploadTelemetry.class);
+    }
+
     public Mono<UploadInfo> cancel(String id) {
         return requestResponse(Routes.of(Routes.UPLOAD_CANCEL, id), null, UploadInfo.class);
     }
@@ -154,6 +177,73 @@ public final class RelayClient implements AutoCloseable {
                     }
                 })
                 .onErrorMap(RelayClient::translate);
+    }
+
+    // ---- users, chat and events -------------------------------------------------------------------------------
+
+    public Mono<UserInfo> me() {
+        return requestResponse(Routes.USERS_ME, null, UserInfo.class);
+    }
+
+    public Flux<UserInfo> users() {
+        return requestStream(Routes.USERS_LIST, null, UserInfo.class);
+    }
+
+    public Flux<UserInfo> searchUsers(String query) {
+        return requestStream(Routes.USERS_SEARCH, new UserQuery(query, null), UserInfo.class);
+    }
+
+    public Mono<UserInfo> updateProfile(String displayName) {
+        return requestResponse(Routes.PROFILE_UPDATE, new ProfileUpdate(displayName), UserInfo.class);
+    }
+
+    public Flux<Conversation> conversations() {
+        return requestStream(Routes.CHAT_LIST, null, Conversation.class);
+    }
+
+    /** Sends a text message to the user with id {@code userId}. */
+    public Mono<ChatMessage> sendText(String userId, String text) {
+        return requestResponse(Routes.chat(Routes.CHAT_SEND, userId), new SendText(text), ChatMessage.class);
+    }
+
+    /** Messages with {@code userId} older than message {@code before} (null: the newest), newest first. */
+    public Flux<ChatMessage> history(String userId, Long before, Integer limit) {
+        return requestStream(Routes.chat(Routes.CHAT_HISTORY, userId), new HistoryRequest(before, limit),
+                ChatMessage.class);
+    }
+
+    public Mono<ReadMarker> markRead(String userId, long messageId) {
+        return requestResponse(Routes.chat(Routes.CHAT_READ, userId), new ReadMarker(null, null, messageId, 0),
+                ReadMarker.class);
+    }
+
+    public Mono<ChatMessage> deleteMessage(String userId, long messageId) {
+        return requestResponse(Routes.chat(Routes.CHAT_DELETE, userId), new DeleteMessage(messageId),
+                ChatMessage.class);
+    }
+
+    /** The live event stream; with {@code since}, the durable events after it are replayed first. */
+    public Flux<Event> events(Long since) {
+        return requestStream(Routes.EVENTS, new EventsRequest(since), Event.class);
+    }
+
+    public Flux<UserInfo> adminUsers() {
+        return requestStream(Routes.ADMIN_USERS, null, UserInfo.class);
+    }
+
+    public Mono<UserInfo> disableUser(String userId) {
+        return requestResponse(Routes.of(Routes.ADMIN_DISABLE, userId), null, UserInfo.class);
+    }
+
+    public Mono<UserInfo> enableUser(String userId) {
+        return requestResponse(Routes.of(Routes.ADMIN_ENABLE, userId), null, UserInfo.class);
+    }
+
+    public Mono<Void> deleteFile(String fileId) {
+        return rsocket.flatMap(r -> r.requestResponse(payload(Routes.of(Routes.ADMIN_DELETE_FILE, fileId), null)))
+                .doOnNext(Payload::release)
+                .onErrorMap(RelayClient::translate)
+                .then();
     }
 
     /** The underlying connection, for callers that speak the protocol themselves. */

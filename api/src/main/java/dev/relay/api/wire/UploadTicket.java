@@ -8,6 +8,7 @@ package dev.relay.api.wire;
  * @param partSize      the storage part size chosen for this file (informational: resumes re-send at most this)
  * @param offset        the durable offset to start writing from (0 for a new upload)
  * @param maxChunkBytes the largest data payload the server accepts on the write channel
+ * @param messageId     the file message's id when the upload was sent to a recipient; otherwise null
  */
-public record UploadTicket(String id, long size, long partSize, long offset, int maxChunkBytes) {
+public record UploadTicket(String id, long size, long partSize, long offset, int maxChunkBytes, Long messageId) {
 }

@@ -1,6 +1,12 @@
 package dev.relay.infra.config;
 
+import dev.relay.infra.events.InProcessEventBus;
 import dev.relay.infra.r2dbc.R2dbcAccountRepository;
+import dev.relay.infra.r2dbc.R2dbcChatRepository;
+import dev.relay.infra.r2dbc.R2dbcTransactions;
+import dev.relay.streaming.port.ChatRepository;
+import dev.relay.streaming.port.EventBus;
+import dev.relay.streaming.port.Transactions;
 import dev.relay.infra.r2dbc.R2dbcTransferRepository;
 import dev.relay.streaming.port.AccountRepository;
 import dev.relay.streaming.port.TransferRepository;
@@ -16,7 +22,10 @@ import org.springframework.transaction.reactive.TransactionalOperator;
 
 import java.time.Clock;
 
-/** The database adapters: repositories on the R2DBC {@link DatabaseClient} Spring Boot configures. */
+/**
+ * The database adapters (repositories on the R2DBC {@link DatabaseClient} Spring Boot configures) and the
+ * in-process event bus.
+ */
 @AutoConfiguration(after = {R2dbcAutoConfiguration.class, R2dbcDataAutoConfiguration.class})
 public class R2dbcRepositoriesAutoConfiguration {
 
@@ -26,11 +35,30 @@ public class R2dbcRepositoriesAutoConfiguration {
         return Clock.systemUTC();
     }
 
+    /** One operator for every repository, so a transaction opened by one is joined by the others' calls. */
+    @Bean
+    @ConditionalOnMissingBean
+    Transactions transactions(ConnectionFactory connectionFactory) {
+        return new R2dbcTransactions(TransactionalOperator.create(new R2dbcTransactionManager(connectionFactory)));
+    }
+
     @Bean
     @ConditionalOnMissingBean
     TransferRepository transferRepository(DatabaseClient db, ConnectionFactory connectionFactory, Clock clock) {
         return new R2dbcTransferRepository(db,
                 TransactionalOperator.create(new R2dbcTransactionManager(connectionFactory)), clock);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ChatRepository chatRepository(DatabaseClient db, Clock clock) {
+        return new R2dbcChatRepository(db, clock);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    EventBus eventBus() {
+        return new InProcessEventBus();
     }
 
     @Bean

@@ -5,12 +5,18 @@ import dev.relay.streaming.port.ObjectStore;
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioAsyncClient;
+import io.minio.http.HttpUtils;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+
+import java.util.concurrent.TimeUnit;
 
 /** The S3 adapter: a MinIO SDK client for {@code relay.s3.*} and the {@link ObjectStore} on it. */
 @AutoConfiguration
@@ -30,6 +36,7 @@ public class S3AutoConfiguration {
                 .endpoint(s3.endpoint())
                 .region(s3.region())
                 .credentials(s3.accessKey(), s3.secretKey())
+                .httpClient(httpClient(s3.maxConnections()))
                 .build();
         // Start-up is the one place where waiting is fine: fail fast with a clear message if S3 is unreachable.
         boolean exists = client.bucketExists(BucketExistsArgs.builder().bucket(s3.bucket()).build()).get();
@@ -42,6 +49,21 @@ public class S3AutoConfiguration {
             log.info("Created bucket {} at {}", s3.bucket(), s3.endpoint());
         }
         return client;
+    }
+
+    /**
+     * The SDK's default HTTP client, with room for {@code maxConnections} requests at once: OkHttp's own default
+     * of 5 per host would queue every upload's parts behind four others whatever S3 could take.
+     */
+    private static OkHttpClient httpClient(int maxConnections) {
+        long timeout = TimeUnit.MINUTES.toMillis(5);
+        Dispatcher dispatcher = new Dispatcher();
+        dispatcher.setMaxRequests(maxConnections);
+        dispatcher.setMaxRequestsPerHost(maxConnections);
+        return HttpUtils.newDefaultHttpClient(timeout, timeout, timeout).newBuilder()
+                .dispatcher(dispatcher)
+                .connectionPool(new ConnectionPool(maxConnections, 5, TimeUnit.MINUTES))
+                .build();
     }
 
     @Bean

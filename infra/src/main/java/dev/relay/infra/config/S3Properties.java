@@ -7,11 +7,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * @param endpoint     for example {@code http://minio:9000}
  * @param region       the bucket's region (set so the SDK never has to look it up)
- * @param createBucket create the bucket at start-up when it does not exist
+ * @param createBucket   create the bucket at start-up when it does not exist
+ * @param maxConnections requests to S3 in flight at once (parts of concurrent uploads, ranged reads), default 64
  */
 @ConfigurationProperties("relay.s3")
 public record S3Properties(String endpoint, String accessKey, String secretKey, String bucket, String region,
-                           boolean createBucket) {
+                           boolean createBucket, Integer maxConnections) {
 
     public S3Properties {
         if (bucket == null || bucket.isBlank()) {
@@ -19,6 +20,9 @@ public record S3Properties(String endpoint, String accessKey, String secretKey, 
         }
         if (region == null || region.isBlank()) {
             region = "us-east-1";
+        }
+        if (maxConnections == null || maxConnections < 1) {
+            maxConnections = 64;
         }
     }
 }

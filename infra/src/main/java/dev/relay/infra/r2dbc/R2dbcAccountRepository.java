@@ -1,17 +1,24 @@
 package dev.relay.infra.r2dbc;
 
 import dev.relay.api.ErrorCode;
+import dev.relay.api.wire.UserInfo.Role;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.port.AccountRepository;
 import io.r2dbc.spi.Readable;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.time.Clock;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 
 /** {@link AccountRepository} on MySQL/MariaDB through R2DBC. Usernames are unique regardless of case. */
 public final class R2dbcAccountRepository implements AccountRepository {
+
+    private static final String COLUMNS = "id, username, display_name, password_hash, role, disabled, token_version,"
+            + " created_at";
 
     private final DatabaseClient db;
     private final Clock clock;
@@ -22,12 +29,15 @@ public final class R2dbcAccountRepository implements AccountRepository {
     }
 
     @Override
-    public Mono<Account> create(String id, String username, String passwordHash) {
-        return Sql.classify(db.sql("INSERT INTO accounts (id, username, password_hash, created_at)"
-                        + " VALUES (:id, :username, :hash, :now)")
+    public Mono<Account> create(String id, String username, String passwordHash, boolean admin) {
+        // INSERT ... SELECT reads accounts under a shared lock, so two first registrations cannot both be ADMIN.
+        return Sql.classify(db.sql("INSERT INTO accounts (id, username, display_name, password_hash, role,"
+                        + " created_at) SELECT :id, :username, :username, :hash, CASE WHEN :admin OR NOT EXISTS"
+                        + " (SELECT 1 FROM accounts LOCK IN SHARE MODE) THEN 'ADMIN' ELSE 'USER' END, :now")
                 .bind("id", id)
                 .bind("username", username)
                 .bind("hash", passwordHash)
+                .bind("admin", admin)
                 .bind("now", Sql.now(clock))
                 .fetch().rowsUpdated()
                 .onErrorMap(DuplicateKeyException.class, e -> new TransferException(ErrorCode.CONFLICT,
@@ -37,8 +47,7 @@ public final class R2dbcAccountRepository implements AccountRepository {
 
     @Override
     public Mono<Account> findByUsername(String username) {
-        return Sql.classify(db.sql("SELECT id, username, password_hash, created_at FROM accounts"
-                        + " WHERE username = :username")
+        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM accounts WHERE username = :username")
                 .bind("username", username)
                 .map(R2dbcAccountRepository::toAccount)
                 .one());
@@ -46,14 +55,83 @@ public final class R2dbcAccountRepository implements AccountRepository {
 
     @Override
     public Mono<Account> findById(String id) {
-        return Sql.classify(db.sql("SELECT id, username, password_hash, created_at FROM accounts WHERE id = :id")
+        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM accounts WHERE id = :id")
                 .bind("id", id)
                 .map(R2dbcAccountRepository::toAccount)
                 .one());
     }
 
+    @Override
+    public Flux<Account> list(boolean includeDisabled, int limit) {
+        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM accounts"
+                        + (includeDisabled ? "" : " WHERE NOT disabled")
+                        + " ORDER BY display_name, username LIMIT :limit")
+                .bind("limit", limit)
+                .map(R2dbcAccountRepository::toAccount)
+                .all());
+    }
+
+    @Override
+    public Flux<Account> search(String text, int limit) {
+        String pattern = "%" + text.toLowerCase()
+                .replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM accounts WHERE NOT disabled"
+                        + " AND (LOWER(username) LIKE :p OR LOWER(display_name) LIKE :p)"
+                        + " ORDER BY display_name, username LIMIT :limit")
+                .bind("p", pattern)
+                .bind("limit", limit)
+                .map(R2dbcAccountRepository::toAccount)
+                .all());
+    }
+
+    @Override
+    public Mono<Account> updateDisplayName(String id, String displayName) {
+        return Sql.classify(db.sql("UPDATE accounts SET display_name = :name WHERE id = :id")
+                .bind("name", displayName)
+                .bind("id", id)
+                .fetch().rowsUpdated()
+                .then(findById(id)));
+    }
+
+    @Override
+    public Mono<Account> changePassword(String id, String passwordHash) {
+        return Sql.classify(db.sql("UPDATE accounts SET password_hash = :hash, token_version = token_version + 1"
+                        + " WHERE id = :id")
+                .bind("hash", passwordHash)
+                .bind("id", id)
+                .fetch().rowsUpdated()
+                .then(findById(id)));
+    }
+
+    @Override
+    public Mono<Account> setDisabled(String id, boolean disabled) {
+        // MySQL assigns left to right: the version must be computed from the old value of disabled.
+        return Sql.classify(db.sql("UPDATE accounts SET"
+                        + " token_version = token_version + CASE WHEN :disabled AND NOT disabled THEN 1 ELSE 0 END,"
+                        + " disabled = :disabled WHERE id = :id")
+                .bind("disabled", disabled)
+                .bind("id", id)
+                .fetch().rowsUpdated()
+                .then(findById(id)));
+    }
+
+    @Override
+    public Mono<Void> lock(String... ids) {
+        String[] sorted = Arrays.stream(ids).distinct().sorted().toArray(String[]::new);
+        String placeholders = Arrays.stream(sorted).map(i -> "?").collect(Collectors.joining(","));
+        DatabaseClient.GenericExecuteSpec spec = db.sql("SELECT id FROM accounts WHERE id IN (" + placeholders + ")"
+                + " ORDER BY id FOR UPDATE");
+        for (int i = 0; i < sorted.length; i++) {
+            spec = spec.bind(i, sorted[i]);
+        }
+        return Sql.classify(spec.fetch().all().then());
+    }
+
     private static Account toAccount(Readable row) {
+        Boolean disabled = row.get("disabled", Boolean.class);
         return new Account(row.get("id", String.class), row.get("username", String.class),
-                row.get("password_hash", String.class), Sql.instantOf(row, "created_at"));
+                row.get("display_name", String.class), row.get("password_hash", String.class),
+                Role.valueOf(row.get("role", String.class)), disabled != null && disabled,
+                Sql.longOf(row, "token_version"), Sql.instantOf(row, "created_at"));
     }
 }

@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
 public final class R2dbcTransferRepository implements TransferRepository {
 
     private static final String OPEN = "('ACTIVE','PAUSED')";
-    private static final String COLUMNS = "id, owner_id, name, size, content_type, expected_sha256, state, part_size,"
+    private static final String COLUMNS = "id, owner_id, recipient_id, name, size, content_type, expected_sha256, state, part_size,"
             + " object_key, s3_upload_id, parts_bytes, tail_bytes, digest_state, sha256, error_code, error_message,"
             + " writer_epoch, created_at, updated_at";
 
@@ -62,11 +62,13 @@ public final class R2dbcTransferRepository implements TransferRepository {
                                 + " bytes would take your storage to " + (usage[0] + u.size()) + " bytes; your quota"
                                 + " is " + limits.userQuotaBytes() + " bytes. Delete files or cancel uploads first."));
                     }
-                    return db.sql("INSERT INTO uploads (id, owner_id, name, size, content_type, expected_sha256,"
-                                    + " state, part_size, object_key, created_at, updated_at) VALUES (:id, :owner,"
-                                    + " :name, :size, :ct, :sha, 'ACTIVE', :partSize, :key, :now, :now)")
+                    return db.sql("INSERT INTO uploads (id, owner_id, recipient_id, name, size, content_type,"
+                                    + " expected_sha256, state, part_size, object_key, created_at, updated_at) VALUES"
+                                    + " (:id, :owner, :recipient, :name, :size, :ct, :sha, 'ACTIVE', :partSize, :key,"
+                                    + " :now, :now)")
                             .bind("id", u.id())
                             .bind("owner", u.ownerId())
+                            .bind("recipient", Sql.nullable(u.recipientId(), String.class))
                             .bind("name", u.name())
                             .bind("size", u.size())
                             .bind("ct", u.contentType())
@@ -102,6 +104,28 @@ public final class R2dbcTransferRepository implements TransferRepository {
         return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE owner_id = :owner"
                         + " ORDER BY created_at DESC, id DESC")
                 .bind("owner", ownerId)
+                .map(R2dbcTransferRepository::toRecord)
+                .all());
+    }
+
+    @Override
+    public Mono<UploadRecord> findVisible(String id, String userId, boolean admin) {
+        if (admin) {
+            return find(id);
+        }
+        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE id = :id"
+                        + " AND (owner_id = :user OR recipient_id = :user)")
+                .bind("id", id)
+                .bind("user", userId)
+                .map(R2dbcTransferRepository::toRecord)
+                .one());
+    }
+
+    @Override
+    public Flux<UploadRecord> listFiles(String userId) {
+        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE state = 'COMPLETED'"
+                        + " AND (owner_id = :user OR recipient_id = :user) ORDER BY created_at DESC, id DESC")
+                .bind("user", userId)
                 .map(R2dbcTransferRepository::toRecord)
                 .all());
     }
@@ -232,6 +256,7 @@ public final class R2dbcTransferRepository implements TransferRepository {
         return new UploadRecord(
                 row.get("id", String.class),
                 row.get("owner_id", String.class),
+                row.get("recipient_id", String.class),
                 row.get("name", String.class),
                 Sql.longOf(row, "size"),
                 row.get("content_type", String.class),

@@ -32,6 +32,10 @@ final class Sql {
         return LocalDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
     }
 
+    static Instant instantOf(LocalDateTime db) {
+        return db.toInstant(ZoneOffset.UTC);
+    }
+
     static Instant instantOf(Readable row, String column) {
         LocalDateTime value = row.get(column, LocalDateTime.class);
         return value == null ? null : value.toInstant(ZoneOffset.UTC);

@@ -9,10 +9,7 @@ import dev.relay.streaming.port.NewUpload;
 import dev.relay.streaming.port.PartRecord;
 import dev.relay.streaming.port.UploadLimits;
 import dev.relay.streaming.port.UploadRecord;
-import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
-import io.r2dbc.spi.ConnectionFactoryOptions;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.r2dbc.connection.R2dbcTransactionManager;
@@ -36,13 +33,7 @@ class R2dbcTransferRepositoryIntegrationTests {
 
     @BeforeAll
     static void schema() {
-        TestServices services = TestServices.get();
-        Flyway.configure().dataSource(services.jdbcUrl(), services.dbUser(), services.dbPassword()).load().migrate();
-        ConnectionFactory connections = ConnectionFactories.get(ConnectionFactoryOptions.parse(services.r2dbcUrl())
-                .mutate()
-                .option(ConnectionFactoryOptions.USER, services.dbUser())
-                .option(ConnectionFactoryOptions.PASSWORD, services.dbPassword())
-                .build());
+        ConnectionFactory connections = TestServices.get().migratedConnectionFactory();
         DatabaseClient db = DatabaseClient.create(connections);
         uploads = new R2dbcTransferRepository(db,
                 TransactionalOperator.create(new R2dbcTransactionManager(connections)), Clock.systemUTC());
@@ -51,7 +42,7 @@ class R2dbcTransferRepositoryIntegrationTests {
 
     private static String newAccount() {
         String id = UUID.randomUUID().toString();
-        accounts.create(id, "user-" + id.substring(0, 8), "{noop}x").block(TIMEOUT);
+        accounts.create(id, "user-" + id.substring(0, 8), "{noop}x", false).block(TIMEOUT);
         return id;
     }
 
@@ -134,7 +125,7 @@ class R2dbcTransferRepositoryIntegrationTests {
     void aTakenUsernameIsAConflictWhateverItsCase() {
         String id = newAccount();
         String name = accounts.findById(id).block(TIMEOUT).username();
-        assertThatThrownBy(() -> accounts.create(UUID.randomUUID().toString(), name.toUpperCase(), "{noop}y")
+        assertThatThrownBy(() -> accounts.create(UUID.randomUUID().toString(), name.toUpperCase(), "{noop}y", false)
                 .block(TIMEOUT))
                 .isInstanceOfSatisfying(TransferException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));

@@ -2,6 +2,11 @@ package dev.relay.infra.testing;
 
 import dev.relay.infra.embedded.EmbeddedMariaDb;
 import dev.relay.infra.embedded.EmbeddedS3Server;
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryOptions;
+import org.flywaydb.core.Flyway;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -71,6 +76,18 @@ public final class TestServices {
     public String r2dbcUrl() {
         Database db = database();
         return "r2dbc:mysql://" + db.host + ":" + db.port + "/" + db.name;
+    }
+
+    /**
+     * The schema migrated by the real migrations, and an R2DBC connection factory on it, for adapter tests that run
+     * without the application.
+     */
+    public ConnectionFactory migratedConnectionFactory() {
+        Flyway.configure().dataSource(jdbcUrl(), dbUser(), dbPassword()).load().migrate();
+        return ConnectionFactories.get(ConnectionFactoryOptions.parse(r2dbcUrl()).mutate()
+                .option(ConnectionFactoryOptions.USER, dbUser())
+                .option(ConnectionFactoryOptions.PASSWORD, dbPassword())
+                .build());
     }
 
     public String jdbcUrl() {

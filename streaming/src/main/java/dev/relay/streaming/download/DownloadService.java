@@ -5,6 +5,7 @@ import dev.relay.api.UploadState;
 import dev.relay.api.wire.FileInfo;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.Viewer;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.TransferRepository;
 import dev.relay.streaming.port.UploadRecord;
@@ -15,7 +16,7 @@ import reactor.core.publisher.Mono;
 import java.nio.ByteBuffer;
 
 /**
- * Reading completed files. Demand drives reading: a subscriber that stops requesting pauses the download, and
+ * Reading completed files, by their sender, their recipient or an administrator. Demand drives reading: a subscriber that stops requesting pauses the download, and
  * nothing more is fetched from S3 until it requests again.
  */
 public final class DownloadService {
@@ -30,22 +31,23 @@ public final class DownloadService {
         this.settings = settings;
     }
 
-    public Flux<FileInfo> list(String ownerId) {
-        return repo.listByOwner(ownerId).filter(u -> u.state() == UploadState.COMPLETED).map(UploadViews::file);
+    /** Completed files the user sent or received, newest first. */
+    public Flux<FileInfo> list(String userId) {
+        return repo.listFiles(userId).map(UploadViews::file);
     }
 
-    public Mono<FileInfo> get(String ownerId, String id) {
-        return completed(ownerId, id).map(UploadViews::file);
+    public Mono<FileInfo> get(Viewer viewer, String id) {
+        return completed(viewer, id).map(UploadViews::file);
     }
 
     /** The bytes of {@code [offset, end)} of the file. */
-    public Flux<ByteBuffer> read(String ownerId, String id, long offset) {
-        return read(ownerId, id, offset, Long.MAX_VALUE);
+    public Flux<ByteBuffer> read(Viewer viewer, String id, long offset) {
+        return read(viewer, id, offset, Long.MAX_VALUE);
     }
 
     /** The bytes of {@code [offset, min(offset + length, size))} of the file. */
-    public Flux<ByteBuffer> read(String ownerId, String id, long offset, long length) {
-        return completed(ownerId, id).flatMapMany(u -> {
+    public Flux<ByteBuffer> read(Viewer viewer, String id, long offset, long length) {
+        return completed(viewer, id).flatMapMany(u -> {
             if (offset < 0 || offset > u.size()) {
                 return Flux.error(new TransferException(ErrorCode.INVALID_REQUEST, "The offset must be between 0 and"
                         + " the file's size, " + u.size() + "; got " + offset + "."));
@@ -55,8 +57,9 @@ public final class DownloadService {
         });
     }
 
-    private Mono<UploadRecord> completed(String ownerId, String id) {
-        return repo.findOwned(id, ownerId)
+    /** Only the sender, the recipient and administrators see a file; to anyone else it does not exist. */
+    private Mono<UploadRecord> completed(Viewer viewer, String id) {
+        return repo.findVisible(id, viewer.userId(), viewer.admin())
                 .filter(u -> u.state() == UploadState.COMPLETED)
                 .switchIfEmpty(Mono.error(() -> TransferException.notFound("file", id)));
     }

@@ -28,6 +28,12 @@ public interface TransferRepository {
     /** The owner's uploads, newest first. */
     Flux<UploadRecord> listByOwner(String ownerId);
 
+    /** The upload if {@code userId} sent or receives it (or {@code admin}); empty otherwise. */
+    Mono<UploadRecord> findVisible(String id, String userId, boolean admin);
+
+    /** Completed files the user sent or received, newest first. */
+    Flux<UploadRecord> listFiles(String userId);
+
     /** Bumps the writer epoch of an open upload and returns the new epoch; empty if the upload is not open. */
     Mono<Long> claimWriter(String id);
 

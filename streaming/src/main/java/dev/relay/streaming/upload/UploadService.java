@@ -5,6 +5,7 @@ import dev.relay.api.UploadState;
 import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTelemetry;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.TransferSettings;
@@ -17,7 +18,11 @@ import dev.relay.streaming.support.StorageRetry;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * The upload use cases. Callers pass the authenticated owner's id; an upload of someone else is reported as not
@@ -28,12 +33,21 @@ public final class UploadService {
     private final TransferRepository repo;
     private final ObjectStore store;
     private final TransferSettings settings;
+    private final UploadObserver observer;
     private final SessionRegistry sessions = new SessionRegistry();
+    /** Rate caps by upload id, for the open channel and later ones on this node. */
+    private final ConcurrentMap<String, Long> limits = new ConcurrentHashMap<>();
 
-    public UploadService(TransferRepository repo, ObjectStore store, TransferSettings settings) {
+    public UploadService(TransferRepository repo, ObjectStore store, TransferSettings settings,
+                         UploadObserver observer) {
         this.repo = repo;
         this.store = store;
         this.settings = settings;
+        this.observer = observer;
+    }
+
+    public UploadService(TransferRepository repo, ObjectStore store, TransferSettings settings) {
+        this(repo, store, settings, UploadObserver.NONE);
     }
 
     public TransferSettings settings() {
@@ -45,17 +59,26 @@ public final class UploadService {
         return sessions.size();
     }
 
+    /** Creates an upload the owner keeps (sending to a recipient goes through the chat, which creates a message). */
     public Mono<UploadTicket> create(String ownerId, CreateUploadRequest request) {
+        return createRecord(ownerId, request, null).map(u -> ticket(u, null));
+    }
+
+    /** Validates and stores a new upload, to be sent to {@code recipientId} if not null. */
+    public Mono<UploadRecord> createRecord(String ownerId, CreateUploadRequest request, String recipientId) {
         return Mono.fromCallable(() -> UploadRequests.validate(request, settings))
                 .flatMap(valid -> {
                     String id = UUID.randomUUID().toString();
                     NewUpload upload = new NewUpload(id, ownerId, valid.name(), valid.size(), valid.contentType(),
-                            valid.sha256(), settings.partSizeFor(valid.size()), ObjectKeys.file(id));
+                            valid.sha256(), settings.partSizeFor(valid.size()), ObjectKeys.file(id), recipientId);
                     return repo.create(upload, new UploadLimits(settings.userQuotaBytes(),
                             settings.maxOpenUploadsPerUser()));
-                })
-                .map(u -> new UploadTicket(u.id(), u.size(), u.partSize(), u.durableOffset(),
-                        settings.maxChunkBytes()));
+                });
+    }
+
+    public UploadTicket ticket(UploadRecord u, Long messageId) {
+        return new UploadTicket(u.id(), u.size(), u.partSize(), u.durableOffset(), settings.maxChunkBytes(),
+                messageId);
     }
 
     public Mono<UploadInfo> get(String ownerId, String id) {
@@ -84,9 +107,13 @@ public final class UploadService {
                     if (startOffset != u.durableOffset()) {
                         return Flux.error(TransferException.offsetMismatch(id, u.durableOffset(), startOffset));
                     }
-                    UploadSession session = new UploadSession(u, claim.epoch(), store, repo, settings,
+                    UploadSession session = new UploadSession(u, claim.epoch(), store, repo, settings, observer,
                             sessions::remove);
                     sessions.register(session).ifPresent(UploadSession::takeOver);
+                    Long limit = limits.get(id);
+                    if (limit != null) {
+                        session.limit(limit);
+                    }
                     return session.run(chunks);
                 });
     }
@@ -115,6 +142,61 @@ public final class UploadService {
                 .doOnNext(u -> sessions.get(id).ifPresent(UploadSession::resume));
     }
 
+    /** Caps the upload's rate (null or 0 lifts the cap): its channel's credit is paced to it. */
+    public Mono<UploadInfo> limit(String ownerId, String id, Long bytesPerSecond) {
+        if (bytesPerSecond != null && bytesPerSecond < 0) {
+            return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "A rate cap is a number of bytes per"
+                    + " second, 0 or more (0 or null: no cap)."));
+        }
+        long rate = bytesPerSecond == null ? 0 : bytesPerSecond;
+        return owned(ownerId, id).flatMap(u -> requireOpen(u, "limited")).map(u -> {
+            if (rate == 0) {
+                limits.remove(id);
+            } else {
+                limits.put(id, rate);
+            }
+            sessions.get(id).ifPresent(session -> session.limit(rate));
+            return UploadViews.info(u);
+        });
+    }
+
+    /**
+     * Samples of the upload's flow control every {@code interval} until cancelled: from its open channel on this
+     * node, or from the database (durable offset and state only) when there is none.
+     */
+    public Flux<UploadTelemetry> telemetry(String ownerId, String id, Duration interval, Clock clock) {
+        // A channel open here proves ownership without the database, so samples keep coming during its outages.
+        Mono<?> owner = sessions.get(id).filter(session -> session.ownerId().equals(ownerId))
+                .<Mono<?>>map(Mono::just)
+                .orElseGet(() -> owned(ownerId, id));
+        return owner.flatMapMany(first -> Flux.interval(Duration.ZERO, interval)
+                .onBackpressureDrop()
+                .concatMap(tick -> sessions.get(id).map(UploadSession::snapshot)
+                        .orElseGet(() -> repo.find(id).map(u -> new UploadSession.Snapshot(u.state(), false, u.size(),
+                                u.durableOffset(), u.durableOffset(), 0, 0, 0, 0, 0, 0,
+                                limits.getOrDefault(id, 0L)))), 1)
+                .scan(new Sample(null, 0, 0), (previous, snapshot) -> previous.next(snapshot, System.nanoTime()))
+                .skip(1)
+                .map(sample -> sample.toWire(clock, id)));
+    }
+
+    /** A snapshot with the receive rate since the previous one. */
+    private record Sample(UploadSession.Snapshot snapshot, long nanos, long bytesPerSecond) {
+
+        Sample next(UploadSession.Snapshot next, long now) {
+            long rate = snapshot == null || now == nanos ? 0
+                    : Math.max(0, (next.received() - snapshot.received()) * 1_000_000_000L / (now - nanos));
+            return new Sample(next, now, rate);
+        }
+
+        UploadTelemetry toWire(Clock clock, String id) {
+            UploadSession.Snapshot s = snapshot;
+            return new UploadTelemetry(clock.instant(), id, s.state(), s.open(), s.size(), s.received(), s.offset(),
+                    s.creditsGranted(), s.outstandingCredits(), s.inFlightBytes(), s.bufferedBytes(),
+                    s.bufferCapacity(), s.windowBytes(), bytesPerSecond, s.limit() == 0 ? null : s.limit());
+        }
+    }
+
     /** Cancels an upload: its channel is closed, its multipart upload aborted, its staged bytes deleted. */
     public Mono<UploadInfo> cancel(String ownerId, String id) {
         return owned(ownerId, id)
@@ -122,6 +204,20 @@ public final class UploadService {
                         .switchIfEmpty(Mono.defer(() -> Mono.error(notInState(u, "cancelled")))))
                 .flatMap(u -> end(u, new TransferException(ErrorCode.CANCELLED, "Upload " + id + " was cancelled."))
                         .thenReturn(UploadViews.info(u)));
+    }
+
+    /**
+     * Deletes an upload whatever its state, for its deleted file message or an administrator (the caller checked
+     * who may): a running upload is stopped, and everything stored for it is removed.
+     */
+    public Mono<Void> delete(String id) {
+        return repo.find(id)
+                .switchIfEmpty(Mono.error(() -> TransferException.notFound("file", id)))
+                .flatMap(before -> repo.transition(id, UploadState.DELETED, null, null)
+                        .flatMap(u -> end(u, new TransferException(ErrorCode.CANCELLED, "Upload " + id
+                                + " was deleted."))
+                                .then(before.state() == UploadState.COMPLETED
+                                        ? store.deleteObject(u.objectKey()) : Mono.empty())));
     }
 
     /**
@@ -134,7 +230,8 @@ public final class UploadService {
                 .then(repo.find(u.id()))
                 .flatMap(latest -> latest.s3UploadId() == null ? Mono.<Void>empty()
                         : store.abortMultipartUpload(latest.objectKey(), latest.s3UploadId()))
-                .then(store.deleteObject(ObjectKeys.tail(u.id())));
+                .then(store.deleteObject(ObjectKeys.tail(u.id())))
+                .doOnTerminate(() -> observer.stateChanged(u.id()));
     }
 
     private Mono<UploadInfo> changeState(String ownerId, String id, UploadState target, String verb) {
@@ -143,6 +240,7 @@ public final class UploadService {
                 return Mono.just(UploadViews.info(u));
             }
             return repo.transition(id, target, null, null)
+                    .doOnNext(changed -> observer.stateChanged(id))
                     .map(UploadViews::info)
                     .switchIfEmpty(Mono.defer(() -> repo.find(id).flatMap(latest -> latest.state() == target
                             ? Mono.just(UploadViews.info(latest)) : Mono.error(notInState(latest, verb)))));

@@ -8,6 +8,7 @@ import dev.relay.streaming.TransferSettings;
 import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.flow.AdaptiveWindow;
 import dev.relay.streaming.flow.CreditPolicy;
+import dev.relay.streaming.flow.RatePacer;
 import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.ObjectStore.StoredPart;
@@ -58,6 +59,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     }
 
     private final String id;
+    private final String ownerId;
     private final long size;
     private final long partSize;
     private final long epoch;
@@ -69,6 +71,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private final CreditPolicy credits;
     private final AdaptiveWindow window;
     private final Consumer<UploadSession> onClosed;
+    private final UploadObserver observer;
 
     private final SerialExecutor serial = new SerialExecutor();
     private final Sinks.Many<UploadEvent> events = Sinks.many().unicast().onBackpressureBuffer();
@@ -97,10 +100,15 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private TransferException closeError;
     private long lastProgressNanos;
     private boolean progressScheduled;
+    private final RatePacer pacer = new RatePacer();
+    private boolean pacedGrantScheduled;
+    private long creditsGranted;
 
     UploadSession(UploadRecord upload, long epoch, ObjectStore store, TransferRepository repo,
-                  TransferSettings settings, Consumer<UploadSession> onClosed) {
+                  TransferSettings settings, UploadObserver observer, Consumer<UploadSession> onClosed) {
+        this.observer = observer;
         this.id = upload.id();
+        this.ownerId = upload.ownerId();
         this.size = upload.size();
         this.partSize = upload.partSize();
         this.epoch = epoch;
@@ -123,6 +131,10 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     String uploadId() {
         return id;
+    }
+
+    String ownerId() {
+        return ownerId;
     }
 
     long epoch() {
@@ -239,7 +251,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                 return;
             }
             outstanding--;
-            window.received(n, System.nanoTime());
+            long now = System.nanoTime();
+            window.received(n, now);
+            pacer.consumed(n, now);
             if (n > settings.maxChunkBytes()) {
                 fail(new TransferException(ErrorCode.CHUNK_TOO_LARGE, "A chunk of " + n + " bytes exceeds the maximum"
                         + " of " + settings.maxChunkBytes() + " bytes; send smaller chunks."));
@@ -279,16 +293,61 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             return;
         }
         long free = filling.room();
-        if (settings.receiveAhead() && inFlight == null && sealed == null) {
+        // The next part's room counts only if, once the part now filling is full, it can go to S3 at once and the
+        // next one may be received meanwhile (no older part still waits for its record).
+        if (settings.receiveAhead() && inFlight == null && sealed == null && toRecord.isEmpty()) {
             long next = filling.start + filling.capacity;
             free += Math.min(partSize, size - next);
         }
         long n = credits.grantable(outstanding, window.windowBytes(), free, size - received, paused);
+        if (n > 0 && pacer.limited()) {
+            long now = System.nanoTime();
+            n = Math.min(n, pacer.creditsAllowed(now, outstanding, settings.maxChunkBytes()));
+            if (n == 0 && outstanding == 0) {
+                schedulePacedGrant(pacer.nanosUntilAllowed(now));
+            }
+        }
         if (n > 0) {
+            creditsGranted += n;
             outstanding += n;
             window.granted(n, System.nanoTime());
             inbound.request(n);
         }
+    }
+
+    /** Under a rate cap with nothing in flight, nothing else would call {@link #grant}: a timer does. */
+    private void schedulePacedGrant(long delayNanos) {
+        if (pacedGrantScheduled) {
+            return;
+        }
+        pacedGrantScheduled = true;
+        Schedulers.parallel().schedule(() -> serial.execute(() -> {
+            pacedGrantScheduled = false;
+            grant();
+        }), Math.max(1, delayNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** Caps the rate (bytes per second; 0 removes the cap): credit is paced from now on. */
+    void limit(long bytesPerSecond) {
+        serial.execute(() -> {
+            pacer.setRate(bytesPerSecond, System.nanoTime());
+            grant();
+        });
+    }
+
+    /** A consistent view of the session's flow control, taken on its executor. */
+    Mono<Snapshot> snapshot() {
+        return Mono.create(sink -> serial.execute(() -> sink.success(new Snapshot(
+                paused ? UploadState.PAUSED : UploadState.ACTIVE, phase != Phase.CLOSED, size, received,
+                partsBytes + tailBytes, creditsGranted, outstanding, outstanding * settings.maxChunkBytes(),
+                received - (partsBytes + tailBytes), settings.receiveAhead() ? 2 * partSize : partSize,
+                window.windowBytes(), pacer.rate()))));
+    }
+
+    /** What {@link #snapshot} reports. */
+    record Snapshot(UploadState state, boolean open, long size, long received, long offset, long creditsGranted,
+                    long outstandingCredits, long inFlightBytes, long bufferedBytes, long bufferCapacity,
+                    long windowBytes, long limit) {
     }
 
     /** Makes sure there is a buffer to receive into, unless none is needed (paused, all received, closing). */
@@ -306,8 +365,10 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (paused && outstanding == 0) {
             return;
         }
-        if (!settings.receiveAhead() && storing()) {
-            // One part in memory at a time: the next is received once this one is stored and recorded.
+        if (unrecordedParts() >= (settings.receiveAhead() ? 2 : 1)) {
+            // Received bytes not yet durable stay within two parts (one with receive-ahead=false): the next part is
+            // received once the part before the previous one is recorded, which also stops credit while the
+            // database is slow or down.
             return;
         }
         long partStart = received / partSize * partSize;
@@ -360,10 +421,11 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         PartBuffer part = filling;
         part.digestState = digest.state();
         filling = null;
-        if (inFlight == null) {
+        if (inFlight == null && mayStore()) {
             inFlight = part;
             storePart(part);
-            if (settings.receiveAhead() && received < size && !(paused && outstanding == 0)) {
+            boolean receiveNext = settings.receiveAhead() && received < size && !(paused && outstanding == 0);
+            if (receiveNext && unrecordedParts() < 2) {
                 filling = newBuffer(received);
             }
         } else {
@@ -434,14 +496,32 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (phase == Phase.CLOSED) {
             return;
         }
-        if (sealed != null && !discard) {
-            inFlight = sealed;
-            sealed = null;
-            storePart(inFlight);
-        }
+        storeSealed();
         if (phase == Phase.RECEIVING) {
             ensureFilling();
             grant();
+        }
+    }
+
+    /**
+     * At most one part may wait for its database record while another goes to S3: when the database is slow or
+     * down, parts stop going to S3, the buffers fill and credit stops (the client sees a pause), instead of parts
+     * piling up in S3 that no durable offset covers yet.
+     */
+    private boolean mayStore() {
+        return toRecord.size() < 2;
+    }
+
+    /** Parts received in full and not yet recorded: on their way to S3 or waiting for their database record. */
+    private int unrecordedParts() {
+        return toRecord.size() + (inFlight != null ? 1 : 0) + (sealed != null ? 1 : 0);
+    }
+
+    private void storeSealed() {
+        if (sealed != null && inFlight == null && !discard && mayStore()) {
+            inFlight = sealed;
+            sealed = null;
+            storePart(inFlight);
         }
     }
 
@@ -484,6 +564,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         }
         progress(true);
         recordNext();
+        storeSealed();
         if (phase == Phase.RECEIVING) {
             ensureFilling();
             grant();
@@ -541,6 +622,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                     .then(discardStorage())
                     .doOnError(e -> log.warn("Upload {}: cleanup after a checksum mismatch failed", id, e))
                     .onErrorComplete()
+                    .doOnTerminate(() -> observer.stateChanged(id))
                     .subscribe(null, null, () -> serial.execute(() -> end(
                             new TransferException(ErrorCode.CHECKSUM_MISMATCH, message))));
             return;
@@ -557,6 +639,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                             e -> log.debug("Upload {}: tail cleanup failed", id, e));
                     events.tryEmitNext(new UploadEvent(UploadEvent.Type.COMPLETED, size, size,
                             UploadState.COMPLETED, sha256));
+                    observer.stateChanged(id);
                     end(null);
                 }), e -> serial.execute(() -> end(storageFailure("complete the upload", e))));
     }
@@ -679,8 +762,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     }
 
     private void emit(UploadEvent.Type type) {
-        events.tryEmitNext(new UploadEvent(type, received, partsBytes + tailBytes,
-                paused ? UploadState.PAUSED : UploadState.ACTIVE, null));
+        UploadState state = paused ? UploadState.PAUSED : UploadState.ACTIVE;
+        events.tryEmitNext(new UploadEvent(type, received, partsBytes + tailBytes, state, null));
+        observer.progress(id, state, received, partsBytes + tailBytes, size);
     }
 
     private Retry storageRetry() {

@@ -1,6 +1,17 @@
 package dev.relay.web.config;
 
 import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.chat.ChatService;
+import dev.relay.streaming.chat.ChatSettings;
+import dev.relay.streaming.chat.EventFeed;
+import dev.relay.streaming.chat.EventLog;
+import dev.relay.streaming.chat.Presence;
+import dev.relay.streaming.chat.TransferFeed;
+import dev.relay.streaming.chat.UserDirectory;
+import dev.relay.streaming.port.AccountRepository;
+import dev.relay.streaming.port.ChatRepository;
+import dev.relay.streaming.port.EventBus;
+import dev.relay.streaming.port.Transactions;
 import dev.relay.streaming.download.DownloadService;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.TransferRepository;
@@ -10,10 +21,49 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Wires the transfer engine to whatever adapters implement its ports (the infra module's, by default). */
+import java.time.Clock;
+
+/** Wires the transfer engine and the chat to whatever adapters implement their ports (the infra module's). */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(TransferProperties.class)
+@EnableConfigurationProperties({TransferProperties.class, ChatProperties.class})
 class TransferConfiguration {
+
+    @Bean
+    ChatSettings chatSettings(ChatProperties properties) {
+        return properties.toSettings();
+    }
+
+    @Bean
+    EventLog eventLog(ChatRepository chat, EventBus bus) {
+        return new EventLog(chat, bus);
+    }
+
+    @Bean
+    EventFeed eventFeed(ChatRepository chat, EventBus bus, Clock clock) {
+        return new EventFeed(chat, bus, clock);
+    }
+
+    @Bean
+    TransferFeed transferFeed(ChatRepository chat, AccountRepository accounts, Transactions tx, EventLog events,
+                              Clock clock, ChatSettings settings) {
+        return new TransferFeed(chat, accounts, tx, events, clock, settings.transferInterval());
+    }
+
+    @Bean
+    Presence presence() {
+        return new Presence();
+    }
+
+    @Bean
+    UserDirectory userDirectory(AccountRepository accounts, Presence presence, EventLog events, Clock clock) {
+        return new UserDirectory(accounts, presence, events, clock);
+    }
+
+    @Bean
+    ChatService chatService(ChatRepository chat, AccountRepository accounts, Transactions tx, UploadService uploads,
+                            UserDirectory users, EventLog events, ChatSettings settings, Clock clock) {
+        return new ChatService(chat, accounts, tx, uploads, users, events, settings, clock);
+    }
 
     @Bean
     TransferSettings transferSettings(TransferProperties properties) {
@@ -21,8 +71,9 @@ class TransferConfiguration {
     }
 
     @Bean
-    UploadService uploadService(TransferRepository repo, ObjectStore store, TransferSettings settings) {
-        return new UploadService(repo, store, settings);
+    UploadService uploadService(TransferRepository repo, ObjectStore store, TransferSettings settings,
+                                TransferFeed transferFeed) {
+        return new UploadService(repo, store, settings, transferFeed);
     }
 
     @Bean
@@ -42,7 +93,9 @@ class TransferConfiguration {
     }
 
     @Bean
-    ExpiryScheduler expiryScheduler(UploadExpiry expiry, TransferProperties properties) {
-        return new ExpiryScheduler(expiry, properties.expirySweepInterval());
+    ExpiryScheduler expiryScheduler(UploadExpiry expiry, TransferProperties properties, ChatRepository chat,
+                                    ChatSettings chatSettings, Clock clock) {
+        return new ExpiryScheduler(expiry, properties.expirySweepInterval(), chat, chatSettings.eventRetention(),
+                clock);
     }
 }

@@ -5,7 +5,11 @@ import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.Credentials;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.port.AccountRepository;
+import dev.relay.api.wire.PasswordChange;
+import dev.relay.streaming.chat.EventLog;
+import dev.relay.web.security.CurrentUser;
 import dev.relay.web.security.JwtTokens;
+import dev.relay.web.security.SecurityProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -19,7 +23,7 @@ import reactor.core.scheduler.Schedulers;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** Registration and login: both answer with a signed JWT for HTTP and RSocket. */
+/** Registration, login and password change: each answers with a signed JWT for HTTP and RSocket. */
 @RestController
 @RequestMapping("/api/auth")
 class AuthController {
@@ -34,10 +38,16 @@ class AuthController {
     /** Compared against when the username is unknown, so timing does not reveal which usernames exist. */
     private final Mono<String> dummyHash;
 
-    AuthController(AccountRepository accounts, PasswordEncoder passwords, JwtTokens tokens) {
+    private final SecurityProperties security;
+    private final EventLog events;
+
+    AuthController(AccountRepository accounts, PasswordEncoder passwords, JwtTokens tokens,
+                   SecurityProperties security, EventLog events) {
         this.accounts = accounts;
         this.passwords = passwords;
         this.tokens = tokens;
+        this.security = security;
+        this.events = events;
         this.dummyHash = Mono.fromCallable(() -> passwords.encode(UUID.randomUUID().toString()))
                 .subscribeOn(Schedulers.boundedElastic())
                 .cache();
@@ -49,7 +59,10 @@ class AuthController {
         return Mono.fromCallable(() -> validate(credentials))
                 .publishOn(Schedulers.boundedElastic())
                 .map(valid -> passwords.encode(valid.password()))
-                .flatMap(hash -> accounts.create(UUID.randomUUID().toString(), credentials.username().strip(), hash))
+                .flatMap(hash -> {
+                    String username = credentials.username().strip();
+                    return accounts.create(UUID.randomUUID().toString(), username, hash, security.isAdmin(username));
+                })
                 .map(tokens::issue);
     }
 
@@ -63,9 +76,37 @@ class AuthController {
                 .switchIfEmpty(dummyHash.map(hash -> new Candidate(null, hash)))
                 .publishOn(Schedulers.boundedElastic())
                 .filter(c -> passwords.matches(credentials.password(), c.hash()) && c.account() != null)
-                .map(c -> tokens.issue(c.account()))
                 .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.UNAUTHENTICATED,
-                        "Wrong username or password.")));
+                        "Wrong username or password.")))
+                .flatMap(c -> c.account().disabled()
+                        ? Mono.error(new TransferException(ErrorCode.USER_DISABLED, "This account is disabled; ask an"
+                        + " administrator."))
+                        : Mono.just(tokens.issue(c.account())));
+    }
+
+    /**
+     * Changes the caller's password. Every token issued before stops working at once (and the connections opened
+     * with them close); the answer carries a new token.
+     */
+    @PostMapping("/password")
+    Mono<AuthToken> changePassword(@RequestBody PasswordChange change) {
+        if (change == null || change.currentPassword() == null || change.newPassword() == null) {
+            return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "currentPassword and newPassword are"
+                    + " required."));
+        }
+        if (change.newPassword().length() < MIN_PASSWORD || change.newPassword().length() > MAX_PASSWORD) {
+            return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "A password has " + MIN_PASSWORD
+                    + " to " + MAX_PASSWORD + " characters."));
+        }
+        return CurrentUser.id()
+                .flatMap(accounts::findById)
+                .publishOn(Schedulers.boundedElastic())
+                .filter(account -> passwords.matches(change.currentPassword(), account.passwordHash()))
+                .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.UNAUTHENTICATED, "The current"
+                        + " password is wrong.")))
+                .flatMap(account -> accounts.changePassword(account.id(), passwords.encode(change.newPassword())))
+                .doOnNext(account -> events.disconnect(account.id()))
+                .map(tokens::issue);
     }
 
     private static Credentials validate(Credentials c) {

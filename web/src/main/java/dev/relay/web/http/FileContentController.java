@@ -3,8 +3,11 @@ package dev.relay.web.http;
 import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.ErrorBody;
 import dev.relay.api.wire.FileInfo;
+import dev.relay.streaming.Viewer;
 import dev.relay.streaming.download.DownloadService;
+import dev.relay.api.wire.DownloadLink;
 import dev.relay.web.security.CurrentUser;
+import dev.relay.web.security.DownloadLinks;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.ContentDisposition;
@@ -15,7 +18,9 @@ import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -26,7 +31,8 @@ import java.util.List;
 /**
  * {@code GET /api/files/{id}/content}: the file over plain HTTP, for browsers and curl, with single-range requests
  * ({@code Range: bytes=...}, {@code If-Range}) so their own tools can resume. The body streams from S3 as the client
- * reads it.
+ * reads it. Authenticated by a bearer token, or by a short-lived download link ({@code POST /api/files/{id}/link})
+ * for a browser's own download manager, which cannot send a header.
  */
 @RestController
 class FileContentController {
@@ -34,17 +40,36 @@ class FileContentController {
     private static final DefaultDataBufferFactory BUFFERS = DefaultDataBufferFactory.sharedInstance;
 
     private final DownloadService downloads;
+    private final DownloadLinks links;
 
-    FileContentController(DownloadService downloads) {
+    FileContentController(DownloadService downloads, DownloadLinks links) {
         this.downloads = downloads;
+        this.links = links;
     }
 
+    /** A link for the browser's download manager: the file, without a bearer header, for a limited time. */
+    @PostMapping("/api/files/{id}/link")
+    Mono<DownloadLink> link(@PathVariable String id) {
+        return CurrentUser.viewer()
+                .flatMap(viewer -> downloads.get(viewer, id).then(links.issue(viewer.userId(), id)))
+                .map(link -> new DownloadLink("/api/files/" + id + "/content?link=" + link.token(),
+                        link.expiresAt()));
+    }
+
+    /** With a bearer token, or with {@code ?link=} from {@link #link}. */
     @GetMapping("/api/files/{id}/content")
     Mono<Void> content(@PathVariable String id,
+                       @RequestParam(value = "link", required = false) String link,
                        @RequestHeader(value = HttpHeaders.RANGE, required = false) String rangeHeader,
                        @RequestHeader(value = HttpHeaders.IF_RANGE, required = false) String ifRange,
                        ServerHttpResponse response) {
-        return CurrentUser.id().flatMap(owner -> downloads.get(owner, id).flatMap(file -> {
+        Mono<Viewer> viewer = link != null ? links.verify(link, id) : CurrentUser.viewer();
+        return viewer.flatMap(v -> content(v, id, rangeHeader, ifRange, response));
+    }
+
+    private Mono<Void> content(Viewer viewer, String id, String rangeHeader, String ifRange,
+                               ServerHttpResponse response) {
+        return downloads.get(viewer, id).flatMap(file -> {
             String etag = "\"" + file.sha256() + "\"";
             HttpHeaders headers = response.getHeaders();
             headers.set(HttpHeaders.ACCEPT_RANGES, "bytes");
@@ -82,12 +107,12 @@ class FileContentController {
             headers.setContentDisposition(ContentDisposition.attachment()
                     .filename(file.name(), StandardCharsets.UTF_8).build());
             headers.setContentLength(length);
-            return response.writeWith(body(owner, file, start, length));
-        }));
+            return response.writeWith(body(viewer, file, start, length));
+        });
     }
 
-    private Flux<DataBuffer> body(String owner, FileInfo file, long offset, long length) {
-        return downloads.read(owner, file.id(), offset, length).map(BUFFERS::wrap);
+    private Flux<DataBuffer> body(Viewer viewer, FileInfo file, long offset, long length) {
+        return downloads.read(viewer, file.id(), offset, length).map(BUFFERS::wrap);
     }
 
     private static List<HttpRange> parse(String header) {

@@ -3,6 +3,7 @@ package dev.relay.web.http;
 import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.ErrorBody;
 import dev.relay.streaming.TransferException;
+import dev.relay.streaming.port.StorageUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -21,6 +22,12 @@ class HttpErrorAdvice {
     @ExceptionHandler(TransferException.class)
     ResponseEntity<ErrorBody> transfer(TransferException e) {
         return ResponseEntity.status(status(e.code())).body(new ErrorBody(e.code(), e.getMessage(), e.offset()));
+    }
+
+    @ExceptionHandler(StorageUnavailableException.class)
+    ResponseEntity<ErrorBody> unavailable(StorageUnavailableException e) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(ErrorBody.of(ErrorCode.STORAGE_UNAVAILABLE,
+                "Storage is unavailable right now; retry in a moment."));
     }
 
     @ExceptionHandler(ServerWebInputException.class)
@@ -49,12 +56,12 @@ class HttpErrorAdvice {
         return switch (code) {
             case INVALID_REQUEST, OFFSET_MISMATCH, CHUNK_TOO_LARGE, CREDIT_EXCEEDED, SIZE_EXCEEDED,
                  CHECKSUM_MISMATCH -> HttpStatus.BAD_REQUEST;
-            case UNAUTHENTICATED -> HttpStatus.UNAUTHORIZED;
-            case FORBIDDEN -> HttpStatus.FORBIDDEN;
+            case UNAUTHENTICATED, USER_DISABLED -> HttpStatus.UNAUTHORIZED;
+            case FORBIDDEN, ADMIN_ONLY -> HttpStatus.FORBIDDEN;
             case NOT_FOUND, UNKNOWN_ROUTE -> HttpStatus.NOT_FOUND;
             case CONFLICT, INVALID_STATE, TAKEN_OVER, CANCELLED -> HttpStatus.CONFLICT;
             case FILE_TOO_LARGE, QUOTA_EXCEEDED -> HttpStatus.PAYLOAD_TOO_LARGE;
-            case TOO_MANY_UPLOADS -> HttpStatus.TOO_MANY_REQUESTS;
+            case TOO_MANY_UPLOADS, RATE_LIMITED -> HttpStatus.TOO_MANY_REQUESTS;
             case STORAGE_UNAVAILABLE, SHUTTING_DOWN -> HttpStatus.SERVICE_UNAVAILABLE;
             case INTERNAL -> HttpStatus.INTERNAL_SERVER_ERROR;
         };

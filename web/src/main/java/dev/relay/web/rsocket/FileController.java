@@ -31,14 +31,14 @@ class FileController {
 
     @MessageMapping(Routes.FILE)
     Mono<FileInfo> get(@DestinationVariable String id) {
-        return CurrentUser.id().flatMap(owner -> downloads.get(owner, id));
+        return CurrentUser.viewer().flatMap(viewer -> downloads.get(viewer, id));
     }
 
     /** Raw bytes from the requested offset to the end; the client's request-n paces reading from S3. */
     @MessageMapping(Routes.FILE_READ)
     Flux<DataBuffer> read(@DestinationVariable String id, @Payload(required = false) ReadRequest request) {
         long offset = request == null ? 0 : request.offset();
-        return CurrentUser.id().flatMapMany(owner -> downloads.read(owner, id, offset))
+        return CurrentUser.viewer().flatMapMany(viewer -> downloads.read(viewer, id, offset))
                 .map(DefaultDataBufferFactory.sharedInstance::wrap);
     }
 }

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.api.ErrorCode;
 import dev.relay.api.Routes;
 import dev.relay.api.wire.CreateUploadRequest;
+import dev.relay.api.wire.RateLimit;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTelemetry;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.api.wire.WriteStart;
 import dev.relay.streaming.TransferException;
+import dev.relay.streaming.chat.ChatService;
 import dev.relay.streaming.upload.Chunk;
 import dev.relay.streaming.upload.UploadService;
 import dev.relay.web.security.CurrentUser;
@@ -22,22 +25,32 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
 
 /** The upload routes (docs/protocol.md). Thin: authentication in, engine call, wire messages out. */
 @Controller
 class UploadController {
 
-    private final UploadService uploads;
-    private final ObjectMapper json;
+    private static final Duration TELEMETRY_INTERVAL = Duration.ofMillis(200);
 
-    UploadController(UploadService uploads, ObjectMapper json) {
+    private final UploadService uploads;
+    private final ChatService chat;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    UploadController(UploadService uploads, ChatService chat, ObjectMapper json, Clock clock) {
         this.uploads = uploads;
+        this.chat = chat;
         this.json = json;
+        this.clock = clock;
     }
 
+    /** With a recipient, the upload is sent to them: its file message is created with it. */
     @MessageMapping(Routes.UPLOADS_CREATE)
     Mono<UploadTicket> create(@Payload(required = false) CreateUploadRequest request) {
-        return CurrentUser.id().flatMap(owner -> uploads.create(owner, request));
+        return CurrentUser.id().flatMap(owner -> request != null && request.recipient() != null
+                ? chat.sendFile(owner, request) : uploads.create(owner, request));
     }
 
     @MessageMapping(Routes.UPLOADS_LIST)
@@ -58,6 +71,17 @@ class UploadController {
     @MessageMapping(Routes.UPLOAD_RESUME)
     Mono<UploadInfo> resume(@DestinationVariable String id) {
         return CurrentUser.id().flatMap(owner -> uploads.resume(owner, id));
+    }
+
+    @MessageMapping(Routes.UPLOAD_LIMIT)
+    Mono<UploadInfo> limit(@DestinationVariable String id, @Payload(required = false) RateLimit limit) {
+        return CurrentUser.id().flatMap(owner -> uploads.limit(owner, id, limit == null ? null
+                : limit.bytesPerSecond()));
+    }
+
+    @MessageMapping(Routes.UPLOAD_TELEMETRY)
+    Flux<UploadTelemetry> telemetry(@DestinationVariable String id) {
+        return CurrentUser.id().flatMapMany(owner -> uploads.telemetry(owner, id, TELEMETRY_INTERVAL, clock));
     }
 
     @MessageMapping(Routes.UPLOAD_CANCEL)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.ErrorBody;
 import dev.relay.streaming.TransferException;
+import dev.relay.streaming.port.StorageUnavailableException;
 import dev.relay.web.http.JsonErrors;
 import io.rsocket.exceptions.ApplicationErrorException;
 import io.rsocket.RSocketErrorException;
@@ -14,6 +15,7 @@ import org.springframework.core.codec.CodecException;
 import org.springframework.messaging.MessageDeliveryException;
 import org.springframework.messaging.handler.invocation.MethodArgumentResolutionException;
 import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.authentication.DisabledException;
 import org.springframework.security.core.AuthenticationException;
 
 /**
@@ -50,6 +52,13 @@ public final class WireErrors {
             if (t instanceof TransferException te) {
                 return new ErrorBody(te.code(), te.getMessage(), te.offset());
             }
+            if (t instanceof StorageUnavailableException) {
+                return ErrorBody.of(ErrorCode.STORAGE_UNAVAILABLE, "Storage is unavailable right now; retry in a"
+                        + " moment.");
+            }
+            if (t instanceof DisabledException) {
+                return ErrorBody.of(ErrorCode.USER_DISABLED, "This account is disabled; ask an administrator.");
+            }
             if (t instanceof AuthenticationException) {
                 return ErrorBody.of(ErrorCode.UNAUTHENTICATED, "Authentication failed: " + t.getMessage()
                         + ". Log in again and connect with the new token.");
@@ -63,8 +72,17 @@ public final class WireErrors {
                 return ErrorBody.of(ErrorCode.INVALID_REQUEST, "The request's data could not be read: "
                         + rootMessage(t));
             }
-            if (t instanceof MessageDeliveryException && String.valueOf(t.getMessage()).contains("No handler")) {
-                return ErrorBody.of(ErrorCode.UNKNOWN_ROUTE, t.getMessage() + "; see docs/protocol.md for the routes.");
+            String message = String.valueOf(t.getMessage());
+            // Spring reports a route nothing handles either way, depending on whether any handler (such as the
+            // connect handler, which matches every destination) knows the destination for another interaction.
+            if (t instanceof MessageDeliveryException && (message.contains("No handler")
+                    || message.startsWith("Destination") && message.contains("does not support"))) {
+                return ErrorBody.of(ErrorCode.UNKNOWN_ROUTE, "No such route for this interaction (" + message
+                        + "); see docs/protocol.md for the routes.");
+            }
+            if (t instanceof IllegalStateException && message.contains("metadata is malformed")) {
+                return ErrorBody.of(ErrorCode.INVALID_REQUEST, "The request's metadata could not be read: send"
+                        + " composite metadata (message/x.rsocket.composite-metadata.v0) with a routing entry.");
             }
         }
         if (e instanceof ApplicationErrorException && String.valueOf(e.getMessage()).startsWith("No handler")) {

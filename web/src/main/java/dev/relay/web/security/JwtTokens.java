@@ -17,6 +17,8 @@ public final class JwtTokens {
 
     public static final String ISSUER = "relay";
     public static final String USERNAME_CLAIM = "name";
+    /** The account's token version when issued: bumping it revokes the token. */
+    public static final String VERSION_CLAIM = "ver";
 
     private final JwtEncoder encoder;
     private final Duration ttl;
@@ -35,11 +37,12 @@ public final class JwtTokens {
                 .issuer(ISSUER)
                 .subject(account.id())
                 .claim(USERNAME_CLAIM, account.username())
+                .claim(VERSION_CLAIM, account.tokenVersion())
                 .issuedAt(now)
                 .expiresAt(expires)
                 .build();
         String token = encoder.encode(JwtEncoderParameters.from(JwsHeader.with(MacAlgorithm.HS256).build(), claims))
                 .getTokenValue();
-        return new AuthToken(token, expires, account.id(), account.username());
+        return new AuthToken(token, expires, account.id(), account.username(), account.role());
     }
 }

@@ -10,6 +10,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.DisabledException;
 import org.springframework.security.config.annotation.rsocket.EnableRSocketSecurity;
 import org.springframework.security.config.annotation.rsocket.RSocketSecurity;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
@@ -23,10 +24,10 @@ import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
-import org.springframework.security.oauth2.server.resource.authentication.JwtReactiveAuthenticationManager;
 import org.springframework.security.rsocket.core.PayloadSocketAcceptorInterceptor;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.util.MimeType;
+import dev.relay.streaming.port.AccountRepository;
 import dev.relay.web.rsocket.WireErrors;
 import io.rsocket.SocketAcceptor;
 import java.util.List;
@@ -81,6 +82,17 @@ class SecurityConfiguration {
     }
 
     @Bean
+    AccountAuthenticationManager accountAuthenticationManager(ReactiveJwtDecoder decoder, AccountRepository accounts) {
+        return new AccountAuthenticationManager(decoder, accounts);
+    }
+
+    @Bean
+    DownloadLinks downloadLinks(JwtEncoder encoder, ReactiveJwtDecoder decoder, AccountRepository accounts,
+                                SecurityProperties properties, Clock clock) {
+        return new DownloadLinks(encoder, decoder, accounts, properties.downloadLinkTtl(), clock);
+    }
+
+    @Bean
     JwtTokens jwtTokens(JwtEncoder encoder, SecurityProperties properties, Clock clock) {
         return new JwtTokens(encoder, properties.tokenTtl(), clock);
     }
@@ -97,7 +109,7 @@ class SecurityConfiguration {
     }
 
     @Bean
-    SecurityWebFilterChain httpSecurity(ServerHttpSecurity http,
+    SecurityWebFilterChain httpSecurity(ServerHttpSecurity http, AccountAuthenticationManager authentication,
                                         @Value("${spring.rsocket.server.mapping-path:/rsocket}") String rsocketPath) {
         return http
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
@@ -107,12 +119,18 @@ class SecurityConfiguration {
                 .authorizeExchange(auth -> auth
                         .pathMatchers(HttpMethod.POST, "/api/auth/register", "/api/auth/login").permitAll()
                         .pathMatchers(rsocketPath).permitAll()
+                        // A download link authenticates itself (?link=); a request without one needs a bearer token,
+                        // which the controller then requires.
+                        .pathMatchers(HttpMethod.GET, "/api/files/*/content").permitAll()
                         .pathMatchers("/api/**").authenticated()
                         .anyExchange().permitAll())
                 .oauth2ResourceServer(oauth -> oauth
-                        .jwt(jwt -> { })
+                        .jwt(jwt -> jwt.authenticationManager(authentication))
                         .authenticationEntryPoint((exchange, e) -> JsonErrors.write(exchange, HttpStatus.UNAUTHORIZED,
-                                ErrorBody.of(ErrorCode.UNAUTHENTICATED, "A valid bearer token is required: "
+                                e instanceof DisabledException
+                                        ? ErrorBody.of(ErrorCode.USER_DISABLED, "This account is disabled; ask an"
+                                        + " administrator.")
+                                        : ErrorBody.of(ErrorCode.UNAUTHENTICATED, "A valid bearer token is required: "
                                         + e.getMessage() + ". Log in at POST /api/auth/login.")))
                         .accessDeniedHandler((exchange, e) -> JsonErrors.write(exchange, HttpStatus.FORBIDDEN,
                                 ErrorBody.of(ErrorCode.FORBIDDEN, "Access denied."))))
@@ -128,13 +146,14 @@ class SecurityConfiguration {
      * payload of a channel ({@code anyExchange} covers those; they carry no route).
      */
     @Bean
-    PayloadSocketAcceptorInterceptor rsocketSecurity(RSocketSecurity rsocket, ReactiveJwtDecoder decoder) {
+    PayloadSocketAcceptorInterceptor rsocketSecurity(RSocketSecurity rsocket,
+                                                     AccountAuthenticationManager authentication) {
         PayloadSocketAcceptorInterceptor secured = rsocket
                 .authorizePayload(authorize -> authorize
                         .setup().authenticated()
                         .anyRequest().authenticated()
                         .anyExchange().authenticated())
-                .jwt(jwt -> jwt.authenticationManager(new JwtReactiveAuthenticationManager(decoder)))
+                .jwt(jwt -> jwt.authenticationManager(authentication))
                 .build();
         return new CodedSetupRejection(secured);
     }

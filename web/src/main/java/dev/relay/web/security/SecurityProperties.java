@@ -14,9 +14,17 @@ import java.util.List;
  * @param tokenTtl       how long a token is valid
  * @param allowedOrigins browser origins (scheme://host[:port]) allowed to open the WebSocket besides the page's own
  *                       origin; requests without an Origin header (non-browser clients) are allowed
+ * @param admins         usernames that become administrators when they register (the first user always does)
+ * @param downloadLinkTtl how long a download link ({@code POST /api/files/{id}/link}) works
  */
 @ConfigurationProperties("relay.security")
 public record SecurityProperties(String jwtSecret,
                                  @DefaultValue("12h") Duration tokenTtl,
-                                 @DefaultValue List<String> allowedOrigins) {
+                                 @DefaultValue List<String> allowedOrigins,
+                                 @DefaultValue List<String> admins,
+                                 @DefaultValue("15m") Duration downloadLinkTtl) {
+
+    public boolean isAdmin(String username) {
+        return admins.stream().anyMatch(a -> a.strip().equalsIgnoreCase(username));
+    }
 }

@@ -18,11 +18,14 @@ public final class NoBlockingOnEventLoops {
     /**
      * Calls that wait only for microseconds and are not ours to change: SecureRandom reads /dev/urandom, which never
      * blocks (Spring's message ids and UUIDs use it); cancelling a scheduled task (rsocket-java's keepalive, when a
-     * connection closes) removes it from the executor's queue under that queue's lock.
+     * connection closes) removes it from the executor's queue under that queue's lock; Jackson builds a type's
+     * (de)serializer once, under a lock, the first time it meets the type.
      */
     private static final List<String> BENIGN = List.of("java.security.SecureRandom.nextBytes",
             "reactor.core.scheduler.PeriodicWorkerTask.dispose", "reactor.core.scheduler.WorkerTask.dispose",
-            "reactor.core.scheduler.SchedulerTask.dispose");
+            "reactor.core.scheduler.SchedulerTask.dispose",
+            "com.fasterxml.jackson.databind.deser.DeserializerCache._createAndCacheValueDeserializer",
+            "com.fasterxml.jackson.databind.ser.SerializerCache");
 
     private static final List<String> VIOLATIONS = new CopyOnWriteArrayList<>();
     private static boolean installed;

@@ -17,6 +17,9 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.time.Duration;
@@ -52,9 +55,17 @@ public abstract class ServiceIntegrationTest {
         NoBlockingOnEventLoops.install();
     }
 
+    /**
+     * Properties a test class replaces (its own database, say): a subclass's {@code @DynamicPropertySource} cannot
+     * override the keys registered here, so it puts its values here instead (they are read when its context starts)
+     * and clears them after its tests.
+     */
+    protected static final Map<String, Supplier<Object>> OVERRIDES = new ConcurrentHashMap<>();
+
     @DynamicPropertySource
     static void services(DynamicPropertyRegistry registry) {
-        TestServices.get().springProperties().forEach((key, value) -> registry.add(key, () -> value));
+        TestServices.get().springProperties().forEach((key, value) -> registry.add(key,
+                () -> OVERRIDES.containsKey(key) ? OVERRIDES.get(key).get() : value));
     }
 
     @AfterEach

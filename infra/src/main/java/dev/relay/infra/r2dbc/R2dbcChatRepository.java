@@ -1,0 +1,238 @@
+package dev.relay.infra.r2dbc;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.UploadState;
+import dev.relay.api.wire.ChatMessage;
+import dev.relay.api.wire.FileAttachment;
+import dev.relay.streaming.TransferException;
+import dev.relay.streaming.port.ChatRepository;
+import io.r2dbc.spi.Readable;
+import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** {@link ChatRepository} on MySQL/MariaDB through R2DBC. */
+public final class R2dbcChatRepository implements ChatRepository {
+
+    /** A message with its file's current transfer state (prefix m = message, u = upload). */
+    private static final String MESSAGE = "m.id AS m_id, m.sender_id, m.recipient_id, m.kind, m.body, m.upload_id,"
+            + " m.deleted, m.created_at AS m_created, u.name AS f_name, u.size AS f_size, u.content_type AS f_type,"
+            + " u.state AS f_state, u.parts_bytes + u.tail_bytes AS f_offset, u.sha256 AS f_sha";
+    private static final String FROM_MESSAGES = " FROM messages m LEFT JOIN uploads u ON u.id = m.upload_id";
+
+    private final DatabaseClient db;
+    private final Clock clock;
+
+    public R2dbcChatRepository(DatabaseClient db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    @Override
+    public Mono<ChatMessage> insert(NewMessage message) {
+        String low = min(message.senderId(), message.recipientId());
+        String high = max(message.senderId(), message.recipientId());
+        var now = Sql.now(clock);
+        Mono<String> conversation = db.sql("INSERT INTO conversations (id, user_low, user_high, created_at)"
+                        + " VALUES (:id, :low, :high, :now) ON DUPLICATE KEY UPDATE id = id")
+                .bind("id", UUID.randomUUID().toString())
+                .bind("low", low)
+                .bind("high", high)
+                .bind("now", now)
+                .fetch().rowsUpdated()
+                .then(conversationId(low, high));
+        return Sql.classify(conversation.flatMap(conversationId -> db.sql("INSERT INTO messages (conversation_id,"
+                                + " sender_id, recipient_id, kind, body, upload_id, created_at) VALUES (:conversation,"
+                                + " :sender, :recipient, :kind, :body, :upload, :now)")
+                        .filter(statement -> statement.returnGeneratedValues("id"))
+                        .bind("conversation", conversationId)
+                        .bind("sender", message.senderId())
+                        .bind("recipient", message.recipientId())
+                        .bind("kind", message.kind().name())
+                        .bind("body", Sql.nullable(message.text(), String.class))
+                        .bind("upload", Sql.nullable(message.uploadId(), String.class))
+                        .bind("now", now)
+                        .map(row -> Sql.longOf(row, "id"))
+                        .one()
+                        .flatMap(id -> db.sql("UPDATE conversations SET last_message_id = :message WHERE id = :id")
+                                .bind("message", id)
+                                .bind("id", conversationId)
+                                .fetch().rowsUpdated()
+                                .then(find(id)))));
+    }
+
+    private Mono<String> conversationId(String low, String high) {
+        return db.sql("SELECT id FROM conversations WHERE user_low = :low AND user_high = :high")
+                .bind("low", low)
+                .bind("high", high)
+                .map(row -> row.get("id", String.class))
+                .one();
+    }
+
+    @Override
+    public Mono<ChatMessage> find(long messageId) {
+        return Sql.classify(db.sql("SELECT " + MESSAGE + FROM_MESSAGES + " WHERE m.id = :id")
+                .bind("id", messageId)
+                .map(R2dbcChatRepository::toMessage)
+                .one());
+    }
+
+    @Override
+    public Mono<ChatMessage> findByUpload(String uploadId) {
+        return Sql.classify(db.sql("SELECT " + MESSAGE + FROM_MESSAGES + " WHERE m.upload_id = :upload")
+                .bind("upload", uploadId)
+                .map(R2dbcChatRepository::toMessage)
+                .one());
+    }
+
+    @Override
+    public Flux<ChatMessage> history(String userId, String peerId, Long before, int limit) {
+        return Sql.classify(conversationId(min(userId, peerId), max(userId, peerId))
+                .flatMapMany(conversation -> db.sql("SELECT " + MESSAGE + FROM_MESSAGES
+                                + " WHERE m.conversation_id = :conversation AND m.id < :before"
+                                + " ORDER BY m.id DESC LIMIT :limit")
+                        .bind("conversation", conversation)
+                        .bind("before", before == null ? Long.MAX_VALUE : before)
+                        .bind("limit", limit)
+                        .map(R2dbcChatRepository::toMessage)
+                        .all()));
+    }
+
+    @Override
+    public Mono<Boolean> markDeleted(long messageId) {
+        return Sql.classify(db.sql("UPDATE messages SET deleted = TRUE, body = NULL WHERE id = :id AND NOT deleted")
+                .bind("id", messageId)
+                .fetch().rowsUpdated()
+                .map(rows -> rows == 1));
+    }
+
+    @Override
+    public Mono<ReadState> markRead(String userId, String peerId, long messageId) {
+        Mono<ReadState> mark = conversationId(min(userId, peerId), max(userId, peerId))
+                .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.NOT_FOUND,
+                        "There is no conversation with user " + peerId + " yet.")))
+                .flatMap(conversation -> db.sql("SELECT last_message_id FROM conversations WHERE id = :id")
+                        .bind("id", conversation)
+                        .map(row -> Sql.longOf(row, "last_message_id"))
+                        .one()
+                        .flatMap(last -> {
+                            if (messageId < 0 || messageId > last) {
+                                return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "Message "
+                                        + messageId + " is not in this conversation; its newest message is " + last
+                                        + "."));
+                            }
+                            return db.sql("INSERT INTO read_markers (conversation_id, user_id, last_read_id)"
+                                            + " VALUES (:conversation, :user, :message) ON DUPLICATE KEY UPDATE"
+                                            + " last_read_id = GREATEST(last_read_id, VALUES(last_read_id))")
+                                    .bind("conversation", conversation)
+                                    .bind("user", userId)
+                                    .bind("message", messageId)
+                                    .fetch().rowsUpdated()
+                                    .then(db.sql("SELECT r.last_read_id, (SELECT COUNT(*) FROM messages m"
+                                                    + " WHERE m.conversation_id = r.conversation_id"
+                                                    + " AND m.recipient_id = r.user_id AND NOT m.deleted"
+                                                    + " AND m.id > r.last_read_id) AS unread FROM read_markers r"
+                                                    + " WHERE r.conversation_id = :conversation AND r.user_id = :user")
+                                            .bind("conversation", conversation)
+                                            .bind("user", userId)
+                                            .map(row -> new ReadState(Sql.longOf(row, "last_read_id"),
+                                                    Sql.longOf(row, "unread")))
+                                            .one());
+                        }));
+        return Sql.classify(mark);
+    }
+
+    @Override
+    public Flux<ConversationRow> conversations(String userId) {
+        return Sql.classify(db.sql("SELECT CASE WHEN c.user_low = :user THEN c.user_high ELSE c.user_low END"
+                        + " AS peer_id, (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = c.id"
+                        + " AND x.recipient_id = :user AND NOT x.deleted AND x.id > COALESCE((SELECT r.last_read_id"
+                        + " FROM read_markers r WHERE r.conversation_id = c.id AND r.user_id = :user), 0)) AS unread, "
+                        + MESSAGE + " FROM conversations c JOIN messages m ON m.id = c.last_message_id"
+                        + " LEFT JOIN uploads u ON u.id = m.upload_id"
+                        + " WHERE c.user_low = :user OR c.user_high = :user ORDER BY c.last_message_id DESC")
+                .bind("user", userId)
+                .map(row -> new ConversationRow(row.get("peer_id", String.class), toMessage(row),
+                        Sql.longOf(row, "unread")))
+                .all());
+    }
+
+    @Override
+    public Mono<List<StoredEvent>> append(List<NewEvent> events) {
+        var now = Sql.now(clock);
+        Instant at = Sql.instantOf(now);
+        return Sql.classify(Flux.fromIterable(events)
+                .concatMap(event -> db.sql("UPDATE accounts SET event_seq = event_seq + 1 WHERE id = :user")
+                        .bind("user", event.userId())
+                        .fetch().rowsUpdated()
+                        .then(db.sql("SELECT event_seq FROM accounts WHERE id = :user")
+                                .bind("user", event.userId())
+                                .map(row -> Sql.longOf(row, "event_seq"))
+                                .one())
+                        .flatMap(seq -> db.sql("INSERT INTO user_events (user_id, seq, type, payload, created_at)"
+                                        + " VALUES (:user, :seq, :type, :payload, :now)")
+                                .bind("user", event.userId())
+                                .bind("seq", seq)
+                                .bind("type", event.type())
+                                .bind("payload", event.payload())
+                                .bind("now", now)
+                                .fetch().rowsUpdated()
+                                .thenReturn(new StoredEvent(event.userId(), seq, event.type(), event.payload(), at))))
+                .collectList());
+    }
+
+    @Override
+    public Flux<StoredEvent> eventsSince(String userId, long since, int limit) {
+        return Sql.classify(db.sql("SELECT user_id, seq, type, payload, created_at FROM user_events"
+                        + " WHERE user_id = :user AND seq > :since ORDER BY seq LIMIT :limit")
+                .bind("user", userId)
+                .bind("since", since)
+                .bind("limit", limit)
+                .map(row -> new StoredEvent(row.get("user_id", String.class), Sql.longOf(row, "seq"),
+                        row.get("type", String.class), row.get("payload", String.class),
+                        Sql.instantOf(row, "created_at")))
+                .all());
+    }
+
+    @Override
+    public Mono<EventRange> eventRange(String userId) {
+        return Sql.classify(db.sql("SELECT a.event_seq AS last_seq, (SELECT MIN(e.seq) FROM user_events e"
+                        + " WHERE e.user_id = a.id) AS first_seq FROM accounts a WHERE a.id = :user")
+                .bind("user", userId)
+                .map(row -> new EventRange(Sql.longOf(row, "last_seq"), Sql.longOf(row, "first_seq")))
+                .one()
+                .defaultIfEmpty(new EventRange(0, 0)));
+    }
+
+    @Override
+    public Mono<Long> pruneEvents(Instant before) {
+        return Sql.classify(db.sql("DELETE FROM user_events WHERE created_at < :before")
+                .bind("before", Sql.toDb(before))
+                .fetch().rowsUpdated());
+    }
+
+    private static ChatMessage toMessage(Readable row) {
+        String uploadId = row.get("upload_id", String.class);
+        Boolean deleted = row.get("deleted", Boolean.class);
+        FileAttachment file = uploadId == null ? null : new FileAttachment(uploadId, row.get("f_name", String.class),
+                Sql.longOf(row, "f_size"), row.get("f_type", String.class),
+                UploadState.valueOf(row.get("f_state", String.class)), Sql.longOf(row, "f_offset"),
+                row.get("f_sha", String.class));
+        return new ChatMessage(Sql.longOf(row, "m_id"), row.get("sender_id", String.class),
+                row.get("recipient_id", String.class), ChatMessage.Kind.valueOf(row.get("kind", String.class)),
+                row.get("body", String.class), file, deleted != null && deleted, Sql.instantOf(row, "m_created"));
+    }
+
+    private static String min(String a, String b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static String max(String a, String b) {
+        return a.compareTo(b) <= 0 ? b : a;
+    }
+}

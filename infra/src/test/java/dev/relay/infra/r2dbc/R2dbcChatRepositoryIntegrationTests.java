@@ -1,0 +1,102 @@
+package dev.relay.infra.r2dbc;
+
+import dev.relay.api.wire.ChatMessage;
+import dev.relay.infra.testing.TestServices;
+import dev.relay.streaming.port.ChatRepository.NewEvent;
+import dev.relay.streaming.port.ChatRepository.NewMessage;
+import dev.relay.streaming.port.ChatRepository.StoredEvent;
+import io.r2dbc.spi.ConnectionFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.r2dbc.connection.R2dbcTransactionManager;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The chat repository against a real MariaDB: sequence numbers under concurrency, conversations, markers. */
+class R2dbcChatRepositoryIntegrationTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static R2dbcChatRepository chat;
+    private static R2dbcAccountRepository accounts;
+    private static R2dbcTransactions tx;
+
+    @BeforeAll
+    static void schema() {
+        ConnectionFactory connections = TestServices.get().migratedConnectionFactory();
+        DatabaseClient db = DatabaseClient.create(connections);
+        chat = new R2dbcChatRepository(db, Clock.systemUTC());
+        accounts = new R2dbcAccountRepository(db, Clock.systemUTC());
+        tx = new R2dbcTransactions(TransactionalOperator.create(new R2dbcTransactionManager(connections)));
+    }
+
+    @Test
+    void concurrentTransactionsGiveEachUserGaplessSequenceNumbersAndOneConversation() {
+        String a = newAccount();
+        String b = newAccount();
+        int n = 24;
+        // Half the senders are a, half b, all at once: both directions race to create the conversation too.
+        List<ChatMessage> sent = Flux.range(0, n)
+                .flatMap(i -> {
+                    String from = i % 2 == 0 ? a : b;
+                    String to = i % 2 == 0 ? b : a;
+                    return tx.required(accounts.lock(from, to)
+                                    .then(chat.insert(new NewMessage(from, to, ChatMessage.Kind.TEXT, "m" + i, null)))
+                                    .flatMap(m -> chat.append(List.of(new NewEvent(from, "MESSAGE", "{}"),
+                                            new NewEvent(to, "MESSAGE", "{}"))).thenReturn(m)))
+                            .subscribeOn(Schedulers.parallel());
+                }, 8)
+                .collectList().block(TIMEOUT);
+        assertThat(sent).hasSize(n);
+
+        for (String user : List.of(a, b)) {
+            List<Long> seqs = chat.eventsSince(user, 0, 1000).map(StoredEvent::seq).collectList().block(TIMEOUT);
+            assertThat(seqs).containsExactlyElementsOf(LongStream.rangeClosed(1, n).boxed().toList());
+            assertThat(chat.eventRange(user).block(TIMEOUT).last()).isEqualTo(n);
+            assertThat(chat.eventsSince(user, 20, 2).map(StoredEvent::seq).collectList().block(TIMEOUT))
+                    .containsExactly(21L, 22L);
+        }
+        List<ChatMessage> history = chat.history(a, b, null, 100).collectList().block(TIMEOUT);
+        assertThat(history).hasSize(n);
+        assertThat(chat.history(b, a, null, 100).collectList().block(TIMEOUT)).isEqualTo(history);
+        assertThat(chat.conversations(a).collectList().block(TIMEOUT)).hasSize(1);
+    }
+
+    @Test
+    void readMarkersOnlyMoveForwardAndCountWhatIsUnread() {
+        String a = newAccount();
+        String b = newAccount();
+        List<ChatMessage> toB = Flux.range(0, 4)
+                .concatMap(i -> tx.required(accounts.lock(a, b)
+                        .then(chat.insert(new NewMessage(a, b, ChatMessage.Kind.TEXT, "x" + i, null)))))
+                .collectList().block(TIMEOUT);
+        tx.required(accounts.lock(a, b).then(chat.insert(new NewMessage(b, a, ChatMessage.Kind.TEXT, "reply",
+                null)))).block(TIMEOUT);
+
+        assertThat(chat.conversations(b).blockFirst(TIMEOUT).unread()).isEqualTo(4);
+        assertThat(chat.conversations(a).blockFirst(TIMEOUT).unread()).isEqualTo(1);
+        assertThat(chat.markRead(b, a, toB.get(1).id()).block(TIMEOUT).unread()).isEqualTo(2);
+        assertThat(chat.markRead(b, a, toB.get(0).id()).block(TIMEOUT).messageId()).isEqualTo(toB.get(1).id());
+        assertThat(chat.markDeleted(toB.get(3).id()).block(TIMEOUT)).isTrue();
+        assertThat(chat.markDeleted(toB.get(3).id()).block(TIMEOUT)).isFalse();
+        assertThat(chat.conversations(b).blockFirst(TIMEOUT).unread()).isEqualTo(1);
+        ChatMessage deleted = chat.find(toB.get(3).id()).block(TIMEOUT);
+        assertThat(deleted.deleted()).isTrue();
+        assertThat(deleted.text()).isNull();
+    }
+
+    private static String newAccount() {
+        String id = UUID.randomUUID().toString();
+        accounts.create(id, "chat-" + id.substring(0, 8), "{noop}x", false).block(TIMEOUT);
+        return id;
+    }
+}

@@ -1,0 +1,155 @@
+package dev.relay.streaming.chat;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.wire.Event;
+import dev.relay.streaming.TransferException;
+import dev.relay.streaming.port.ChatRepository;
+import dev.relay.streaming.port.EventBus;
+import dev.relay.streaming.port.EventBus.Envelope;
+import dev.relay.streaming.support.SerialExecutor;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A user's {@code events} stream: durable events in sequence order without gaps or duplicates, live-only events as
+ * they come. Live delivery subscribes to the bus first, then the log fills in: whatever was missed since the
+ * client's {@code since}, and any gap the bus leaves (events of concurrent transactions may be published out of
+ * order, but a higher sequence number is committed only after every lower one, so the log always has them).
+ */
+public final class EventFeed {
+
+    private static final int PAGE = 500;
+    /** Events waiting for a slow client; past this the stream fails and the client replays with {@code since}. */
+    private static final int CLIENT_BUFFER = 10_000;
+
+    private final ChatRepository chat;
+    private final EventBus bus;
+    private final Clock clock;
+
+    public EventFeed(ChatRepository chat, EventBus bus, Clock clock) {
+        this.chat = chat;
+        this.bus = bus;
+        this.clock = clock;
+    }
+
+    public Flux<Event> stream(String userId, Long since) {
+        return Flux.defer(() -> new Stream(userId).run(since));
+    }
+
+    private final class Stream {
+        private final String userId;
+        private final SerialExecutor serial = new SerialExecutor();
+        private final Sinks.Many<Event> out = Sinks.many().unicast().onBackpressureBuffer();
+        // Touched only by tasks of `serial`.
+        private long last;
+        private boolean filling = true;
+        private final List<Event> held = new ArrayList<>();
+        private boolean done;
+        private int buffered;
+
+        Stream(String userId) {
+            this.userId = userId;
+        }
+
+        Flux<Event> run(Long since) {
+            Disposable live = bus.subscribe(userId)
+                    .filter(e -> e.event() != null)
+                    .map(Envelope::event)
+                    .subscribe(e -> serial.execute(() -> onLive(e)),
+                            error -> serial.execute(() -> fail(error)));
+            chat.eventRange(userId).subscribe(range -> serial.execute(() -> {
+                if (since == null || since > range.last()) {
+                    if (since != null) {
+                        emit(new Event(null, Event.Type.RESYNC, clock.instant(), null, null, null, null));
+                    }
+                    last = range.last();
+                    endFill();
+                } else {
+                    if (range.first() > since + 1) {
+                        emit(new Event(null, Event.Type.RESYNC, clock.instant(), null, null, null, null));
+                    }
+                    last = since;
+                    fill();
+                }
+            }), error -> serial.execute(() -> fail(error)));
+            return out.asFlux()
+                    .doOnRequest(n -> serial.execute(() -> buffered = 0))
+                    .doFinally(signal -> {
+                        live.dispose();
+                        serial.execute(() -> done = true);
+                    });
+        }
+
+        private void onLive(Event e) {
+            if (e.id() == null) {
+                emit(e);
+            } else if (filling) {
+                held.add(e);
+            } else if (e.id() == last + 1) {
+                last = e.id();
+                emit(e);
+            } else if (e.id() > last + 1) {
+                held.add(e);
+                filling = true;
+                fill();
+            }
+        }
+
+        /** Reads the log after {@code last}, page by page, then releases what the bus delivered meanwhile. */
+        private void fill() {
+            chat.eventsSince(userId, last, PAGE).map(EventLog::decode).collectList()
+                    .subscribe(page -> serial.execute(() -> {
+                        for (Event e : page) {
+                            if (e.id() > last) {
+                                last = e.id();
+                                emit(e);
+                            }
+                        }
+                        if (page.size() == PAGE) {
+                            fill();
+                        } else {
+                            endFill();
+                        }
+                    }), error -> serial.execute(() -> fail(error)));
+        }
+
+        private void endFill() {
+            filling = false;
+            held.sort(Comparator.comparingLong(Event::id));
+            List<Event> pending = new ArrayList<>(held);
+            held.clear();
+            for (Event e : pending) {
+                if (filling) {
+                    held.add(e);
+                } else {
+                    onLive(e);
+                }
+            }
+        }
+
+        private void emit(Event e) {
+            if (done) {
+                return;
+            }
+            if (++buffered > CLIENT_BUFFER) {
+                fail(new TransferException(ErrorCode.INVALID_STATE, "This event stream's client stopped reading;"
+                        + " open events again with {\"since\": <last event id>} to catch up."));
+                return;
+            }
+            out.tryEmitNext(e);
+        }
+
+        private void fail(Throwable error) {
+            if (!done) {
+                done = true;
+                out.tryEmitError(error);
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.relay.streaming.port;
+
+import dev.relay.api.wire.ChatMessage;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Conversations, messages, read markers and the per-user event log. Methods that write expect the caller to hold
+ * the participants' account locks ({@link AccountRepository#lock}) in the current transaction.
+ */
+public interface ChatRepository {
+
+    /** Inserts a message (creating the conversation on the first one) and returns it as stored. */
+    Mono<ChatMessage> insert(NewMessage message);
+
+    Mono<ChatMessage> find(long messageId);
+
+    /** The message of a file message's upload. */
+    Mono<ChatMessage> findByUpload(String uploadId);
+
+    /** Messages between the two users with id below {@code before} (null: the newest), newest first. */
+    Flux<ChatMessage> history(String userId, String peerId, Long before, int limit);
+
+    /** Marks a message deleted (its text is cleared); false if it already was. */
+    Mono<Boolean> markDeleted(long messageId);
+
+    /**
+     * Moves the user's read marker in the conversation with {@code peerId} forward to {@code messageId} (never
+     * back) and returns the resulting marker and unread count.
+     */
+    Mono<ReadState> markRead(String userId, String peerId, long messageId);
+
+    /** The user's conversations, most recent activity first, with the last message and unread count. */
+    Flux<ConversationRow> conversations(String userId);
+
+    /** Appends events to users' logs, assigning each user's next sequence numbers in list order. */
+    Mono<List<StoredEvent>> append(List<NewEvent> events);
+
+    /** The user's events with a sequence number above {@code since}, in order, at most {@code limit}. */
+    Flux<StoredEvent> eventsSince(String userId, long since, int limit);
+
+    /** The user's last assigned sequence number (0 if none) and the lowest still kept (0 if none). */
+    Mono<EventRange> eventRange(String userId);
+
+    /** Deletes events older than {@code before}; returns how many. */
+    Mono<Long> pruneEvents(Instant before);
+
+    record NewMessage(String senderId, String recipientId, ChatMessage.Kind kind, String text, String uploadId) {
+    }
+
+    record ReadState(long messageId, long unread) {
+    }
+
+    record ConversationRow(String peerId, ChatMessage lastMessage, long unread) {
+    }
+
+    record NewEvent(String userId, String type, String payload) {
+    }
+
+    record StoredEvent(String userId, long seq, String type, String payload, Instant createdAt) {
+    }
+
+    record EventRange(long last, long first) {
+    }
+}

@@ -1,0 +1,20 @@
+package dev.relay.web.config;
+
+import dev.relay.streaming.chat.ChatSettings;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.time.Duration;
+
+/** {@code relay.chat.*}: see {@link ChatSettings}. */
+@ConfigurationProperties("relay.chat")
+public record ChatProperties(@DefaultValue("4000") int maxTextLength,
+                             @DefaultValue("60") int messagesPerMinute,
+                             @DefaultValue("20") int messageBurst,
+                             @DefaultValue("250ms") Duration transferInterval,
+                             @DefaultValue("7d") Duration eventRetention) {
+
+    ChatSettings toSettings() {
+        return new ChatSettings(maxTextLength, messagesPerMinute, messageBurst, transferInterval, eventRetention);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.relay.web.rsocket;
+
+import dev.relay.api.Routes;
+import dev.relay.api.wire.UserInfo;
+import dev.relay.streaming.chat.ChatService;
+import dev.relay.streaming.chat.UserDirectory;
+import dev.relay.web.security.CurrentUser;
+import org.springframework.messaging.handler.annotation.DestinationVariable;
+import org.springframework.messaging.handler.annotation.MessageMapping;
+import org.springframework.stereotype.Controller;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Administrators' routes: every one checks the caller's ADMIN role (from the account, not the token). */
+@Controller
+class AdminController {
+
+    private final UserDirectory users;
+    private final ChatService chat;
+
+    AdminController(UserDirectory users, ChatService chat) {
+        this.users = users;
+        this.chat = chat;
+    }
+
+    @MessageMapping(Routes.ADMIN_USERS)
+    Flux<UserInfo> users() {
+        return CurrentUser.admin().thenMany(users.all());
+    }
+
+    @MessageMapping(Routes.ADMIN_DISABLE)
+    Mono<UserInfo> disable(@DestinationVariable String id) {
+        return CurrentUser.admin().flatMap(admin -> users.disable(admin, id));
+    }
+
+    @MessageMapping(Routes.ADMIN_ENABLE)
+    Mono<UserInfo> enable(@DestinationVariable String id) {
+        return CurrentUser.admin().flatMap(admin -> users.enable(id));
+    }
+
+    /** Deletes any file: the object is removed and its message shows the file as deleted. */
+    @MessageMapping(Routes.ADMIN_DELETE_FILE)
+    Mono<Void> deleteFile(@DestinationVariable String id) {
+        return CurrentUser.admin().flatMap(admin -> chat.deleteFile(id));
+    }
+}

@@ -1,0 +1,79 @@
+package dev.relay.web.rsocket;
+
+import dev.relay.streaming.chat.UserDirectory;
+import dev.relay.streaming.port.EventBus;
+import dev.relay.web.security.CurrentUser;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.messaging.rsocket.RSocketRequester;
+import org.springframework.messaging.rsocket.annotation.ConnectMapping;
+import org.springframework.stereotype.Controller;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The open RSocket connections of each user on this node: they make the user's presence, and they are closed at
+ * once when the user is disabled or changes their password (a disconnect signal on the event bus, from any node).
+ */
+@Controller
+class Connections implements SmartLifecycle {
+
+    private final UserDirectory users;
+    private final EventBus bus;
+    private final ConcurrentMap<String, Set<RSocketRequester>> open = new ConcurrentHashMap<>();
+    private volatile Disposable signals;
+
+    Connections(UserDirectory users, EventBus bus) {
+        this.users = users;
+        this.bus = bus;
+    }
+
+    /** Every accepted SETUP (security has authenticated it already). */
+    @ConnectMapping
+    Mono<Void> connected(RSocketRequester requester) {
+        return CurrentUser.id().doOnNext(user -> {
+            open.computeIfAbsent(user, k -> ConcurrentHashMap.newKeySet()).add(requester);
+            users.connected(user);
+            requester.rsocket().onClose()
+                    .doFinally(signal -> {
+                        Set<RSocketRequester> set = open.get(user);
+                        if (set != null) {
+                            set.remove(requester);
+                        }
+                        users.disconnected(user);
+                    })
+                    .subscribe(null, e -> { });
+        }).then();
+    }
+
+    private void close(String user) {
+        Set<RSocketRequester> set = open.remove(user);
+        if (set != null) {
+            set.forEach(r -> r.rsocket().dispose());
+        }
+    }
+
+    @Override
+    public void start() {
+        signals = bus.subscribe()
+                .filter(e -> e.disconnect() && e.userId() != null)
+                .subscribe(e -> close(e.userId()));
+    }
+
+    @Override
+    public void stop() {
+        Disposable d = signals;
+        if (d != null) {
+            d.dispose();
+        }
+        signals = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return signals != null;
+    }
+}
