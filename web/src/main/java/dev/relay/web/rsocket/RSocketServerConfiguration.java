@@ -17,7 +17,9 @@ class RSocketServerConfiguration {
     @Bean
     RSocketServerCustomizer relayResponderCustomizer() {
         return server -> server
-                .interceptors(registry -> registry.forResponder(new RelayResponderInterceptor()))
+                .interceptors(registry -> registry
+                        .forConnection(new FrameValidation())
+                        .forResponder(new RelayResponderInterceptor()))
                 .maxInboundPayloadSize(MAX_REASSEMBLED_PAYLOAD);
     }
 }

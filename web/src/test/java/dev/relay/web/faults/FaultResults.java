@@ -25,11 +25,6 @@ final class FaultResults {
         write(id, description, tried, passed, figures, "case");
     }
 
-    /** The outcome of a case kept in a disabled test because the service gets it wrong (reported separately). */
-    static void recordKnownBug(String id, String description, int tried, int passed, String figures) {
-        write(id, description, tried, passed, figures, "known bug");
-    }
-
     private static void write(String id, String description, int tried, int passed, String figures, String kind) {
         String line = String.join("\t", description.replace('|', '/'), Integer.toString(tried),
                 Integer.toString(passed), figures.replace('\t', ' ').replace('\n', ' ').replace("|", "\\|"),

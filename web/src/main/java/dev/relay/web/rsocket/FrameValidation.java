@@ -1,0 +1,109 @@
+package dev.relay.web.rsocket;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.rsocket.DuplexConnection;
+import io.rsocket.RSocketErrorException;
+import io.rsocket.exceptions.ConnectionErrorException;
+import io.rsocket.exceptions.InvalidSetupException;
+import io.rsocket.plugins.DuplexConnectionInterceptor;
+import java.net.SocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Checks every frame a client sends against {@link FrameRules} before rsocket-java demultiplexes it. A malformed
+ * frame gets an ERROR frame on stream 0 (INVALID_SETUP when it was the first frame, CONNECTION_ERROR after) and the
+ * connection is closed; nothing of it reaches a handler.
+ */
+final class FrameValidation implements DuplexConnectionInterceptor {
+
+    private static final Logger log = LoggerFactory.getLogger(FrameValidation.class);
+
+
+    @Override
+    public DuplexConnection apply(Type type, DuplexConnection connection) {
+        return type == Type.SOURCE ? new ValidatingConnection(connection) : connection;
+    }
+
+    private static final class ValidatingConnection implements DuplexConnection {
+
+        private final DuplexConnection source;
+        private final Flux<ByteBuf> inbound;
+        // The inbound flux has one subscriber and Netty delivers its frames serially.
+        private boolean first = true;
+        private boolean rejected;
+
+        ValidatingConnection(DuplexConnection source) {
+            this.source = source;
+            this.inbound = source.receive().handle((frame, sink) -> {
+                // reactor-netty releases each inbound frame once onNext returns (rsocket-java retains what it keeps),
+                // so a frame not passed on must not be released here: that would free a pooled buffer twice.
+                if (rejected) {
+                    return;
+                }
+                FrameRules.Verdict verdict = FrameRules.check(frame, first);
+                if (verdict instanceof FrameRules.Pass) {
+                    first = false;
+                    sink.next(frame);
+                } else if (verdict instanceof FrameRules.Reject reject) {
+                    rejected = true;
+                    log.debug("Closing the connection from {}: {}", source.remoteAddress(), reject.problem());
+                    // Later frames are dropped above; the connection closes once the ERROR frame is written, which
+                    // completes this flux and with it everything rsocket-java set up on the connection.
+                    source.sendErrorAndClose(first
+                            ? new InvalidSetupException(reject.problem())
+                            : new ConnectionErrorException(reject.problem()));
+                }
+                // A Drop verdict (an ignorable frame of a type this server does not know) passes nothing on.
+            });
+        }
+
+        @Override
+        public Flux<ByteBuf> receive() {
+            return inbound;
+        }
+
+        @Override
+        public void sendFrame(int streamId, ByteBuf frame) {
+            source.sendFrame(streamId, frame);
+        }
+
+        @Override
+        public void sendErrorAndClose(RSocketErrorException error) {
+            source.sendErrorAndClose(error);
+        }
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return source.alloc();
+        }
+
+        @Override
+        public SocketAddress remoteAddress() {
+            return source.remoteAddress();
+        }
+
+        @Override
+        public double availability() {
+            return source.availability();
+        }
+
+        @Override
+        public Mono<Void> onClose() {
+            return source.onClose();
+        }
+
+        @Override
+        public void dispose() {
+            source.dispose();
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return source.isDisposed();
+        }
+    }
+}
