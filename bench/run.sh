@@ -143,12 +143,13 @@ EOF
 }
 
 # Starts the service as variant $1 with the extra properties $2... (a fresh port each time: a restart must not race
-# the old socket). BENCH_SERVICE_ARGS adds properties to every variant, e.g. --relay.transfer.part-size=16MB.
+# the old socket). BENCH_SERVICE_ARGS adds properties to every variant, e.g. --relay.transfer.part-size=16MB;
+# BENCH_SERVICE_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/service.jfr to profile it.
 start_service() {
   local window=$1
   shift
   SERVICE_PORT=$(free_port)
-  java -jar "$SERVICE_JAR" \
+  java ${BENCH_SERVICE_JAVA_OPTS:-} -jar "$SERVICE_JAR" \
     --server.port="$SERVICE_PORT" --server.address=127.0.0.1 \
     --relay.embedded.enabled=false \
     --relay.db.host="$DB_HOST" --relay.db.port="$DB_PORT" --relay.db.name="$DB_NAME" \
@@ -224,7 +225,7 @@ start_tus
 measure() {
   harness measure --file "$WORK/file.bin" --warmup-file "$WORK/warmup.bin" --runs "$RUNS" \
     --warmup-mib "$WARMUP_BUDGET_MIB" --results "$WORK/results.properties" \
-    --service-url "http://127.0.0.1:$SERVICE_PORT" --service-pid "$SERVICE_PID" \
+    --service-url "http://127.0.0.1:$SERVICE_PORT" --service-pid "$SERVICE_PID" --s3-pid "$S3_PID" --tus-pid "$TUS_PID" \
     --s3-endpoint "http://127.0.0.1:$S3_PORT" --s3-access-key "$S3_ACCESS_KEY" --s3-secret-key "$S3_SECRET_KEY" \
     --s3-bucket "$S3_BUCKET" --tus-url "http://127.0.0.1:$TUS_PORT/files" --tus-client "$BENCH_DIR/tus/upload.mjs" \
     "$@"
@@ -255,7 +256,7 @@ SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.lo
 harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SIZE_MIB" --runs "$RUNS" \
   --windows adaptive,fixed-1MB --plot-name "$PLOT_NAME" --paused-uploads "$PAUSED_UPLOADS" \
   --commentary "$BENCH_DIR/commentary.md" \
-  --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): part size 8MB, chunk 256KB${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}, JVM defaults, measured after $WARMUP_BUDGET_MIB MiB of warm-up uploads; the client's SHA-256 of the file is computed before the timed upload." \
+  --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): part size 8MB, chunk 256KB${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}, JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks), measured after $WARMUP_BUDGET_MIB MiB of warm-up uploads; the client's SHA-256 of the file is computed before the timed upload." \
   --latency "Measured with a userspace TCP delay relay between client and server (bench/harness/DelayRelay.java): the given round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
   --service-log "${SERVICE_WARNINGS:-none}"
 

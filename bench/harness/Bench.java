@@ -1,4 +1,5 @@
 import dev.relay.api.client.FileTransfers;
+import dev.relay.api.client.NettyBufferChecks;
 import dev.relay.api.client.RelayAuth;
 import dev.relay.api.client.RelayClient;
 import io.minio.MinioClient;
@@ -48,6 +49,8 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        // The Relay client runs here as the relay CLI runs it.
+        NettyBufferChecks.relaxUnlessConfigured();
         if (args.length == 0 || !Set.of("measure", "report").contains(args[0])) {
             throw new IllegalArgumentException("usage: Bench measure|report --option value ...");
         }
@@ -74,6 +77,10 @@ public final class Bench {
         URI ws = URI.create(serviceUrl.replaceFirst("^http", "ws") + "/rsocket");
         String bucket = option("s3-bucket");
         ServiceMemory memory = new ServiceMemory(Long.parseLong(option("service-pid")));
+        ProcessCpu cpu = new ProcessCpu()
+                .watch("service", Long.parseLong(option("service-pid")))
+                .watch("s3", Long.parseLong(options.getOrDefault("s3-pid", "0")))
+                .watch("tus", Long.parseLong(options.getOrDefault("tus-pid", "0")));
 
         InetSocketAddress service = new InetSocketAddress("127.0.0.1", URI.create(serviceUrl).getPort());
         // Closing the MinIO client stops OkHttp's dispatcher threads, which would keep the JVM alive for a minute.
@@ -126,7 +133,9 @@ public final class Bench {
                     if (watchMemory) {
                         memory.resetPeak();
                     }
+                    Map<String, Double> cpuBefore = cpu.sample();
                     double seconds = variants.get(name).upload(file, sha256);
+                    ProcessCpu.record(results, name, cpuBefore, cpu.sample(), Files.size(file));
                     if (watchMemory) {
                         memory.recordInto(results, window);
                     }

@@ -64,6 +64,16 @@ final class Report {
         line("| Relay / best direct | %s |", ratio(ours, best));
         line("| Relay / direct with the same 8 MiB parts | %s |", ratio(ours, results.median("direct8")));
         line("| Relay / tus | %s |", ratio(ours, results.median("tus")));
+        line("");
+        line("CPU seconds per GiB uploaded, by process (median; the client is the harness JVM, or for tus its Node"
+                + " child). With every process on the same 2 cores, a variant's speed follows its total:");
+        line("");
+        line("| variant | client | service | S3 server | tus server | total |");
+        line("|---|---:|---:|---:|---:|---:|");
+        cpuRow("Relay", relay);
+        cpuRow("Direct, 8 MiB parts", "direct8");
+        cpuRow("Direct, 16 MiB parts", "direct16");
+        cpuRow("tus", "tus");
 
         line("");
         line("### 4. Pause from a second connection at ~20 %% sent, then resume");
@@ -161,6 +171,17 @@ final class Report {
         line("| %s | %s | %s | %s | %s | %s |", label, number(z), number(t), number(f), ratio(t, z), ratio(f, z));
     }
 
+    private void cpuRow(String label, String variant) {
+        double total = 0;
+        StringBuilder cells = new StringBuilder();
+        for (String process : new String[]{"client", "service", "s3", "tus"}) {
+            double seconds = results.median("cpu." + process + "." + variant);
+            cells.append(" | ").append(number2(seconds));
+            total += Double.isNaN(seconds) ? 0 : seconds;
+        }
+        line("| %s%s | %s |", label, cells, number2(total));
+    }
+
     private void row(String label, String key) {
         line("| %s | %s | %s |", label, number(results.median(key)), list(results.runs(key), 1));
     }
@@ -178,6 +199,10 @@ final class Report {
 
     private static String ratio(double a, double b) {
         return Double.isNaN(a) || Double.isNaN(b) ? "n/a" : String.format(Locale.ROOT, "%.2f", a / b);
+    }
+
+    private static String number2(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", v);
     }
 
     private static String number(double v) {

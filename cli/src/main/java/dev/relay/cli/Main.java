@@ -1,5 +1,7 @@
 package dev.relay.cli;
 
+import dev.relay.api.client.NettyBufferChecks;
+
 /** The {@code relay} command. */
 public final class Main {
 
@@ -7,6 +9,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        NettyBufferChecks.relaxUnlessConfigured();
         // Netty and Reactor threads would otherwise keep the JVM alive after the command is done.
         System.exit(RelayCli.execute(CliEnvironment.system(), args));
     }

@@ -1,5 +1,6 @@
 package dev.relay.web;
 
+import dev.relay.api.client.NettyBufferChecks;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
@@ -8,6 +9,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 public class RelayApplication {
 
     public static void main(String[] args) {
+        NettyBufferChecks.relaxUnlessConfigured();
         SpringApplication.run(RelayApplication.class, args);
     }
 }

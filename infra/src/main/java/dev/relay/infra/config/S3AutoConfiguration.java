@@ -1,6 +1,7 @@
 package dev.relay.infra.config;
 
 import dev.relay.infra.s3.MinioObjectStore;
+import dev.relay.infra.s3.PartUploadMinioClient;
 import dev.relay.streaming.port.ObjectStore;
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
@@ -32,12 +33,12 @@ public class S3AutoConfiguration {
             throw new IllegalStateException("relay.s3.endpoint is not set: configure RELAY_S3_ENDPOINT (and the"
                     + " access and secret keys), or run with the embedded defaults (relay.embedded.enabled=true).");
         }
-        MinioAsyncClient client = MinioAsyncClient.builder()
+        MinioAsyncClient client = new PartUploadMinioClient(MinioAsyncClient.builder()
                 .endpoint(s3.endpoint())
                 .region(s3.region())
                 .credentials(s3.accessKey(), s3.secretKey())
                 .httpClient(httpClient(s3.maxConnections()))
-                .build();
+                .build());
         // Start-up is the one place where waiting is fine: fail fast with a clear message if S3 is unreachable.
         boolean exists = client.bucketExists(BucketExistsArgs.builder().bucket(s3.bucket()).build()).get();
         if (!exists) {

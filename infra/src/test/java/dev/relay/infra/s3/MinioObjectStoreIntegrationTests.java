@@ -28,8 +28,9 @@ class MinioObjectStoreIntegrationTests {
     @BeforeAll
     static void connect() {
         TestServices services = TestServices.get();
-        MinioAsyncClient client = MinioAsyncClient.builder().endpoint(services.s3Endpoint()).region("us-east-1")
-                .credentials(services.s3AccessKey(), services.s3SecretKey()).build();
+        MinioAsyncClient client = new PartUploadMinioClient(MinioAsyncClient.builder()
+                .endpoint(services.s3Endpoint()).region("us-east-1")
+                .credentials(services.s3AccessKey(), services.s3SecretKey()).build());
         store = new MinioObjectStore(client, services.s3Bucket());
     }
 

@@ -1,5 +1,6 @@
 package dev.relay.web.rsocket;
 
+import io.rsocket.frame.decoder.PayloadDecoder;
 import org.springframework.boot.rsocket.server.RSocketServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -20,6 +21,9 @@ class RSocketServerConfiguration {
                 .interceptors(registry -> registry
                         .forConnection(new FrameValidation())
                         .forResponder(new RelayResponderInterceptor()))
-                .maxInboundPayloadSize(MAX_REASSEMBLED_PAYLOAD);
+                .maxInboundPayloadSize(MAX_REASSEMBLED_PAYLOAD)
+                // Payloads keep the pooled frame buffers they arrived in, instead of a heap copy of each: every
+                // chunk's bytes are copied once (into its part buffer) and released there (DataBufferChunk).
+                .payloadDecoder(PayloadDecoder.ZERO_COPY);
     }
 }
