@@ -6,16 +6,20 @@ package dev.relay.streaming.flow;
  *
  * <p>The round-trip time is measured from credit to chunk: each granted credit is timestamped, and the chunk that
  * uses it (chunks use credits in order) yields a sample; the minimum over a period is kept, which discounts a client
- * that was slow to have data. The receive rate is measured over intervals of at least {@link #INTERVAL_NANOS}. The
- * window then follows {@code HEADROOM x rate x minRtt}, at most doubling or halving per interval, within
- * {@code [minBytes, maxBytes]}. When the window is what limits the rate, rate x RTT equals the window, so the target
- * exceeds it and the window grows until the network or storage becomes the limit.
+ * that was slow to have data. The receive rate is measured over intervals of at least {@link #INTERVAL_NANOS}, and
+ * the best of the last {@link #RATE_INTERVALS} counts (a windowed maximum, as BBR keeps it): an interval in which
+ * the upload waited for S3 to free a part buffer says nothing about the path, and letting it shrink the window made
+ * the refill after every such wait latency-bound. The window then follows {@code HEADROOM x rate x minRtt}, at most
+ * doubling or halving per interval, within {@code [minBytes, maxBytes]}. When the window is what limits the rate,
+ * rate x RTT equals the window, so the target exceeds it and the window grows until the network or storage becomes
+ * the limit.
  */
 public final class AdaptiveWindow {
 
     static final long INTERVAL_NANOS = 100_000_000L;
     private static final long RTT_PERIOD_NANOS = 10_000_000_000L;
     private static final double HEADROOM = 1.5;
+    static final int RATE_INTERVALS = 10;
 
     private final long minBytes;
     private final long maxBytes;
@@ -29,6 +33,8 @@ public final class AdaptiveWindow {
     private long rttPeriodStart;
     private long intervalStart = -1;
     private long intervalBytes;
+    private final double[] rates = new double[RATE_INTERVALS];
+    private int nextRate;
 
     /**
      * @param minBytes   the window on a fast link, and the starting window
@@ -82,7 +88,9 @@ public final class AdaptiveWindow {
         intervalBytes += bytes;
         long elapsed = now - intervalStart;
         if (elapsed >= INTERVAL_NANOS) {
-            adapt(intervalBytes * 1e9 / elapsed);
+            rates[nextRate] = intervalBytes * 1e9 / elapsed;
+            nextRate = (nextRate + 1) % RATE_INTERVALS;
+            adapt(java.util.Arrays.stream(rates).max().orElse(0));
             intervalStart = now;
             intervalBytes = 0;
         }

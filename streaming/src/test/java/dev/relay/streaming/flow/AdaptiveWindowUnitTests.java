@@ -51,6 +51,36 @@ class AdaptiveWindowUnitTests {
     }
 
     @Test
+    void aWaitForStorageDoesNotShrinkTheWindow() {
+        AdaptiveWindow window = simulate(40 * MS, 100e6, 5);
+        long grown = window.windowBytes();
+        // Then the upload waits 300 ms for a part buffer (no credit, nothing arrives) and receives again slowly.
+        long now = 5_300 * MS;
+        window.idle();
+        for (int i = 0; i < 4; i++) {
+            window.granted(1, now);
+            now += 45 * MS;
+            window.received(CHUNK, now);
+        }
+        assertThat(window.windowBytes()).isGreaterThanOrEqualTo(grown);
+    }
+
+    @Test
+    void onAFasterPathTheWindowShrinksOnceTheOldRateIsForgotten() {
+        AdaptiveWindow window = simulate(40 * MS, 100e6, 5);
+        // The client reconnects over a path with a 0.5 ms round trip: the minimum RTT follows at once, and the window
+        // shrinks as soon as the target allows (at most halving per interval).
+        window.idle();
+        long now = 5_000 * MS;
+        for (int i = 0; i < 20_000 && now < 8_000 * MS; i++) {
+            window.granted(1, now);
+            now += (long) (CHUNK / 500e6 * 1e9);
+            window.received(CHUNK, now);
+        }
+        assertThat(window.windowBytes()).isLessThanOrEqualTo(2 * MIB);
+    }
+
+    @Test
     void theWindowNeverExceedsItsMaximum() {
         AdaptiveWindow window = simulate(200 * MS, 1e9, 5);
         assertThat(window.windowBytes()).isEqualTo(16 * MIB);
