@@ -11,7 +11,7 @@ import java.time.Duration;
 @ConfigurationProperties("relay.transfer")
 public record TransferProperties(
         @DefaultValue("256KB") DataSize maxChunkSize,
-        @DefaultValue("1MB") DataSize creditWindow,
+        @DefaultValue("256KB") DataSize creditWindow,
         @DefaultValue("16MB") DataSize creditWindowMax,
         @DefaultValue("8MB") DataSize partSize,
         @DefaultValue("100GB") DataSize maxFileSize,

@@ -10,6 +10,7 @@ import dev.relay.api.wire.UploadTicket;
 import dev.relay.web.ServiceIntegrationTestFiles;
 import dev.relay.web.support.ServiceIntegrationTest;
 import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -30,9 +31,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Issue #4, case 2: abrupt TCP cuts between client and service (a loopback proxy that resets or closes the
  * connection after a random number of upstream bytes, mid-frame); the client reconnects and resumes, every upload
- * completes with the right SHA-256, and each cut costs at most what was in flight (the credit window).
+ * completes with the right SHA-256, and each cut costs at most what was in flight: the credit window, here the
+ * service's default of one chunk (issue #4: "re-sent bytes after a dropped connection at most one chunk").
  */
+@TestPropertySource(properties = {"relay.transfer.credit-window=256KB", "relay.transfer.credit-window-max=256KB"})
 class ConnectionCutFaultIntegrationTests extends ServiceIntegrationTest {
+
+    /** The service's default window, pinned (on loopback the adaptive window stays there anyway). */
+    private static final long WINDOW = CHUNK;
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final int MAX_ATTEMPTS_PER_CUT = 10;
