@@ -23,6 +23,7 @@ public final class AdaptiveWindow {
 
     private final long minBytes;
     private final long maxBytes;
+    private final int chunkBytes;
     private final long[] grantTimes;
     private int head;
     private int size;
@@ -47,6 +48,7 @@ public final class AdaptiveWindow {
         }
         this.minBytes = minBytes;
         this.maxBytes = maxBytes;
+        this.chunkBytes = chunkBytes;
         this.window = minBytes;
         this.grantTimes = new long[(int) Math.max(1, maxBytes / chunkBytes) + 1];
     }
@@ -82,10 +84,12 @@ public final class AdaptiveWindow {
             size--;
         }
         if (intervalStart < 0) {
+            // The first chunk marks the start: the time it took to arrive lies before the interval.
             intervalStart = now;
             rttPeriodStart = now;
+        } else {
+            intervalBytes += bytes;
         }
-        intervalBytes += bytes;
         long elapsed = now - intervalStart;
         if (elapsed >= INTERVAL_NANOS) {
             rates[nextRate] = intervalBytes * 1e9 / elapsed;
@@ -124,6 +128,11 @@ public final class AdaptiveWindow {
             return;
         }
         double target = HEADROOM * bytesPerSecond * minRtt / 1e9;
+        if (target > window) {
+            // Credit counts whole chunks: growth of less than a chunk would change nothing, and a window of one chunk
+            // (rate = chunk / RTT, so target = 1.5 chunks) would never grow.
+            target = Math.max(target, window + chunkBytes);
+        }
         long next = (long) Math.max(window / 2.0, Math.min(window * 2.0, target));
         window = Math.max(minBytes, Math.min(maxBytes, next));
     }

@@ -15,7 +15,11 @@ class AdaptiveWindowUnitTests {
      * each chunk arrives one round trip after its credit, or later if the link is busy.
      */
     private static AdaptiveWindow simulate(long rttNanos, double bytesPerSecond, double seconds) {
-        AdaptiveWindow window = new AdaptiveWindow(MIB, 16 * MIB, CHUNK);
+        return simulate(new AdaptiveWindow(MIB, 16 * MIB, CHUNK), rttNanos, bytesPerSecond, seconds);
+    }
+
+    private static AdaptiveWindow simulate(AdaptiveWindow window, long rttNanos, double bytesPerSecond,
+                                           double seconds) {
         long now = 0;
         long linkFreeAt = 0;
         long perChunk = (long) (CHUNK / bytesPerSecond * 1e9);
@@ -78,6 +82,17 @@ class AdaptiveWindowUnitTests {
             window.received(CHUNK, now);
         }
         assertThat(window.windowBytes()).isLessThanOrEqualTo(2 * MIB);
+    }
+
+    @Test
+    void fromOneChunkTheWindowStillGrowsToTheBandwidthDelayProduct() {
+        // The service's default: the window starts at one chunk. 1.5 x (one chunk per RTT) x RTT is 1.5 chunks,
+        // which rounds down to the same single credit unless growth is at least a chunk.
+        AdaptiveWindow window = simulate(new AdaptiveWindow(CHUNK, 16 * MIB, CHUNK), 40 * MS, 100e6, 5);
+        assertThat(window.windowBytes()).isBetween(4_000_000L, 16 * MIB);
+        AdaptiveWindow fast = simulate(new AdaptiveWindow(CHUNK, 16 * MIB, CHUNK), 200_000, 500e6, 2);
+        // 500 MB/s: a chunk takes longer to send than the round trip, so 1.5 x rate x RTT is about 1.5 chunks.
+        assertThat(fast.windowBytes()).as("on a fast link it stays within two chunks").isLessThan(2 * CHUNK);
     }
 
     @Test
