@@ -10,7 +10,8 @@ package dev.relay.streaming.flow;
  * the best of the last {@link #RATE_INTERVALS} counts (a windowed maximum, as BBR keeps it): an interval in which
  * the upload waited for S3 to free a part buffer says nothing about the path, and letting it shrink the window made
  * the refill after every such wait latency-bound. The window then follows {@code HEADROOM x rate x minRtt}, at most
- * doubling or halving per interval, within {@code [minBytes, maxBytes]}. When the window is what limits the rate,
+ * doubling or halving per interval and growing by at least a chunk when it grows (credit counts whole chunks),
+ * within {@code [minBytes, maxBytes]}. When the window is what limits the rate,
  * rate x RTT equals the window, so the target exceeds it and the window grows until the network or storage becomes
  * the limit.
  */

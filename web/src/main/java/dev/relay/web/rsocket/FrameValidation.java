@@ -22,7 +22,6 @@ final class FrameValidation implements DuplexConnectionInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(FrameValidation.class);
 
-
     @Override
     public DuplexConnection apply(Type type, DuplexConnection connection) {
         return type == Type.SOURCE ? new ValidatingConnection(connection) : connection;
