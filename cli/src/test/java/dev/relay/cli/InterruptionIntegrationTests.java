@@ -6,7 +6,7 @@ import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.cli.config.ConfigStore;
 import dev.relay.cli.support.CliIntegrationTest;
-import dev.relay.cli.support.TcpProxy;
+import dev.relay.infra.testing.TcpProxy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -7,6 +7,7 @@ import dev.relay.api.client.RelayException;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
+import dev.relay.infra.testing.TcpProxy;
 import dev.relay.web.ServiceIntegrationTestFiles;
 import dev.relay.web.support.ServiceIntegrationTest;
 import org.junit.jupiter.api.Test;
@@ -49,13 +50,13 @@ class ConnectionCutFaultIntegrationTests extends ServiceIntegrationTest {
         Random random = FaultSettings.random("tcp-cuts");
         AuthToken user = newUser();
         List<String> failures = new ArrayList<>();
-        Map<FaultProxy.Cut, List<Long>> resent = new EnumMap<>(FaultProxy.Cut.class);
+        Map<TcpProxy.Cut, List<Long>> resent = new EnumMap<>(TcpProxy.Cut.class);
         List<Long> recoveries = new ArrayList<>();
         int uploads = 0;
         int cutsDone = 0;
         int cutsPassed = 0;
         int errorsSeen = 0;
-        try (FaultProxy proxy = new FaultProxy(port);
+        try (TcpProxy proxy = new TcpProxy(port);
              RelayClient client = RelayClient.connect(URI.create("ws://127.0.0.1:" + proxy.port() + "/rsocket"),
                      user.token())) {
             while (cutsDone < cuts) {
@@ -68,14 +69,14 @@ class ConnectionCutFaultIntegrationTests extends ServiceIntegrationTest {
                 UploadTicket ticket = retrying(() -> client.createUpload(FileTransfers.describe(file, null))
                         .block(TIMEOUT));
                 TrackedUpload upload = new TrackedUpload(ticket.id(), file);
-                List<FaultProxy.Cut> kinds = new ArrayList<>();
+                List<TcpProxy.Cut> kinds = new ArrayList<>();
                 int cutsBefore = proxy.cuts();
                 UploadInfo done = null;
                 int attempts = 0;
                 while (done == null && attempts++ < MAX_ATTEMPTS_PER_CUT * (planned + 1)) {
                     if (proxy.cuts() - cutsBefore == kinds.size() && kinds.size() < planned) {
                         // Arm the next cut somewhere in what is left to send (plus framing and other requests).
-                        FaultProxy.Cut how = random.nextBoolean() ? FaultProxy.Cut.RST : FaultProxy.Cut.FIN;
+                        TcpProxy.Cut how = random.nextBoolean() ? TcpProxy.Cut.RST : TcpProxy.Cut.FIN;
                         long left = Math.max(64 * 1024, size - upload.totalSent() + upload.resentTotal());
                         long after = (long) (random.nextDouble() * left);
                         kinds.add(how);
@@ -130,10 +131,10 @@ class ConnectionCutFaultIntegrationTests extends ServiceIntegrationTest {
                 String.format("%d uploads, %d RST + %d FIN cuts; re-sent per cut: max %s, median %s (window %s);"
                                 + " RST max %s, FIN max %s; cut to first byte re-sent: median %s, max %s;"
                                 + " %d failed attempts retried%s",
-                        uploads, resent.getOrDefault(FaultProxy.Cut.RST, List.of()).size(),
-                        resent.getOrDefault(FaultProxy.Cut.FIN, List.of()).size(), kib(max(all)), kib(median(all)),
-                        kib(WINDOW), kib(max(resent.getOrDefault(FaultProxy.Cut.RST, List.of()))),
-                        kib(max(resent.getOrDefault(FaultProxy.Cut.FIN, List.of()))), seconds(median(recoveries)),
+                        uploads, resent.getOrDefault(TcpProxy.Cut.RST, List.of()).size(),
+                        resent.getOrDefault(TcpProxy.Cut.FIN, List.of()).size(), kib(max(all)), kib(median(all)),
+                        kib(WINDOW), kib(max(resent.getOrDefault(TcpProxy.Cut.RST, List.of()))),
+                        kib(max(resent.getOrDefault(TcpProxy.Cut.FIN, List.of()))), seconds(median(recoveries)),
                         seconds(max(recoveries)), errorsSeen, failures.isEmpty() ? "" : "; failures: " + failures));
         assertThat(failures).isEmpty();
         assertThat(cutsDone).isGreaterThanOrEqualTo(cuts);

@@ -1,4 +1,4 @@
-package dev.relay.web.faults;
+package dev.relay.infra.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,59 +9,85 @@ import java.net.Socket;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * A loopback TCP forwarder between a client and the service that cuts every connection once a chosen number of
- * bytes has gone upstream, in the middle of whatever frame those bytes belong to: with a reset (RST) or an orderly
- * close (FIN). New connections are accepted as before, so a client can reconnect. Adapted from the CLI's TcpProxy.
+ * A TCP forwarder on the loopback interface between a client and the service, for tests of dropped networks: it can
+ * slow the upstream direction down (so a test can act in the middle of an upload), count what went upstream, and cut
+ * every connection, at once or once a chosen number of bytes has gone upstream (in the middle of whatever frame they
+ * belong to), with a reset (RST) or an orderly close (FIN). New connections are accepted as before, so a client can
+ * reconnect. Shared by the service's fault suite and the CLI's tests (infra's test-jar).
  */
-final class FaultProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
-    enum Cut { RST, FIN }
+    /** How a cut ends the connections. */
+    public enum Cut { RST, FIN }
 
     private final ServerSocket listener;
     private final int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
-    private final Object lock = new Object();
+    private final AtomicLong upstreamBytes = new AtomicLong();
     private final AtomicInteger cuts = new AtomicInteger();
+    private volatile long upstreamBytesPerSecond;
     private volatile long lastCutNanos = -1;
-    /** Upstream bytes still to forward before the cut; negative when not armed. */
+    private final Object lock = new Object();
+    /** Upstream bytes still to forward before an armed cut; negative when not armed. */
     private long untilCut = -1;
-    private Cut cut = Cut.RST;
+    private Cut armedCut = Cut.RST;
 
-    FaultProxy(int targetPort) throws IOException {
+    public TcpProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread accept = new Thread(this::acceptLoop, "fault-proxy-accept");
+        Thread accept = new Thread(this::acceptLoop, "tcp-proxy-accept");
         accept.setDaemon(true);
         accept.start();
     }
 
-    int port() {
+    public int port() {
         return listener.getLocalPort();
     }
 
+    public String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    /** Bytes per second from client to server; 0 for no limit. Applies at once, also to open connections. */
+    public void throttle(long bytesPerSecond) {
+        this.upstreamBytesPerSecond = bytesPerSecond;
+    }
+
+    /** Everything forwarded from clients to the service so far. */
+    public long upstreamBytes() {
+        return upstreamBytes.get();
+    }
+
+    /** Resets every open connection now, as a network failure would. */
+    public void cutConnections() {
+        cutAll(Cut.RST);
+    }
+
     /** Cuts all connections, the way {@code how} says, after {@code bytes} more bytes went upstream. */
-    void arm(long bytes, Cut how) {
+    public void arm(long bytes, Cut how) {
         synchronized (lock) {
             untilCut = bytes;
-            cut = how;
+            armedCut = how;
         }
     }
 
-    void disarm() {
+    public void disarm() {
         synchronized (lock) {
             untilCut = -1;
         }
     }
 
     /** How many cuts have happened so far. */
-    int cuts() {
+    public int cuts() {
         return cuts.get();
     }
 
-    /** When the last cut happened ({@link System#nanoTime()}). */
-    long lastCutNanos() {
+    /** When the last cut happened ({@link System#nanoTime()}), or -1. */
+    public long lastCutNanos() {
         return lastCutNanos;
     }
 
@@ -92,12 +118,12 @@ final class FaultProxy implements AutoCloseable {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
                     int forward = n;
-                    boolean cutNow = false;
+                    Cut cutNow = null;
                     if (upstream) {
                         synchronized (lock) {
                             if (untilCut >= 0 && untilCut <= n) {
                                 forward = (int) untilCut;
-                                cutNow = true;
+                                cutNow = armedCut;
                                 untilCut = -1;
                             } else if (untilCut > 0) {
                                 untilCut -= n;
@@ -106,11 +132,19 @@ final class FaultProxy implements AutoCloseable {
                     }
                     out.write(buffer, 0, forward);
                     out.flush();
-                    if (cutNow) {
-                        cutAll();
+                    if (cutNow != null) {
+                        cutAll(cutNow);
                         return;
                     }
+                    if (upstream) {
+                        upstreamBytes.addAndGet(forward);
+                        long rate = upstreamBytesPerSecond;
+                        if (rate > 0) {
+                            LockSupport.parkNanos(forward * 1_000_000_000L / rate);
+                        }
+                    }
                 }
+                // An orderly end: pass the FIN on and let the other direction drain, so nothing sent is lost.
                 to.shutdownOutput();
                 if (from.isOutputShutdown()) {
                     closeQuietly(to, false);
@@ -120,18 +154,14 @@ final class FaultProxy implements AutoCloseable {
                 closeQuietly(to, false);
                 closeQuietly(from, false);
             }
-        }, upstream ? "fault-proxy-up" : "fault-proxy-down");
+        }, upstream ? "tcp-proxy-up" : "tcp-proxy-down");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void cutAll() {
-        boolean reset;
-        synchronized (lock) {
-            reset = cut == Cut.RST;
-        }
+    private void cutAll(Cut how) {
         for (Socket socket : Set.copyOf(sockets)) {
-            if (!reset) {
+            if (how == Cut.FIN) {
                 // FIN both ways first: each side reads an orderly end of stream in the middle of a frame.
                 try {
                     socket.shutdownOutput();
@@ -139,7 +169,7 @@ final class FaultProxy implements AutoCloseable {
                     // Already gone.
                 }
             }
-            closeQuietly(socket, reset);
+            closeQuietly(socket, how == Cut.RST);
         }
         lastCutNanos = System.nanoTime();
         cuts.incrementAndGet();
@@ -161,8 +191,6 @@ final class FaultProxy implements AutoCloseable {
     public void close() throws IOException {
         disarm();
         listener.close();
-        for (Socket socket : Set.copyOf(sockets)) {
-            closeQuietly(socket, true);
-        }
+        cutAll(Cut.RST);
     }
 }
