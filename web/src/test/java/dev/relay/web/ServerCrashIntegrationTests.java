@@ -7,15 +7,12 @@ import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
-import dev.relay.infra.testing.TestServices;
+import dev.relay.web.support.ChildService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Sinks;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +56,7 @@ class ServerCrashIntegrationTests {
     }
 
     private void killMidUploadAndResume(boolean receiveAhead, long maxResent) throws Exception {
-        int port = freePort();
+        int port = ChildService.freePort();
         Process first = start(port, "--relay.transfer.receive-ahead=" + receiveAhead);
         URI http = URI.create("http://127.0.0.1:" + port);
         URI ws = URI.create("ws://127.0.0.1:" + port + "/rsocket");
@@ -100,7 +97,7 @@ class ServerCrashIntegrationTests {
 
     @Test
     void aGracefulShutdownMakesEverythingReceivedDurable() throws Exception {
-        int port = freePort();
+        int port = ChildService.freePort();
         Process first = start(port);
         URI ws = URI.create("ws://127.0.0.1:" + port + "/rsocket");
         AuthToken alice = new RelayAuth(URI.create("http://127.0.0.1:" + port))
@@ -137,36 +134,13 @@ class ServerCrashIntegrationTests {
     }
 
     private Process start(int port, String... extraArgs) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx512m", "--add-opens=java.base/sun.security.provider=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
-                "--server.port=" + port, "--relay.transfer.part-size=5MB", "--relay.transfer.max-chunk-size=256KB",
-                "--relay.transfer.credit-window=1MB", "--relay.transfer.credit-window-max=1MB", "--spring.main.banner-mode=off"));
-        TestServices.get().springProperties().forEach((key, value) -> command.add("--" + key + "=" + value));
-        command.addAll(List.of(extraArgs));
+        List<String> args = new ArrayList<>(List.of("--relay.transfer.part-size=5MB",
+                "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=1MB",
+                "--relay.transfer.credit-window-max=1MB"));
+        args.addAll(List.of(extraArgs));
         Path log = Path.of("target", "crash-test-service-" + STARTS.incrementAndGet() + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = ChildService.start(port, log, Duration.ofSeconds(60), args);
         services.add(process);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!listening(port)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("The service did not start; see " + log.toAbsolutePath());
-            }
-            Thread.sleep(200);
-        }
         return process;
-    }
-
-    private static boolean listening(int port) {
-        try (Socket ignored = new Socket("127.0.0.1", port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

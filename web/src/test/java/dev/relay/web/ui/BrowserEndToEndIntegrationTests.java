@@ -1,18 +1,16 @@
 package dev.relay.web.ui;
 
-import dev.relay.infra.testing.TestServices;
+import dev.relay.web.support.ChildService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +50,7 @@ class BrowserEndToEndIntegrationTests {
             assertThat(ci.waitFor(300, TimeUnit.SECONDS) && ci.exitValue() == 0).as("npm ci").isTrue();
         }
 
-        int port = freePort();
+        int port = ChildService.freePort();
         startService(port);
         Path screenshots = Path.of("target", "e2e-screenshots").toAbsolutePath();
         Process e2e = new ProcessBuilder("node", "e2e/run.mjs", "--base-url", "http://127.0.0.1:" + port,
@@ -89,34 +87,7 @@ class BrowserEndToEndIntegrationTests {
     }
 
     private void startService(int port) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx512m", "--add-opens=java.base/sun.security.provider=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
-                "--server.port=" + port, "--relay.transfer.part-size=5MB", "--spring.main.banner-mode=off"));
-        TestServices.get().springProperties().forEach((key, value) -> command.add("--" + key + "=" + value));
         Path log = Path.of("target", "e2e-service-" + STARTS.incrementAndGet() + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        processes.add(process);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!listening(port)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("The service did not start; see " + log.toAbsolutePath());
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket ignored = new Socket("127.0.0.1", port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        processes.add(ChildService.start(port, log, Duration.ofSeconds(90), List.of("--relay.transfer.part-size=5MB")));
     }
 }
