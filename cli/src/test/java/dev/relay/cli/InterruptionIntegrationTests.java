@@ -7,6 +7,7 @@ import dev.relay.api.wire.UploadInfo;
 import dev.relay.cli.config.ConfigStore;
 import dev.relay.cli.support.CliIntegrationTest;
 import dev.relay.infra.testing.TcpProxy;
+import dev.relay.infra.testing.TestFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class InterruptionIntegrationTests extends CliIntegrationTest {
     @Test
     void aKilledSendIsContinuedByRunningItAgain() throws Exception {
         Path config = registeredUser(proxy.url());
-        Path file = randomFile(SIZE, 21);
+        Path file = TestFiles.random(SIZE, 21);
         proxy.throttle(SLOW);
 
         // A real `relay send` in its own JVM, stopped by SIGTERM (what Ctrl-C amounts to) half-way.
@@ -97,7 +98,7 @@ class InterruptionIntegrationTests extends CliIntegrationTest {
     @Test
     void aDroppedConnectionIsRetriedAndTheUploadContinues() throws Exception {
         Path config = registeredUser(proxy.url());
-        Path file = randomFile(SIZE, 22);
+        Path file = TestFiles.random(SIZE, 22);
         proxy.throttle(SLOW);
 
         Background send = relayInBackground(config, "send", file.toString());
@@ -120,7 +121,7 @@ class InterruptionIntegrationTests extends CliIntegrationTest {
     @Test
     void pauseAndResumeCommandsHoldAndReleaseARunningSend() throws Exception {
         Path config = registeredUser(proxy.url());
-        Path file = randomFile(SIZE, 23);
+        Path file = TestFiles.random(SIZE, 23);
         proxy.throttle(SLOW);
         Background send = relayInBackground(config, "send", file.toString());
         String id = awaitPendingUpload(config, TIMEOUT);
@@ -155,7 +156,7 @@ class InterruptionIntegrationTests extends CliIntegrationTest {
     @Test
     void cancelEndsARunningSendWhichReportsItAsRejected() throws Exception {
         Path config = registeredUser(proxy.url());
-        Path file = randomFile(SIZE, 24);
+        Path file = TestFiles.random(SIZE, 24);
         proxy.throttle(SLOW);
         Background send = relayInBackground(config, "send", file.toString());
         String id = awaitPendingUpload(config, TIMEOUT);

@@ -5,6 +5,7 @@ import dev.relay.api.client.FileTransfers;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.cli.config.PendingUploads;
 import dev.relay.cli.support.CliIntegrationTest;
+import dev.relay.infra.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -21,7 +22,7 @@ class TransferIntegrationTests extends CliIntegrationTest {
     void aMultiPartFileIsSentAndComesBackWithTheSameSha256() throws Exception {
         Path config = registeredUser();
         String friend = registeredUser().getParent().getFileName().toString();
-        Path file = randomFile(12L * 1024 * 1024, 11);
+        Path file = TestFiles.random(12L * 1024 * 1024, 11);
         String sha = FileTransfers.sha256(file);
 
         Run sent = relay(config, "send", file.toString(), "--to", friend);
@@ -61,7 +62,7 @@ class TransferIntegrationTests extends CliIntegrationTest {
         Path alice = registeredUser();
         Path bob = registeredUser();
         String bobName = bob.getParent().getFileName().toString();
-        Path file = randomFile(300_000, 15);
+        Path file = TestFiles.random(300_000, 15);
 
         Run sent = relay(alice, "send", file.toString(), "--to", bobName, "-q");
         assertThat(sent.exit()).as(sent.toString()).isZero();
@@ -75,7 +76,7 @@ class TransferIntegrationTests extends CliIntegrationTest {
     @Test
     void aRecipientTheServerRefusesIsReportedInOneLine() throws Exception {
         Path alice = registeredUser();
-        Path file = randomFile(1000, 16);
+        Path file = TestFiles.random(1000, 16);
 
         Run nobody = relay(alice, "send", file.toString(), "--to", "nobody-" + newUsername().substring(0, 8));
         assertThat(nobody.exit()).as(nobody.toString()).isEqualTo(ExitCodes.NOT_FOUND);
@@ -90,7 +91,7 @@ class TransferIntegrationTests extends CliIntegrationTest {
     @Test
     void aPartialDownloadContinuesFromItsLength() throws Exception {
         Path config = registeredUser();
-        Path file = randomFile(7L * 1024 * 1024 + 123, 12);
+        Path file = TestFiles.random(7L * 1024 * 1024 + 123, 12);
         Run sent = relay(config, "send", file.toString(), "-q");
         assertThat(sent.exit()).as(sent.toString()).isZero();
         String id = sent.out().trim();
@@ -110,7 +111,7 @@ class TransferIntegrationTests extends CliIntegrationTest {
     @Test
     void aPartialDownloadOfOtherBytesFailsItsChecksumClearly() throws Exception {
         Path config = registeredUser();
-        Path file = randomFile(1024 * 1024, 13);
+        Path file = TestFiles.random(1024 * 1024, 13);
         String id = relay(config, "send", file.toString(), "-q").out().trim();
         Path copy = temp.resolve("wrong.bin");
         Files.write(copy, new byte[1000]);
@@ -138,7 +139,7 @@ class TransferIntegrationTests extends CliIntegrationTest {
     void anotherUsersFileIsNotFound() throws Exception {
         Path alice = registeredUser();
         Path bob = registeredUser();
-        String id = relay(alice, "send", randomFile(1000, 14).toString(), "-q").out().trim();
+        String id = relay(alice, "send", TestFiles.random(1000, 14).toString(), "-q").out().trim();
 
         Run run = relay(bob, "get", id, "-o", temp.resolve("x").toString());
 

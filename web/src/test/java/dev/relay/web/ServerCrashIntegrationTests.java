@@ -8,6 +8,7 @@ import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.web.support.ChildService;
+import dev.relay.infra.testing.TestFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
@@ -62,7 +63,7 @@ class ServerCrashIntegrationTests {
         URI ws = URI.create("ws://127.0.0.1:" + port + "/rsocket");
         AuthToken alice = new RelayAuth(http).register("crash" + System.nanoTime() % 1_000_000, "long enough pw")
                 .block(TIMEOUT);
-        Path file = ServiceIntegrationTestFiles.random(4 * PART + 4321, 41);
+        Path file = TestFiles.random(4 * PART + 4321, 41);
         long size = Files.size(file);
 
         RelayClient before = connect(ws, alice);
@@ -102,7 +103,7 @@ class ServerCrashIntegrationTests {
         URI ws = URI.create("ws://127.0.0.1:" + port + "/rsocket");
         AuthToken alice = new RelayAuth(URI.create("http://127.0.0.1:" + port))
                 .register("stop" + System.nanoTime() % 1_000_000, "long enough pw").block(TIMEOUT);
-        Path file = ServiceIntegrationTestFiles.random(3 * PART + 999, 42);
+        Path file = TestFiles.random(3 * PART + 999, 42);
         RelayClient before = connect(ws, alice);
         UploadTicket ticket = before.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
         long cut = PART + PART / 3 + 7;

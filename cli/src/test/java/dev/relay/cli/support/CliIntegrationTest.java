@@ -25,13 +25,11 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
@@ -199,24 +197,5 @@ public abstract class CliIntegrationTest {
     protected static UploadInfo awaitUpload(RelayClient client, String id, Predicate<UploadInfo> condition) {
         return Mono.delay(Duration.ofMillis(50)).repeat().concatMap(t -> client.upload(id)).filter(condition)
                 .blockFirst(TIMEOUT);
-    }
-
-    /** A file of reproducible pseudo-random bytes under target/ (kept between tests of one build). */
-    protected static Path randomFile(long size, long seed) throws IOException {
-        Path dir = Path.of("target", "test-files");
-        Files.createDirectories(dir);
-        Path file = dir.resolve("random-" + size + "-" + seed + ".bin").toAbsolutePath();
-        if (Files.exists(file) && Files.size(file) == size) {
-            return file;
-        }
-        Random random = new Random(seed);
-        byte[] block = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            for (long written = 0; written < size; written += block.length) {
-                random.nextBytes(block);
-                out.write(block, 0, (int) Math.min(block.length, size - written));
-            }
-        }
-        return file;
     }
 }

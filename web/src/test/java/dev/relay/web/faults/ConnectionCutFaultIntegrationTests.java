@@ -8,8 +8,8 @@ import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.infra.testing.TcpProxy;
-import dev.relay.web.ServiceIntegrationTestFiles;
 import dev.relay.web.support.ServiceIntegrationTest;
+import dev.relay.infra.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 
@@ -64,7 +64,7 @@ class ConnectionCutFaultIntegrationTests extends ServiceIntegrationTest {
                 long size = 256 * 1024 + (long) (random.nextDouble() * 3 * PART);
                 int planned = Math.min(cuts - cutsDone, 1 + random.nextInt(3));
                 int fileSeed = random.nextInt();
-                Path file = ServiceIntegrationTestFiles.random(size, fileSeed);
+                Path file = TestFiles.random(size, fileSeed);
                 String sha = FileTransfers.sha256(file);
                 UploadTicket ticket = retrying(() -> client.createUpload(FileTransfers.describe(file, null))
                         .block(TIMEOUT));

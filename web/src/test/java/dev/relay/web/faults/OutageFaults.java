@@ -7,11 +7,11 @@ import dev.relay.api.client.RelayClient;
 import dev.relay.api.client.RelayException;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
-import dev.relay.web.ServiceIntegrationTestFiles;
 import dev.relay.api.client.RelayAuth;
 import dev.relay.infra.embedded.EmbeddedMariaDb;
 import dev.relay.infra.testing.TestServices;
 import dev.relay.web.support.NoBlockingOnEventLoops;
+import dev.relay.infra.testing.TestFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -110,7 +110,7 @@ abstract class OutageFaults {
         int fileSeed = random.nextInt();
         System.out.printf("[faults] %s: size %d, storage stopped once %d bytes are sent (file seed %d)%n", id, size,
                 stopAt, fileSeed);
-        Path file = ServiceIntegrationTestFiles.random(size, fileSeed);
+        Path file = TestFiles.random(size, fileSeed);
         UploadTicket ticket = client.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
         // Paced by the server's own rate cap, so that the upload is still running when storage is down: stopping
         // MariaDB takes a second or two, in which an unpaced loopback upload of this size would be over.

@@ -7,7 +7,7 @@ import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
-import dev.relay.web.ServiceIntegrationTestFiles;
+import dev.relay.infra.testing.TestFiles;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -90,7 +90,7 @@ class ServiceKillFaultIntegrationTests {
                 int fileSeed = random.nextInt();
                 System.out.printf("[faults] %s #%d: size %d, kill after %d bytes sent (file seed %d)%n", id, i, size,
                         killAt, fileSeed);
-                Path file = ServiceIntegrationTestFiles.random(size, fileSeed);
+                Path file = TestFiles.random(size, fileSeed);
                 try {
                     Kill kill = killOnce(service, http, ws, user, file, killAt);
                     resent.add(kill.resent);

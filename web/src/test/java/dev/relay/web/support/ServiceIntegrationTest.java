@@ -24,8 +24,8 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import java.time.Duration;
 import dev.relay.api.wire.UploadInfo;
+import dev.relay.infra.testing.TestFiles;
 import reactor.core.publisher.Mono;
-import dev.relay.web.ServiceIntegrationTestFiles;
 
 /**
  * Base of the service's integration tests: the real application on a random port, against the real MariaDB and S3
@@ -110,7 +110,7 @@ public abstract class ServiceIntegrationTest {
 
     /** A file of pseudo-random bytes under target/, deleted with the build directory. */
     protected static Path randomFile(long size, long seed) throws IOException {
-        return ServiceIntegrationTestFiles.random(size, seed);
+        return TestFiles.random(size, seed);
     }
 
     protected static MinioClient s3() {

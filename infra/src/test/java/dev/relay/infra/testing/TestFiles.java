@@ -1,4 +1,4 @@
-package dev.relay.web;
+package dev.relay.infra.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -6,16 +6,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
-/** Test files of reproducible pseudo-random content, kept under target/ between tests of one build. */
-public final class ServiceIntegrationTestFiles {
+/**
+ * Test files of reproducible pseudo-random content, kept under the module's target/ between tests of one build (shared
+ * by the service's and the CLI's tests through infra's test-jar).
+ */
+public final class TestFiles {
 
-    private ServiceIntegrationTestFiles() {
+    private TestFiles() {
     }
 
     public static Path random(long size, long seed) throws IOException {
         Path dir = Path.of("target", "test-files");
         Files.createDirectories(dir);
-        Path file = dir.resolve("random-" + size + "-" + seed + ".bin");
+        Path file = dir.resolve("random-" + size + "-" + seed + ".bin").toAbsolutePath();
         if (Files.exists(file) && Files.size(file) == size) {
             return file;
         }
