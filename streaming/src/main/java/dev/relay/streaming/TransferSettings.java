@@ -19,8 +19,10 @@ import java.time.Duration;
  *                             upload's channel fails with STORAGE_UNAVAILABLE (durable data is kept)
  * @param expireAfter          an unfinished upload with no write for this long is aborted and marked EXPIRED
  * @param readChunkBytes       payload size of download chunks
- * @param receiveAhead         receive the next part while the previous one is stored: S3 never waits for data, but
- *                             a crash (no chance to stage) loses up to two parts instead of one
+ * @param receiveAhead         receive the next part while the previous one is stored and recorded: the client never
+ *                             waits for S3 or the database at a part boundary, but memory holds two parts and a
+ *                             crash (no chance to stage) loses up to two parts instead of one. Off by default: parts
+ *                             go to S3 as they arrive, so the wait at a boundary is short.
  */
 public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long creditWindowMaxBytes,
                                long partSizeBytes, int maxParts,
@@ -54,7 +56,7 @@ public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long c
     public static TransferSettings defaults() {
         return new TransferSettings(256 * 1024, 256 * 1024, 16L * 1024 * 1024, 8L * 1024 * 1024, 10_000,
                 100L * 1024 * 1024 * 1024, 500L * 1024 * 1024 * 1024, 20, Duration.ofMinutes(2),
-                Duration.ofHours(24), 256 * 1024, true);
+                Duration.ofHours(24), 256 * 1024, false);
     }
 
     /** The part size for a file: the preferred size, grown in whole MiB so the file fits in {@code maxParts}. */

@@ -3,6 +3,7 @@ package dev.relay.infra.s3;
 import com.google.common.collect.HashMultimap;
 import com.google.common.collect.Multimap;
 import dev.relay.streaming.port.ObjectStore;
+import dev.relay.streaming.port.PartFeed;
 import dev.relay.streaming.port.StorageUnavailableException;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
@@ -36,8 +37,9 @@ import java.util.concurrent.ExecutionException;
 /**
  * {@link ObjectStore} on the MinIO SDK's asynchronous client (S3 or MinIO, path-style, SigV4).
  *
- * <p>The SDK signs each request on the calling thread (for plain HTTP that hashes the whole part), and reading a
- * response body blocks; both therefore run on a bounded scheduler, never on the caller's (Netty) thread.
+ * <p>The SDK signs each request on the calling thread, and reading a response body blocks; both therefore run on a
+ * bounded scheduler, never on the caller's (Netty) thread. Parts go through {@link PartUploadMinioClient}, which
+ * sends them as they arrive, hashing them on OkHttp's threads.
  */
 public final class MinioObjectStore implements ObjectStore {
 
@@ -69,6 +71,19 @@ public final class MinioObjectStore implements ObjectStore {
     public Mono<String> uploadPart(String key, String uploadId, int partNumber, byte[] data, int length) {
         return call(() -> client.uploadPartAsync(bucket, null, key, data, length, uploadId, partNumber, null, null))
                 .map(r -> r.etag());
+    }
+
+    @Override
+    public boolean streamsParts() {
+        return client instanceof PartUploadMinioClient;
+    }
+
+    @Override
+    public Mono<String> uploadPart(String key, String uploadId, int partNumber, PartFeed feed) {
+        if (!(client instanceof PartUploadMinioClient parts)) {
+            return Mono.error(new UnsupportedOperationException("This client sends parts whole only"));
+        }
+        return call(() -> parts.uploadPartAsync(bucket, key, uploadId, partNumber, feed)).map(r -> r.etag());
     }
 
     @Override

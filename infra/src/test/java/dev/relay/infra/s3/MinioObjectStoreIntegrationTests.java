@@ -2,8 +2,19 @@ package dev.relay.infra.s3;
 
 import dev.relay.infra.testing.TestServices;
 import dev.relay.streaming.port.ObjectStore.StoredPart;
+import dev.relay.streaming.port.PartFeed;
 import dev.relay.streaming.port.StorageUnavailableException;
 import io.minio.MinioAsyncClient;
+import io.minio.Signer;
+import io.minio.credentials.Credentials;
+import io.minio.http.Method;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.Buffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
@@ -15,6 +26,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,11 +37,12 @@ class MinioObjectStoreIntegrationTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static MinioObjectStore store;
+    private static PartUploadMinioClient client;
 
     @BeforeAll
     static void connect() {
         TestServices services = TestServices.get();
-        MinioAsyncClient client = new PartUploadMinioClient(MinioAsyncClient.builder()
+        client = new PartUploadMinioClient(MinioAsyncClient.builder()
                 .endpoint(services.s3Endpoint()).region("us-east-1")
                 .credentials(services.s3AccessKey(), services.s3SecretKey()).build());
         store = new MinioObjectStore(client, services.s3Bucket());
@@ -54,6 +68,73 @@ class MinioObjectStoreIntegrationTests {
         byte[] range = store.read(key, 100, 300_000, 64 * 1024).reduce(new byte[0], (a, b) -> concat(a, b))
                 .block(TIMEOUT);
         assertThat(range).isEqualTo(Arrays.copyOfRange(data, 100, 300_100));
+    }
+
+    /** A part sent while it fills: S3 gets the bytes as they come; an abandoned part's request fails, storing nothing. */
+    @Test
+    void aPartIsStreamedAsItsBytesArriveAndAnAbandonedOneFails() throws Exception {
+        assertThat(store.streamsParts()).isTrue();
+        String key = "files/" + UUID.randomUUID();
+        String uploadId = store.createMultipartUpload(key, null).block(TIMEOUT);
+        byte[] part = new byte[5 << 20];
+        new Random(5).nextBytes(part);
+        PartFeed feed = new PartFeed(part, part.length);
+        CompletableFuture<String> etag = store.uploadPart(key, uploadId, 1, feed).toFuture();
+        for (int filled = 0; filled < part.length; ) {
+            filled = Math.min(part.length, filled + 300_001);
+            feed.advance(filled);
+            Thread.sleep(5);
+            if (filled < part.length) {
+                assertThat(etag).isNotDone();
+            }
+        }
+        String first = etag.get(30, TimeUnit.SECONDS);
+
+        PartFeed abandoned = new PartFeed(new byte[1 << 20], 1 << 20);
+        abandoned.advance(200_000);
+        CompletableFuture<String> failing = store.uploadPart(key, uploadId, 2, abandoned).toFuture();
+        Thread.sleep(200);
+        abandoned.abandon();
+        assertThatThrownBy(() -> failing.get(30, TimeUnit.SECONDS)).hasMessageContaining("abandoned");
+
+        store.completeMultipartUpload(key, uploadId, List.of(new StoredPart(1, first))).block(TIMEOUT);
+        byte[] stored = store.read(key, 0, part.length, 1 << 20).reduce(new byte[0], (a, b) -> concat(a, b))
+                .block(TIMEOUT);
+        assertThat(stored).isEqualTo(part);
+    }
+
+    /** The server checks every chunk signature: a part altered on the way is refused, the original accepted. */
+    @Test
+    void aPartInSignedChunksIsCheckedByTheServer() throws Exception {
+        TestServices services = TestServices.get();
+        String key = "files/" + UUID.randomUUID();
+        String uploadId = store.createMultipartUpload(key, null).block(TIMEOUT);
+        byte[] data = new byte[300_000];
+        new Random(11).nextBytes(data);
+        HttpUrl url = HttpUrl.get(services.s3Endpoint()).newBuilder().addPathSegment(services.s3Bucket())
+                .addPathSegments(key).addQueryParameter("partNumber", "1").addQueryParameter("uploadId", uploadId)
+                .build();
+        Credentials creds = new Credentials(services.s3AccessKey(), services.s3SecretKey(), null, null);
+        Request built = client.createRequest(url, Method.PUT, Headers.of(), data, data.length, creds);
+        Request request = Signer.signV4S3(built, "us-east-1", creds.accessKey(), creds.secretKey(),
+                built.header("x-amz-content-sha256"));
+        Buffer body = new Buffer();
+        request.body().writeTo(body);
+        byte[] sent = body.readByteArray();
+        byte[] altered = sent.clone();
+        altered[sent.length / 2] ^= 1; // a payload byte of the second chunk
+        OkHttpClient http = new OkHttpClient();
+        try (Response refused = http.newCall(request.newBuilder().put(RequestBody.create(altered)).build())
+                .execute()) {
+            assertThat(refused.code()).isEqualTo(403);
+            assertThat(refused.body().string()).contains("SignatureDoesNotMatch");
+        }
+        try (Response accepted = http.newCall(request.newBuilder().put(RequestBody.create(sent)).build())
+                .execute()) {
+            assertThat(accepted.code()).isEqualTo(200);
+            assertThat(accepted.header("ETag")).isNotBlank();
+        }
+        store.abortMultipartUpload(key, uploadId).block(TIMEOUT);
     }
 
     @Test

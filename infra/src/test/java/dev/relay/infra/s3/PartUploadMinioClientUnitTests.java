@@ -3,9 +3,12 @@ package dev.relay.infra.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.minio.MinioAsyncClient;
+import io.minio.Signer;
+import io.minio.Time;
 import io.minio.credentials.Credentials;
 import io.minio.http.Method;
 import java.security.MessageDigest;
+import java.time.ZonedDateTime;
 import java.util.HexFormat;
 import java.util.Random;
 import okhttp3.Headers;
@@ -14,7 +17,7 @@ import okhttp3.Request;
 import okio.Buffer;
 import org.junit.jupiter.api.Test;
 
-/** The requests the client builds: parts without Content-MD5 but with their payload signed; others as the SDK's. */
+/** The requests the client builds: parts without Content-MD5, in signed chunks over HTTP; others as the SDK's. */
 class PartUploadMinioClientUnitTests {
 
     private static final Credentials CREDENTIALS = new Credentials("access", "secret", null, null);
@@ -23,21 +26,44 @@ class PartUploadMinioClientUnitTests {
             .endpoint("http://127.0.0.1:9").region("us-east-1").credentials("access", "secret").build());
 
     @Test
-    void aPartOverHttpCarriesTheSha256OfItsBytesAndNoMd5() throws Exception {
+    void aPartOverHttpGoesInSignedChunksWithoutMd5() throws Exception {
         byte[] part = new byte[1 << 20];
         new Random(3).nextBytes(part);
         int length = part.length - 10; // a buffer is sent up to its filled length only
         Request request = client.createRequest(partUrl("http"), Method.PUT, Headers.of(), part, length, CREDENTIALS);
 
         assertThat(request.header("Content-MD5")).isNull();
-        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-        sha256.update(part, 0, length);
-        assertThat(request.header("x-amz-content-sha256")).isEqualTo(HexFormat.of().formatHex(sha256.digest()));
+        assertThat(request.header("x-amz-content-sha256")).isEqualTo("STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+        assertThat(request.header("Content-Encoding")).isEqualTo("aws-chunked");
+        assertThat(request.header("x-amz-decoded-content-length")).isEqualTo(Integer.toString(length));
+        assertThat(request.header("x-amz-date")).isNotNull();
+        assertThat(request.body().contentLength())
+                .isEqualTo(AwsChunkedPayload.encodedLength(length, PartUploadMinioClient.SIGNED_CHUNK_BYTES));
+
+        // Decoded, the chunks are the part's bytes, and the first is chained to the signature the SDK will send.
         Buffer sent = new Buffer();
         request.body().writeTo(sent);
-        assertThat(sent.readByteArray()).isEqualTo(java.util.Arrays.copyOf(part, length));
-        assertThat(request.body().contentLength()).isEqualTo(length);
-        assertThat(request.header("x-amz-date")).isNotNull();
+        String seed = AwsChunkedPayload.signatureOf(Signer.signV4S3(request, "us-east-1", "access", "secret",
+                request.header("x-amz-content-sha256")).header("Authorization"));
+        java.io.ByteArrayOutputStream decoded = new java.io.ByteArrayOutputStream();
+        String previous = seed;
+        while (true) {
+            String[] header = sent.readUtf8LineStrict().split(";chunk-signature=");
+            int n = Integer.parseInt(header[0], 16);
+            byte[] chunk = sent.readByteArray(n);
+            assertThat(sent.readUtf8LineStrict()).isEmpty();
+            String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(chunk));
+            assertThat(header[1]).isEqualTo(Signer.getChunkSignature(sha256,
+                    ZonedDateTime.parse(request.header("x-amz-date"), Time.AMZ_DATE_FORMAT), "us-east-1", "secret",
+                    previous));
+            previous = header[1];
+            if (n == 0) {
+                break;
+            }
+            decoded.write(chunk);
+        }
+        assertThat(sent.exhausted()).isTrue();
+        assertThat(decoded.toByteArray()).isEqualTo(java.util.Arrays.copyOf(part, length));
     }
 
     @Test

@@ -20,6 +20,19 @@ public interface ObjectStore {
     /** Stores {@code data[0, length)} as part {@code partNumber}; returns the part's ETag. */
     Mono<String> uploadPart(String key, String uploadId, int partNumber, byte[] data, int length);
 
+    /**
+     * Whether {@link #uploadPart(String, String, int, PartFeed)} sends a part while its bytes are still arriving.
+     * If not, the engine uploads each part once it has all of it.
+     */
+    boolean streamsParts();
+
+    /**
+     * Stores part {@code partNumber} from its bytes as they arrive: the request starts now and sends what
+     * {@link PartFeed#advance} makes available; returns the ETag once the store has the whole part. Fails if the feed
+     * is abandoned or waits too long for bytes; the engine then still has the part and sends it whole.
+     */
+    Mono<String> uploadPart(String key, String uploadId, int partNumber, PartFeed feed);
+
     /** Assembles the parts into the object {@code key}. */
     Mono<Void> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts);
 

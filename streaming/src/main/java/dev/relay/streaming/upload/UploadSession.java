@@ -12,6 +12,7 @@ import dev.relay.streaming.flow.RatePacer;
 import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.ObjectStore.StoredPart;
+import dev.relay.streaming.port.PartFeed;
 import dev.relay.streaming.port.PartRecord;
 import dev.relay.streaming.port.StorageUnavailableException;
 import dev.relay.streaming.port.TransferRepository;
@@ -88,12 +89,15 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private long partsBytes;
     private long tailBytes;
     private volatile String s3UploadId;
+    private Mono<String> creatingMultipart;
     private PartBuffer filling;
     private PartBuffer sealed;
     private PartBuffer inFlight;
     private final ArrayDeque<PendingRecord> toRecord = new ArrayDeque<>();
     private boolean recording;
     private byte[] spare;
+    private byte[] carry;
+    private int carryLength;
     private boolean waking;
     private boolean staging;
     private boolean discard;
@@ -266,14 +270,19 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             }
             while (chunk.remaining() > 0) {
                 if (filling == null) {
-                    fail(new TransferException(ErrorCode.INTERNAL, "No room for received bytes; retry the upload."));
-                    return;
+                    if (!carry(chunk)) {
+                        fail(new TransferException(ErrorCode.INTERNAL, "No room for received bytes; retry the"
+                                + " upload."));
+                        return;
+                    }
+                    continue;
                 }
                 int take = (int) Math.min(chunk.remaining(), filling.room());
                 chunk.read(filling.data, filling.fill, take);
                 digest.update(filling.data, filling.fill, take);
                 filling.fill += take;
                 received += take;
+                fed(filling);
                 if (filling.room() == 0) {
                     seal();
                 }
@@ -286,6 +295,25 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         }
     }
 
+    /**
+     * Keeps the bytes of a chunk that ran past the end of a part that is now on its way to S3 (one part in memory:
+     * the next part's buffer comes once that part is recorded). Less than a chunk: see {@link #grant}.
+     */
+    private boolean carry(Chunk chunk) {
+        int n = chunk.remaining();
+        if (settings.receiveAhead() || carryLength + n > settings.maxChunkBytes()) {
+            return false;
+        }
+        if (carry == null) {
+            carry = new byte[settings.maxChunkBytes()];
+        }
+        chunk.read(carry, carryLength, n);
+        digest.update(carry, carryLength, n);
+        carryLength += n;
+        received += n;
+        return true;
+    }
+
     // ---- credit and buffers --------------------------------------------------------------------------------------
 
     private void grant() {
@@ -295,9 +323,14 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         long free = filling.room();
         // The next part's room counts only if, once the part now filling is full, it can go to S3 at once and the
         // next one may be received meanwhile (no older part still waits for its record).
+        long next = filling.start + filling.capacity;
         if (settings.receiveAhead() && inFlight == null && sealed == null && toRecord.isEmpty()) {
-            long next = filling.start + filling.capacity;
             free += Math.min(partSize, size - next);
+        } else if (!settings.receiveAhead() && free > 0 && next < size) {
+            // Credit counts whole chunks: room for less than a chunk (a part resumed mid-way, or a client sending
+            // short chunks) would never be granted. The last chunk of a part may run into the next part by less
+            // than a chunk; those bytes wait in the carry buffer until the next part's buffer exists.
+            free += settings.maxChunkBytes() - 1;
         }
         long n = credits.grantable(outstanding, window.windowBytes(), free, size - received, paused);
         if (n > 0 && pacer.limited()) {
@@ -355,6 +388,21 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (filling != null || sealed != null || waking || phase != Phase.RECEIVING) {
             return;
         }
+        if (carryLength > 0) {
+            if (unrecordedParts() >= 1) {
+                return;
+            }
+            // The part before is recorded: the carried bytes start the next part.
+            filling = newBuffer(received - carryLength);
+            System.arraycopy(carry, 0, filling.data, 0, carryLength);
+            filling.fill = carryLength;
+            carryLength = 0;
+            fed(filling);
+            if (filling.room() == 0) {
+                seal();
+            }
+            return;
+        }
         if (received == size) {
             // Everything is received; the last part is stored or queued (a part is sealed as soon as it is full).
             if (partsBytes == size) {
@@ -395,6 +443,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                     filling = newBuffer(partStart);
                     System.arraycopy(bytes, 0, filling.data, 0, (int) expectedTail);
                     filling.fill = (int) expectedTail;
+                    fed(filling);
                     if (filling.room() == 0) {
                         seal();
                     }
@@ -422,8 +471,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         part.digestState = digest.state();
         filling = null;
         if (inFlight == null && mayStore()) {
-            inFlight = part;
-            storePart(part);
+            startUpload(part);
             boolean receiveNext = settings.receiveAhead() && received < size && !(paused && outstanding == 0);
             if (receiveNext && unrecordedParts() < 2) {
                 filling = newBuffer(received);
@@ -440,6 +488,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         }
         spare = null;
         window.idle();
+        abandonStream(filling);
         if (filling.fill > tailBytes && filling.start == partsBytes) {
             stageTail(() -> {
                 if (paused && outstanding == 0 && phase == Phase.RECEIVING) {
@@ -454,6 +503,77 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     }
 
     // ---- storage ------------------------------------------------------------------------------------------------
+
+    /**
+     * Starts sending a new part to S3 while it fills (if the store can): its request carries the bytes as they
+     * arrive, so S3 has the part moments after its last byte came in, instead of a part's transfer later. If that
+     * request fails (S3 unavailable, or no bytes for a while because the client is slow or paused), the part is
+     * sent whole once it is complete, from the same buffer.
+     */
+    private void openStream(PartBuffer part) {
+        part.streamOpened = true;
+        if (!store.streamsParts() || discard) {
+            return;
+        }
+        PartFeed feed = new PartFeed(part.data, part.capacity);
+        part.feed = feed;
+        multipartId()
+                .flatMap(uploadId -> store.uploadPart(objectKey, uploadId, part.number, feed))
+                .subscribe(etag -> serial.execute(() -> {
+                    if (part.feed != feed) {
+                        return;
+                    }
+                    part.feed = null;
+                    part.etag = etag;
+                    if (part == inFlight) {
+                        onPartUploaded(part, etag);
+                    }
+                }), e -> serial.execute(() -> {
+                    if (part.feed != feed) {
+                        return;
+                    }
+                    part.feed = null;
+                    log.debug("Upload {}: part {} streamed in vain, it will be sent whole: {}", id, part.number,
+                            e.toString());
+                    if (part == inFlight && phase != Phase.CLOSED) {
+                        storePart(part);
+                    }
+                }));
+    }
+
+    /** Bytes landed in the part: its request starts with the first of them (an empty channel costs S3 nothing). */
+    private void fed(PartBuffer part) {
+        if (!part.streamOpened) {
+            openStream(part);
+        }
+        if (part.feed != null) {
+            part.feed.advance(part.fill);
+        }
+    }
+
+    /** The part's bytes will not all come: its request must fail now rather than wait, and its buffer not be reused. */
+    private void abandonStream(PartBuffer part) {
+        if (part != null && part.feed != null) {
+            part.feed.abandon();
+            part.feed = null;
+            part.abandoned = true;
+        }
+    }
+
+    /** A complete part goes to S3: its request is already under way (or done), or it is sent whole now. */
+    private void startUpload(PartBuffer part) {
+        inFlight = part;
+        if (part.etag != null) {
+            String etag = part.etag;
+            serial.execute(() -> {
+                if (inFlight == part) {
+                    onPartUploaded(part, etag);
+                }
+            });
+        } else if (part.feed == null) {
+            storePart(part);
+        }
+    }
 
     /**
      * Sends a part to S3. Its buffer is free once S3 has it; recording it in the database follows in part order
@@ -472,10 +592,20 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                         }));
     }
 
+    /** The S3 multipart upload, created with the first part; concurrent parts share one creation. */
     private Mono<String> multipartId() {
         if (s3UploadId != null) {
             return Mono.just(s3UploadId);
         }
+        if (creatingMultipart == null) {
+            creatingMultipart = createMultipart()
+                    .doOnError(e -> serial.execute(() -> creatingMultipart = null))
+                    .cache();
+        }
+        return creatingMultipart;
+    }
+
+    private Mono<String> createMultipart() {
         return store.createMultipartUpload(objectKey, null)
                 .retryWhen(storageRetry())
                 .flatMap(uploadId -> repo.attachMultipart(id, epoch, uploadId)
@@ -487,7 +617,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     private void onPartUploaded(PartBuffer part, String etag) {
         inFlight = null;
-        if (part.data.length == partSize) {
+        if (part.data.length == partSize && !part.abandoned) {
             spare = part.data;
         }
         toRecord.add(new PendingRecord(new PartRecord(part.number, etag, part.fill),
@@ -519,9 +649,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     private void storeSealed() {
         if (sealed != null && inFlight == null && !discard && mayStore()) {
-            inFlight = sealed;
+            PartBuffer part = sealed;
             sealed = null;
-            storePart(inFlight);
+            startUpload(part);
         }
     }
 
@@ -684,6 +814,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         phase = Phase.CLOSING;
         closeError = error;
         cancelInbound();
+        // No more bytes will come: the part filling now is staged from its buffer, or dropped.
+        abandonStream(filling);
         continueClosing();
     }
 
@@ -693,9 +825,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             return;
         }
         if (!discard && sealed != null) {
-            inFlight = sealed;
+            PartBuffer part = sealed;
             sealed = null;
-            storePart(inFlight);
+            startUpload(part);
             return;
         }
         if (!discard && filling != null && filling.start == partsBytes && filling.fill > tailBytes) {
@@ -718,9 +850,12 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         log.debug("Upload {}: closed at {} received, {} durable ({})", id, received, partsBytes + tailBytes,
                 error == null ? "ok" : error.code());
         phase = Phase.CLOSED;
+        abandonStream(filling);
+        abandonStream(sealed);
         filling = null;
         sealed = null;
         spare = null;
+        carry = null;
         cancelInbound();
         onClosed.accept(this);
         if (error != null) {
@@ -802,6 +937,14 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         final byte[] data;
         int fill;
         byte[] digestState;
+        /** While S3 receives the part as it fills; null once that request ended (or if there is none). */
+        PartFeed feed;
+        /** The part's ETag, once a streamed request stored it. */
+        String etag;
+        /** A request that was given up may still read the buffer: it is never reused. */
+        boolean abandoned;
+        /** Whether a request was started as the part filled (at most one per buffer). */
+        boolean streamOpened;
 
         PartBuffer(int number, long start, int capacity, byte[] data) {
             this.number = number;

@@ -21,7 +21,7 @@ public record TransferProperties(
         @DefaultValue("24h") Duration expireAfter,
         @DefaultValue("10m") Duration expirySweepInterval,
         @DefaultValue("256KB") DataSize readChunkSize,
-        @DefaultValue("true") boolean receiveAhead) {
+        @DefaultValue("false") boolean receiveAhead) {
 
     public TransferSettings toSettings() {
         return new TransferSettings((int) maxChunkSize.toBytes(), creditWindow.toBytes(), creditWindowMax.toBytes(),
