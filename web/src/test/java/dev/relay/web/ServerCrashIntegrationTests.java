@@ -25,7 +25,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static dev.relay.web.support.ServiceIntegrationTest.CHUNK;
 import static dev.relay.web.support.ServiceIntegrationTest.PART;
-import static dev.relay.web.support.ServiceIntegrationTest.WINDOW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -54,7 +53,7 @@ class ServerCrashIntegrationTests {
     @Test
     void withReceiveAheadAKillCostsAtMostTwoPartsAndTheWindow() throws Exception {
         // Received but not yet stored: the part being stored and the part being received, plus what was in flight.
-        killMidUploadAndResume(true, 2 * PART + WINDOW);
+        killMidUploadAndResume(true, 2 * PART + CHUNK);
     }
 
     private void killMidUploadAndResume(boolean receiveAhead, long maxResent) throws Exception {
@@ -135,10 +134,11 @@ class ServerCrashIntegrationTests {
         return client;
     }
 
+    /** The service with 5 MiB parts and the window a fast link has (one chunk), so the crash bounds are exact. */
     private Process start(int port, String... extraArgs) throws Exception {
         List<String> args = new ArrayList<>(List.of("--relay.transfer.part-size=5MB",
-                "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=1MB",
-                "--relay.transfer.credit-window-max=1MB"));
+                "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=256KB",
+                "--relay.transfer.credit-window-max=256KB"));
         args.addAll(List.of(extraArgs));
         Path log = Path.of("target", "crash-test-service-" + STARTS.incrementAndGet() + ".log");
         Process process = ChildService.start(port, log, Duration.ofSeconds(60), args);

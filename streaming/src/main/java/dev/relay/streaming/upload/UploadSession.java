@@ -96,8 +96,6 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private final ArrayDeque<PendingRecord> toRecord = new ArrayDeque<>();
     private boolean recording;
     private byte[] spare;
-    private byte[] carry;
-    private int carryLength;
     private boolean waking;
     private boolean staging;
     private boolean discard;
@@ -269,13 +267,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                 return;
             }
             while (chunk.remaining() > 0) {
-                if (filling == null) {
-                    if (!carry(chunk)) {
-                        fail(new TransferException(ErrorCode.INTERNAL, "No room for received bytes; retry the"
-                                + " upload."));
-                        return;
-                    }
-                    continue;
+                if (filling == null && !receiveNext()) {
+                    fail(new TransferException(ErrorCode.INTERNAL, "No room for received bytes; retry the upload."));
+                    return;
                 }
                 int take = (int) Math.min(chunk.remaining(), filling.room());
                 chunk.read(filling.data, filling.fill, take);
@@ -295,25 +289,6 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         }
     }
 
-    /**
-     * Keeps the bytes of a chunk that ran past the end of a part that is now on its way to S3 (one part in memory:
-     * the next part's buffer comes once that part is recorded). Less than a chunk: see {@link #grant}.
-     */
-    private boolean carry(Chunk chunk) {
-        int n = chunk.remaining();
-        if (settings.receiveAhead() || carryLength + n > settings.maxChunkBytes()) {
-            return false;
-        }
-        if (carry == null) {
-            carry = new byte[settings.maxChunkBytes()];
-        }
-        chunk.read(carry, carryLength, n);
-        digest.update(carry, carryLength, n);
-        carryLength += n;
-        received += n;
-        return true;
-    }
-
     // ---- credit and buffers --------------------------------------------------------------------------------------
 
     private void grant() {
@@ -321,16 +296,19 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             return;
         }
         long free = filling.room();
-        // The next part's room counts only if, once the part now filling is full, it can go to S3 at once and the
-        // next one may be received meanwhile (no older part still waits for its record).
         long next = filling.start + filling.capacity;
-        if (settings.receiveAhead() && inFlight == null && sealed == null && toRecord.isEmpty()) {
-            free += Math.min(partSize, size - next);
-        } else if (!settings.receiveAhead() && free > 0 && next < size) {
-            // Credit counts whole chunks: room for less than a chunk (a part resumed mid-way, or a client sending
-            // short chunks) would never be granted. The last chunk of a part may run into the next part by less
-            // than a chunk; those bytes wait in the carry buffer until the next part's buffer exists.
-            free += settings.maxChunkBytes() - 1;
+        boolean olderUnrecorded = unrecordedParts() > 0;
+        if (settings.receiveAhead()) {
+            // The next part's room counts only if, once the part now filling is full, it can go to S3 at once and
+            // the next one may be received meanwhile (no older part still waits for its record).
+            if (!olderUnrecorded) {
+                free += Math.min(partSize, size - next);
+            }
+        } else if (olderUnrecorded) {
+            // Received before the part before it is durable: no more than the allowance.
+            free = Math.max(0, Math.min(free, aheadAllowance() - filling.fill));
+        } else if (next < size) {
+            free += Math.min(aheadAllowance(), size - next);
         }
         long n = credits.grantable(outstanding, window.windowBytes(), free, size - received, paused);
         if (n > 0 && pacer.limited()) {
@@ -360,6 +338,28 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         }), Math.max(1, delayNanos), TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Bytes of the next part that may arrive before the part now filling is stored and recorded. Credit counts whole
+     * chunks, so without at least a chunk less a byte, room for less than a chunk (a part resumed mid-way, or a
+     * client sending short chunks) would never be granted; on a fast link that is all (the window is one chunk), so a
+     * crash costs at most the part being received. On a slow link the window holds the bandwidth-delay product, and
+     * stopping at every part boundary until the part is durable would cost a round trip per part: the data in
+     * flight may then run a window past the boundary, which is also what a crash costs beyond the part.
+     */
+    private long aheadAllowance() {
+        long chunk = settings.maxChunkBytes();
+        return Math.min(partSize, Math.max(chunk - 1, window.windowBytes() - chunk));
+    }
+
+    /** Opens the next part's buffer for bytes that ran past a full part (see {@link #aheadAllowance}). */
+    private boolean receiveNext() {
+        if (received >= size || unrecordedParts() >= 2) {
+            return false;
+        }
+        filling = newBuffer(received);
+        return true;
+    }
+
     /** Caps the rate (bytes per second; 0 removes the cap): credit is paced from now on. */
     void limit(long bytesPerSecond) {
         serial.execute(() -> {
@@ -386,21 +386,6 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     /** Makes sure there is a buffer to receive into, unless none is needed (paused, all received, closing). */
     private void ensureFilling() {
         if (filling != null || sealed != null || waking || phase != Phase.RECEIVING) {
-            return;
-        }
-        if (carryLength > 0) {
-            if (unrecordedParts() >= 1) {
-                return;
-            }
-            // The part before is recorded: the carried bytes start the next part.
-            filling = newBuffer(received - carryLength);
-            System.arraycopy(carry, 0, filling.data, 0, carryLength);
-            filling.fill = carryLength;
-            carryLength = 0;
-            fed(filling);
-            if (filling.room() == 0) {
-                seal();
-            }
             return;
         }
         if (received == size) {
@@ -472,9 +457,10 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         filling = null;
         if (inFlight == null && mayStore()) {
             startUpload(part);
-            boolean receiveNext = settings.receiveAhead() && received < size && !(paused && outstanding == 0);
-            if (receiveNext && unrecordedParts() < 2) {
-                filling = newBuffer(received);
+            // With receive-ahead always; otherwise only for credit already granted past the boundary.
+            boolean wanted = settings.receiveAhead() ? !(paused && outstanding == 0) : outstanding > 0;
+            if (wanted) {
+                receiveNext();
             }
         } else {
             sealed = part;
@@ -855,7 +841,6 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         filling = null;
         sealed = null;
         spare = null;
-        carry = null;
         cancelInbound();
         onClosed.accept(this);
         if (error != null) {

@@ -36,7 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ServiceKillFaultIntegrationTests {
 
     private static final long PART = 5L * 1024 * 1024;
-    private static final long WINDOW = 1024 * 1024;
+    /** The service runs with the window a fast link has: one chunk (ServiceProcess). */
+    private static final long WINDOW = 256 * 1024;
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
     @Test

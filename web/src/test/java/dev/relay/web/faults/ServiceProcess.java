@@ -35,8 +35,8 @@ final class ServiceProcess implements AutoCloseable {
     long start() throws Exception {
         long begin = System.nanoTime();
         List<String> args = new ArrayList<>(List.of("--relay.transfer.part-size=5MB",
-                "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=1MB",
-                "--relay.transfer.credit-window-max=1MB", "--relay.transfer.expiry-sweep-interval=1h"));
+                "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=256KB",
+                "--relay.transfer.credit-window-max=256KB", "--relay.transfer.expiry-sweep-interval=1h"));
         args.addAll(extraArgs);
         Path log = FaultResults.DIR.resolve("service-" + STARTS.incrementAndGet() + ".log");
         process = ChildService.start(port, log, Duration.ofSeconds(120), args);
