@@ -92,6 +92,7 @@ public final class RelayClient implements AutoCloseable {
                 .setupPayload(Mono.fromSupplier(() -> ByteBufPayload.create(Unpooled.EMPTY_BUFFER,
                         token == null || token.isEmpty() ? Unpooled.EMPTY_BUFFER : bearer(token))))
                 .keepAlive(Duration.ofSeconds(20), Duration.ofSeconds(90))
+                .interceptors(registry -> registry.forConnection(ContiguousFrames.interceptor()))
                 .reconnect(reconnect.filter(RelayClient::isConnectionFailure))
                 .connect(transport);
         return new RelayClient(connection);

@@ -6,18 +6,21 @@ package dev.relay.streaming.flow;
  *
  * <p>The round-trip time is measured from credit to chunk: each granted credit is timestamped, and the chunk that
  * uses it (chunks use credits in order) yields a sample; the minimum over a period is kept, which discounts a client
- * that was slow to have data. The receive rate is measured over intervals of at least {@link #INTERVAL_NANOS}, and
- * the best of the last {@link #RATE_INTERVALS} counts (a windowed maximum, as BBR keeps it): an interval in which
+ * that was slow to have data. The receive rate is measured over intervals of one round trip (within
+ * [{@link #MIN_INTERVAL_NANOS}, {@link #INTERVAL_NANOS}]), and the best of the last {@link #RATE_INTERVALS} counts (a windowed maximum, as BBR keeps it): an interval in which
  * the upload waited for S3 to free a part buffer says nothing about the path, and letting it shrink the window made
  * the refill after every such wait latency-bound. The window then follows {@code HEADROOM x rate x minRtt}, at most
  * doubling or halving per interval and growing by at least a chunk when it grows (credit counts whole chunks),
- * within {@code [minBytes, maxBytes]}. When the window is what limits the rate,
- * rate x RTT equals the window, so the target exceeds it and the window grows until the network or storage becomes
- * the limit.
+ * within {@code [minBytes, maxBytes]}. When the window is what limits the rate, rate x RTT is close to the window:
+ * it then doubles each round trip (TCP's slow start), so a 40 ms path reaches its bandwidth-delay product in a few
+ * tenths of a second, until the network or storage becomes the limit.
  */
 public final class AdaptiveWindow {
 
     static final long INTERVAL_NANOS = 100_000_000L;
+    static final long MIN_INTERVAL_NANOS = 20_000_000L;
+    /** rate x RTT at this share of the window or more: the window is what limits the rate. */
+    private static final double WINDOW_LIMITED = 0.75;
     private static final long RTT_PERIOD_NANOS = 10_000_000_000L;
     private static final double HEADROOM = 1.5;
     static final int RATE_INTERVALS = 10;
@@ -92,7 +95,9 @@ public final class AdaptiveWindow {
             intervalBytes += bytes;
         }
         long elapsed = now - intervalStart;
-        if (elapsed >= INTERVAL_NANOS) {
+        long interval = minRtt == Long.MAX_VALUE ? INTERVAL_NANOS
+                : Math.max(MIN_INTERVAL_NANOS, Math.min(INTERVAL_NANOS, minRtt));
+        if (elapsed >= interval) {
             rates[nextRate] = intervalBytes * 1e9 / elapsed;
             nextRate = (nextRate + 1) % RATE_INTERVALS;
             adapt(java.util.Arrays.stream(rates).max().orElse(0));
@@ -128,7 +133,11 @@ public final class AdaptiveWindow {
         if (minRtt == Long.MAX_VALUE) {
             return;
         }
-        double target = HEADROOM * bytesPerSecond * minRtt / 1e9;
+        double inFlight = bytesPerSecond * minRtt / 1e9;
+        double target = HEADROOM * inFlight;
+        if (inFlight >= WINDOW_LIMITED * window) {
+            target = Math.max(target, 2.0 * window);
+        }
         if (target > window) {
             // Credit counts whole chunks: growth of less than a chunk would change nothing, and a window of one chunk
             // (rate = chunk / RTT, so target = 1.5 chunks) would never grow.

@@ -96,6 +96,15 @@ class AdaptiveWindowUnitTests {
     }
 
     @Test
+    void limitedByItsWindowTheWindowDoublesEachRoundTrip() {
+        // 40 ms at 100 MB/s from one chunk: 4 MB in flight needed. Growing by half every 100 ms took about a second
+        // (a tenth of a 1 GiB upload's time at that rate, more of a smaller one); doubling per round trip (measured one
+        // round trip late) takes half a second.
+        AdaptiveWindow window = simulate(new AdaptiveWindow(CHUNK, 16 * MIB, CHUNK), 40 * MS, 100e6, 0.5);
+        assertThat(window.windowBytes()).isGreaterThanOrEqualTo(4_000_000L);
+    }
+
+    @Test
     void theWindowNeverExceedsItsMaximum() {
         AdaptiveWindow window = simulate(200 * MS, 1e9, 5);
         assertThat(window.windowBytes()).isEqualTo(16 * MIB);
