@@ -48,6 +48,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     private static final Logger log = LoggerFactory.getLogger(UploadSession.class);
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
+    /** A credit window of this many chunks or more means a slow link (about 10 ms or more at 100 MB/s). */
+    private static final int SLOW_LINK_WINDOW_CHUNKS = 4;
 
     enum Phase {
         /** Accepting chunks. */
@@ -341,14 +343,17 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     /**
      * Bytes of the next part that may arrive before the part now filling is stored and recorded. Credit counts whole
      * chunks, so without at least a chunk less a byte, room for less than a chunk (a part resumed mid-way, or a
-     * client sending short chunks) would never be granted; on a fast link that is all (the window is one chunk), so a
-     * crash costs at most the part being received. On a slow link the window holds the bandwidth-delay product, and
-     * stopping at every part boundary until the part is durable would cost a round trip per part: the data in
-     * flight may then run a window past the boundary, which is also what a crash costs beyond the part.
+     * client sending short chunks) would never be granted. On a fast link that is all (the window stays under
+     * {@link #SLOW_LINK_WINDOW_CHUNKS} chunks: one or two on loopback or a LAN), so a crash costs at most the part
+     * being received. On a slow link the window holds the bandwidth-delay product, and
+     * stopping at every part boundary until the part is durable would cost a round trip per part: the data may then
+     * run two windows (at most a part) past the boundary, which covers what is in flight while S3 and the database
+     * finish the part, and is also what a crash costs beyond the part.
      */
     private long aheadAllowance() {
         long chunk = settings.maxChunkBytes();
-        return Math.min(partSize, Math.max(chunk - 1, window.windowBytes() - chunk));
+        long windowBytes = window.windowBytes();
+        return windowBytes < SLOW_LINK_WINDOW_CHUNKS * chunk ? chunk - 1 : Math.min(partSize, 2 * windowBytes);
     }
 
     /** Opens the next part's buffer for bytes that ran past a full part (see {@link #aheadAllowance}). */
