@@ -38,9 +38,11 @@ import java.util.function.Consumer;
  * the durable offset. Every state change runs on a {@link SerialExecutor}, so no lock is held across I/O and no
  * thread ever waits: storage calls complete asynchronously and post their outcome back.
  *
- * <p>Memory: at most two part buffers (one filling, one being stored) and only while bytes flow. Credit is granted
- * so that the bytes in flight always fit the free room ({@link CreditPolicy}); a paused session with no credit
- * outstanding stages its partial part in S3 and drops its buffers ("hibernates").
+ * <p>Memory: one part buffer, which S3 receives as it fills (its request reads the bytes as they arrive, see
+ * {@link PartFeed}); a second one only while bytes run past a part boundary ahead of the previous part's record
+ * (on a slow link, or with receive-ahead). Credit is granted so that the bytes in flight always fit the free room
+ * ({@link CreditPolicy}); a paused session with no credit outstanding gives up the part's request, stages its
+ * partial part in S3 and drops its buffers ("hibernates").
  *
  * <p>See docs/architecture.md for the state machine this implements.
  */
@@ -345,10 +347,10 @@ final class UploadSession implements CoreSubscriber<Chunk> {
      * chunks, so without at least a chunk less a byte, room for less than a chunk (a part resumed mid-way, or a
      * client sending short chunks) would never be granted. On a fast link that is all (the window stays under
      * {@link #SLOW_LINK_WINDOW_CHUNKS} chunks: one or two on loopback or a LAN), so a crash costs at most the part
-     * being received. On a slow link the window holds the bandwidth-delay product, and
-     * stopping at every part boundary until the part is durable would cost a round trip per part: the data may then
-     * run two windows (at most a part) past the boundary, which covers what is in flight while S3 and the database
-     * finish the part, and is also what a crash costs beyond the part.
+     * being received. On a slow link the window holds the bandwidth-delay product, and stopping at every part
+     * boundary until the part is durable would cost a round trip per part: the data may then run two windows (at
+     * most a part) past the boundary, which covers what is in flight while S3 and the database finish the part, and
+     * is also what a crash costs beyond the part.
      */
     private long aheadAllowance() {
         long chunk = settings.maxChunkBytes();
