@@ -143,7 +143,7 @@ EOF
 }
 
 # Starts the service as variant $1 with the extra properties $2... (a fresh port each time: a restart must not race
-# the old socket). BENCH_SERVICE_ARGS adds properties to every variant, e.g. --relay.transfer.part-size=16MB;
+# the old socket). BENCH_SERVICE_ARGS adds properties to every variant, e.g. --relay.transfer.part-size=32MB;
 # BENCH_SERVICE_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/service.jfr to profile it.
 start_service() {
   local window=$1
@@ -239,11 +239,11 @@ forget_pid "$SERVICE_PID"
 start_service fixed-1MB --relay.transfer.credit-window-max=1MB
 measure --window fixed-1MB --sections relay,latency
 
-log "restarting the service with 16 MiB parts, to compare like with like against the direct upload's best"
+log "restarting the service with 8 MiB parts (the default until 2026-11-22), to show what the part size does"
 stop_process "$SERVICE_PID"
 forget_pid "$SERVICE_PID"
-start_service parts16 --relay.transfer.part-size=16MB
-measure --window parts16 --sections relay
+start_service parts8 --relay.transfer.part-size=8MB
+measure --window parts8 --sections relay
 
 PAUSED_UPLOADS=${BENCH_PAUSED_UPLOADS:-1000}
 log "restarting the service with room for $PAUSED_UPLOADS open uploads (one user runs them all): scaling and memory"
@@ -262,7 +262,7 @@ SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.lo
 harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SIZE_MIB" --runs "$RUNS" \
   --windows adaptive,fixed-1MB --plot-name "$PLOT_NAME" --paused-uploads "$PAUSED_UPLOADS" \
   --commentary "$BENCH_DIR/commentary.md" \
-  --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): part size 8MB (16MB in row 1b), chunk 256KB, credit window 256KB (adaptive)${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}, JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks), measured after $WARMUP_BUDGET_MIB MiB of warm-up uploads; the client's SHA-256 of the file is computed before the timed upload." \
+  --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): part size 16MB (8MB in row 1b), chunk 256KB, credit window 256KB (adaptive)${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}, JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks), measured after $WARMUP_BUDGET_MIB MiB of warm-up uploads; the client's SHA-256 of the file is computed before the timed upload." \
   --latency "Measured with a userspace TCP delay relay between client and server (bench/harness/DelayRelay.java): the given round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
   --service-log "${SERVICE_WARNINGS:-none}"
 

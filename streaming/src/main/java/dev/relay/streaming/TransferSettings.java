@@ -54,7 +54,7 @@ public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long c
     }
 
     public static TransferSettings defaults() {
-        return new TransferSettings(256 * 1024, 256 * 1024, 16L * 1024 * 1024, 8L * 1024 * 1024, 10_000,
+        return new TransferSettings(256 * 1024, 256 * 1024, 16L * 1024 * 1024, 16L * 1024 * 1024, 10_000,
                 100L * 1024 * 1024 * 1024, 500L * 1024 * 1024 * 1024, 20, Duration.ofMinutes(2),
                 Duration.ofHours(24), 256 * 1024, false);
     }

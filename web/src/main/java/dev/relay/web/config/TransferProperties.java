@@ -13,7 +13,7 @@ public record TransferProperties(
         @DefaultValue("256KB") DataSize maxChunkSize,
         @DefaultValue("256KB") DataSize creditWindow,
         @DefaultValue("16MB") DataSize creditWindowMax,
-        @DefaultValue("8MB") DataSize partSize,
+        @DefaultValue("16MB") DataSize partSize,
         @DefaultValue("100GB") DataSize maxFileSize,
         @DefaultValue("500GB") DataSize userQuota,
         @DefaultValue("20") int maxOpenUploadsPerUser,
