@@ -112,7 +112,7 @@ final class AwsChunkedPayload extends RequestBody {
     }
 
     /** The SDK's own chunk signer: HMAC over the chunk's SHA-256 and the previous signature, with the date's key. */
-    String chunkSignature(String chunkSha256, String previous) throws IOException {
+    private String chunkSignature(String chunkSha256, String previous) throws IOException {
         try {
             return Signer.getChunkSignature(chunkSha256, date, region, secretKey, previous);
         } catch (GeneralSecurityException e) {

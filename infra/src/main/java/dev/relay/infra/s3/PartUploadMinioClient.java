@@ -1,6 +1,7 @@
 package dev.relay.infra.s3;
 
 import dev.relay.streaming.port.PartFeed;
+import io.minio.Digest;
 import io.minio.MinioAsyncClient;
 import io.minio.Signer;
 import io.minio.Time;
@@ -77,7 +78,8 @@ public final class PartUploadMinioClient extends MinioAsyncClient {
             return super.createRequest(url, method, headers, body, length, creds);
         }
         PartFeed feed = feeds.remove(bytes);
-        if (feed == null) {
+        boolean whole = feed == null;
+        if (whole) {
             feed = new PartFeed(bytes, length);
             feed.advance(length);
         }
@@ -89,7 +91,13 @@ public final class PartUploadMinioClient extends MinioAsyncClient {
             return builder.method(method.toString(), new FeedBody(feed, type)).build();
         }
         if (region == null || region.isEmpty()) {
-            throw new IOException("Parts are sent in signed chunks, which need the bucket's region: configure it");
+            // Chunk signatures need the region the request is signed for. Without a configured one a whole part is
+            // signed as a whole, as the SDK would; a part still arriving cannot be (the engine then sends it whole).
+            if (!whole) {
+                throw new IOException("Parts are streamed in signed chunks, which need the bucket's region");
+            }
+            builder.header("x-amz-content-sha256", Digest.sha256Hash(bytes, length));
+            return builder.method(method.toString(), RequestBody.create(bytes, type, 0, length)).build();
         }
         Request streaming = builder
                 .header("x-amz-content-sha256", AwsChunkedPayload.CONTENT_SHA256)

@@ -53,10 +53,6 @@ public final class PartFeed {
         notifyAll();
     }
 
-    public synchronized boolean abandoned() {
-        return abandoned;
-    }
-
     /**
      * Waits until at least {@code atLeast} bytes are available (at most {@link #length}), for the sender.
      *
