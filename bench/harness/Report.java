@@ -1,7 +1,9 @@
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -61,16 +63,18 @@ final class Report {
         line("");
         double ours = results.median(relay);
         double best = Math.max(results.median("direct8"), results.median("direct16"));
-        line("| ratio | value |");
-        line("|---|---:|");
-        line("| Relay / best direct | %s |", ratio(ours, best));
-        line("| Relay / direct with the same 16 MiB parts | %s |", ratio(ours, results.median("direct16")));
-        line("| Relay / tus | %s |", ratio(ours, results.median("tus")));
+        // Each run takes every variant once, minutes apart: the ratio within a run compares like with like.
+        line("| ratio | of the medians | within each run |");
+        line("|---|---:|---|");
+        line("| Relay / best direct | %s | %s |", ratio(ours, best), perRun(relay, "direct8", "direct16"));
+        line("| Relay / direct with the same 16 MiB parts | %s | %s |", ratio(ours, results.median("direct16")),
+                perRun(relay, "direct16"));
+        line("| Relay / tus | %s | %s |", ratio(ours, results.median("tus")), perRun(relay, "tus"));
         double ours8 = results.median("relay@parts8");
-        line("| Relay with 8 MiB parts / best direct | %s |", ratio(ours8, best));
-        line("| Relay with 8 MiB parts / direct with the same 8 MiB parts | %s |",
+        line("| Relay with 8 MiB parts / best direct | %s | |", ratio(ours8, best));
+        line("| Relay with 8 MiB parts / direct with the same 8 MiB parts | %s | |",
                 ratio(ours8, results.median("direct8")));
-        line("| Relay with 8 MiB parts / tus | %s |", ratio(ours8, results.median("tus")));
+        line("| Relay with 8 MiB parts / tus | %s | |", ratio(ours8, results.median("tus")));
         line("");
         line("CPU seconds per GiB uploaded, by process (median; the client is the harness JVM, or for tus its Node"
                 + " child). With every process on the same 2 cores, a variant's speed follows its total:");
@@ -209,6 +213,23 @@ final class Report {
         double[] runs = results.runs(key);
         double max = Arrays.stream(runs).max().orElse(Double.NaN);
         line("| %s | %s | %s |", label, number(max), list(runs, 0));
+    }
+
+    /** Run i of {@code key} over the best of run i of {@code others}, for every run all of them have. */
+    private String perRun(String key, String... others) {
+        double[] ours = results.runs(key);
+        List<String> ratios = new ArrayList<>();
+        for (int i = 0; i < ours.length; i++) {
+            double best = Double.NaN;
+            for (String other : others) {
+                double[] theirs = results.runs(other);
+                if (i < theirs.length) {
+                    best = Double.isNaN(best) ? theirs[i] : Math.max(best, theirs[i]);
+                }
+            }
+            ratios.add(ratio(ours[i], best));
+        }
+        return String.join(", ", ratios);
     }
 
     private static String ratio(double a, double b) {
