@@ -42,6 +42,7 @@ public final class Bench {
     /** Share of an upload's time a JVM may still spend compiling when the warm-up ends. */
     private static final double JIT_SETTLED = 0.05;
     private static final int WARMUP_LIMIT = 8;
+    private static final int WARMUP_ROUNDS = 6;
 
     private final Map<String, String> options;
     private final Results results;
@@ -283,55 +284,70 @@ public final class Bench {
      */
     /**
      * Sends the warm-up file through the service until {@code budget} bytes went through it and its JIT compiler
-     * took at most {@link #JIT_SETTLED} of an upload's time, then through every variant in turn until no JVM's
-     * compiler (client, service, S3 server) took more than that in a whole round, up to {@link #WARMUP_LIMIT} times
-     * the budget in all. Long-running servers are measured, not their first minutes: on two shared cores the
-     * service's C2 compiler took a quarter of its CPU during an upload after 1 GiB of warm-up, and settled after
-     * about 3 GiB; the other variants warm the S3 server's code paths of their own.
+     * took at most {@link #JIT_SETTLED} of an upload's time (up to {@link #WARMUP_LIMIT} times the budget), then
+     * through every variant in turn until no JVM's compiler (client, service, S3 server) took more than that in a
+     * whole round (up to {@link #WARMUP_ROUNDS} rounds). Long-running servers are measured, not their first
+     * minutes: on two shared cores the service's C2 compiler took a quarter of its CPU during an upload after 1 GiB
+     * of warm-up, and settled after 3 to 8 GiB; the other variants warm the S3 server's code paths of their own.
      */
     private static void warmUp(Map<String, Variant> variants, Path file, long budget, JitActivity jit)
             throws Exception {
         String sha256 = FileTransfers.sha256(file);
         long size = Files.size(file);
         List<String> speeds = new ArrayList<>();
-        long sent = 0;
         long throughService = 0;
+        Round round = new Round(0, Map.of());
         boolean serviceSettled = false;
+        while (!serviceSettled && throughService < WARMUP_LIMIT * budget) {
+            round = warmUpRound(variants, true, file, sha256, jit, speeds);
+            if (round.uploads() == 0) {
+                break;
+            }
+            throughService += size * round.uploads();
+            serviceSettled = throughService >= budget
+                    && round.compiling().getOrDefault("service", 0.0) <= JIT_SETTLED;
+        }
+        int rounds = 0;
         boolean allSettled = false;
-        Map<String, Double> lastRound = Map.of();
-        while (sent < WARMUP_LIMIT * budget && !allSettled) {
-            boolean everyVariant = serviceSettled;
-            Map<String, Double> round = new LinkedHashMap<>();
-            for (Map.Entry<String, Variant> variant : variants.entrySet()) {
-                boolean viaService = variant.getKey().startsWith("relay@") || variant.getKey().startsWith("latency");
-                if (!viaService && !everyVariant) {
-                    continue;
-                }
-                Map<String, Long> before = jit.sample();
-                double seconds = variant.getValue().upload(file, sha256);
-                JitActivity.shares(before, jit.sample(), seconds * 1000).forEach((jvm, share) -> round.merge(jvm,
-                        share, Math::max));
-                sent += size;
-                if (viaService) {
-                    throughService += size;
-                }
-                if (variant.getKey().startsWith("relay@")) {
-                    speeds.add(String.format(Locale.ROOT, "%.0f", size / seconds / 1e6));
-                }
-            }
-            lastRound = round;
-            if (everyVariant) {
-                allSettled = round.values().stream().allMatch(share -> share <= JIT_SETTLED);
-            } else {
-                serviceSettled = throughService >= budget && round.getOrDefault("service", 0.0) <= JIT_SETTLED;
-            }
+        while (!allSettled && rounds < WARMUP_ROUNDS) {
+            round = warmUpRound(variants, false, file, sha256, jit, speeds);
+            rounds++;
+            allSettled = round.compiling().values().stream().allMatch(share -> share <= JIT_SETTLED);
         }
         StringBuilder jvms = new StringBuilder();
-        lastRound.forEach((jvm, share) -> jvms.append(String.format(Locale.ROOT, " %s %.0f %%", jvm, share * 100)));
-        System.out.printf("  warm-up: %d MiB in all, %d MiB through the service (JIT compiling at most, in the last"
-                + " round, as a share of an upload's time:%s%s), Relay MB/s per upload: %s%n", sent >> 20,
-                throughService >> 20, jvms, allSettled ? "" : "; not settled, stopped at the limit",
+        round.compiling().forEach((jvm, share) -> jvms.append(String.format(Locale.ROOT, " %s %.0f %%", jvm,
+                share * 100)));
+        System.out.printf("  warm-up: %d MiB through the service, then %d round(s) of every variant (JIT compiling at"
+                + " most, in the last round, as a share of an upload's time:%s%s); Relay MB/s per upload: %s%n",
+                throughService >> 20, rounds, jvms, allSettled ? "" : "; not settled, stopped at the limit",
                 String.join(" ", speeds));
+    }
+
+    /** A warm-up round: its uploads, and by JVM the largest share of an upload's time it spent compiling. */
+    private record Round(int uploads, Map<String, Double> compiling) {
+    }
+
+    /** Uploads the file once through each variant (only those through the service if {@code serviceOnly}). */
+    private static Round warmUpRound(Map<String, Variant> variants, boolean serviceOnly, Path file,
+                                                   String sha256, JitActivity jit, List<String> speeds)
+            throws Exception {
+        Map<String, Double> compiling = new LinkedHashMap<>();
+        int uploads = 0;
+        for (Map.Entry<String, Variant> variant : variants.entrySet()) {
+            boolean viaService = variant.getKey().startsWith("relay@") || variant.getKey().startsWith("latency");
+            if (serviceOnly && !viaService) {
+                continue;
+            }
+            Map<String, Long> before = jit.sample();
+            double seconds = variant.getValue().upload(file, sha256);
+            JitActivity.shares(before, jit.sample(), seconds * 1000).forEach((jvm, share) -> compiling.merge(jvm,
+                    share, Math::max));
+            uploads++;
+            if (variant.getKey().startsWith("relay@")) {
+                speeds.add(String.format(Locale.ROOT, "%.0f", Files.size(file) / seconds / 1e6));
+            }
+        }
+        return new Round(uploads, compiling);
     }
 
     /** Writes back what earlier uploads left in the page cache, so that their writeback does not slow this one. */
