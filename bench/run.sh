@@ -221,7 +221,11 @@ JWT_SECRET=$(head -c 48 /dev/urandom | base64 -w0)
 mysql_cmd -e "DROP DATABASE IF EXISTS $DB_NAME; CREATE DATABASE $DB_NAME"
 
 start_s3proxy
-start_service adaptive   # the defaults (1MB window growing to 16MB); also creates the bucket
+# Measured side by side with the defaults, in the same runs: 8 MiB parts (the default until 2026-11-22).
+start_service parts8 --relay.transfer.part-size=8MB   # also creates the bucket
+PARTS8_PORT=$SERVICE_PORT
+PARTS8_PID=$SERVICE_PID
+start_service adaptive   # the defaults (a one-chunk window growing to 16MB, 16 MiB parts)
 start_tus
 
 measure() {
@@ -232,20 +236,17 @@ measure() {
     --s3-bucket "$S3_BUCKET" --tus-url "http://127.0.0.1:$TUS_PORT/files" --tus-client "$BENCH_DIR/tus/upload.mjs" \
     "$@"
 }
-log "measuring with the default, adaptive credit window: throughput, memory, pause, latency, downloads"
-measure --window adaptive --sections throughput,pause,latency,download
+log "measuring with the default, adaptive credit window: throughput (with 8 MiB parts), memory, pause, latency, downloads"
+measure --window adaptive --sections throughput,pause,latency,download \
+  --second-service-url "http://127.0.0.1:$PARTS8_PORT" --second-service-pid "$PARTS8_PID" --second-window parts8
+stop_process "$PARTS8_PID"
+forget_pid "$PARTS8_PID"
 
 log "restarting the service with the window fixed at 1MB, to show what the adaptation buys under latency"
 stop_process "$SERVICE_PID"
 forget_pid "$SERVICE_PID"
 start_service fixed-1MB --relay.transfer.credit-window-max=1MB
 measure --window fixed-1MB --sections relay,latency
-
-log "restarting the service with 8 MiB parts (the default until 2026-11-22), to show what the part size does"
-stop_process "$SERVICE_PID"
-forget_pid "$SERVICE_PID"
-start_service parts8 --relay.transfer.part-size=8MB
-measure --window parts8 --sections relay
 
 PAUSED_UPLOADS=${BENCH_PAUSED_UPLOADS:-1000}
 log "restarting the service with room for $PAUSED_UPLOADS open uploads (one user runs them all): scaling and memory"

@@ -43,6 +43,7 @@ public final class Bench {
     private static final double JIT_SETTLED = 0.05;
     private static final int WARMUP_LIMIT = 8;
     private static final int WARMUP_ROUNDS = 6;
+    private static final String SECOND_SERVICE = "second-service";
 
     private final Map<String, String> options;
     private final Results results;
@@ -84,7 +85,13 @@ public final class Bench {
         ProcessCpu cpu = new ProcessCpu()
                 .watch("service", Long.parseLong(option("service-pid")))
                 .watch("s3", Long.parseLong(options.getOrDefault("s3-pid", "0")))
-                .watch("tus", Long.parseLong(options.getOrDefault("tus-pid", "0")));
+                .watch("tus", Long.parseLong(options.getOrDefault("tus-pid", "0")))
+                .watch(SECOND_SERVICE, Long.parseLong(options.getOrDefault("second-service-pid", "0")));
+        // A second service (another configuration, e.g. another part size) measured in the same runs as the first:
+        // its figures then compare with the direct uploads run by run, not across separately started sections.
+        String second = options.containsKey("second-service-url") ? "relay@" + option("second-window") : null;
+        RelayClient secondClient = second == null ? null : RelayClient.connect(URI.create(
+                option("second-service-url").replaceFirst("^http", "ws") + "/rsocket"), token);
 
         InetSocketAddress service = new InetSocketAddress("127.0.0.1", URI.create(serviceUrl).getPort());
         // Closing the MinIO client stops OkHttp's dispatcher threads, which would keep the JVM alive for a minute.
@@ -107,6 +114,9 @@ public final class Bench {
             Map<String, Variant> variants = new LinkedHashMap<>();
             if (sections.contains("throughput") || sections.contains("relay")) {
                 variants.put("relay@" + window, (f, sha) -> Uploads.relay(client, f, sha));
+                if (secondClient != null) {
+                    variants.put(second, (f, sha) -> Uploads.relay(secondClient, f, sha));
+                }
             }
             if (sections.contains("throughput")) {
                 variants.put("direct8", (f, sha) -> Uploads.direct(minio, bucket, f, 8L << 20));
@@ -134,7 +144,9 @@ public final class Bench {
             if (!warm.isEmpty()) {
                 warmUp(warm, Path.of(option("warmup-file")), Long.parseLong(option("warmup-mib")) << 20,
                         new JitActivity().watch("service", Long.parseLong(option("service-pid")))
-                                .watch("s3", Long.parseLong(options.getOrDefault("s3-pid", "0"))));
+                                .watch("s3", Long.parseLong(options.getOrDefault("s3-pid", "0")))
+                                .watch(SECOND_SERVICE, Long.parseLong(options.getOrDefault("second-service-pid",
+                                        "0"))));
                 Uploads.emptyBucket(minio, bucket);
             }
 
@@ -149,7 +161,13 @@ public final class Bench {
                     }
                     Map<String, Double> cpuBefore = cpu.sample();
                     double seconds = variants.get(name).upload(file, sha256);
-                    ProcessCpu.record(results, name, cpuBefore, cpu.sample(), Files.size(file));
+                    Map<String, Double> cpuAfter = cpu.sample();
+                    if (name.equals(second)) {
+                        // The second service did this upload: its CPU is the variant's "service" figure.
+                        ProcessCpu.swap(cpuBefore, "service", SECOND_SERVICE);
+                        ProcessCpu.swap(cpuAfter, "service", SECOND_SERVICE);
+                    }
+                    ProcessCpu.record(results, name, cpuBefore, cpuAfter, Files.size(file));
                     if (watchMemory) {
                         memory.recordInto(results, window);
                     }
@@ -187,6 +205,10 @@ public final class Bench {
                     Uploads.emptyBucket(minio, bucket);
                     results.save();
                 }
+            }
+        } finally {
+            if (secondClient != null) {
+                secondClient.close();
             }
         }
     }

@@ -35,6 +35,18 @@ final class ProcessCpu {
         return seconds;
     }
 
+    /** Exchanges the samples of two processes (one may be absent). */
+    static void swap(Map<String, Double> sample, String a, String b) {
+        Double first = sample.remove(a);
+        Double second = sample.remove(b);
+        if (second != null) {
+            sample.put(a, second);
+        }
+        if (first != null) {
+            sample.put(b, first);
+        }
+    }
+
     /** Records, per process, the CPU seconds per GiB between two samples as {@code cpu.<process>.<variant>}. */
     static void record(Results results, String variant, Map<String, Double> before, Map<String, Double> after,
                        long bytes) {
