@@ -300,17 +300,13 @@ public final class Bench {
     }
 
     /**
-     * Uploads the warm-up file once with every variant (JIT, connections), then repeats it through the service
-     * until {@code budget} bytes have gone through: the service is a long-running JVM and is measured warm, and its
-     * per-chunk paths are compiled only after many thousands of chunks (a cold service runs at half speed or less).
-     */
-    /**
      * Sends the warm-up file through the service until {@code budget} bytes went through it and its JIT compiler
      * took at most {@link #JIT_SETTLED} of an upload's time (up to {@link #WARMUP_LIMIT} times the budget), then
      * through every variant in turn until no JVM's compiler (client, service, S3 server) took more than that in a
      * whole round (up to {@link #WARMUP_ROUNDS} rounds). Long-running servers are measured, not their first
      * minutes: on two shared cores the service's C2 compiler took a quarter of its CPU during an upload after 1 GiB
-     * of warm-up, and settled after 3 to 8 GiB; the other variants warm the S3 server's code paths of their own.
+     * of warm-up, and first stayed under 5 % after 2 to 8 GiB; the other variants warm the S3 server's code paths
+     * of their own.
      */
     private static void warmUp(Map<String, Variant> variants, Path file, long budget, JitActivity jit)
             throws Exception {
@@ -321,7 +317,7 @@ public final class Bench {
         Round round = new Round(0, Map.of());
         boolean serviceSettled = false;
         while (!serviceSettled && throughService < WARMUP_LIMIT * budget) {
-            round = warmUpRound(variants, true, file, sha256, jit, speeds);
+            round = warmUpRound(variants, true, file, size, sha256, jit, speeds);
             if (round.uploads() == 0) {
                 break;
             }
@@ -332,7 +328,7 @@ public final class Bench {
         int rounds = 0;
         boolean allSettled = false;
         while (!allSettled && rounds < WARMUP_ROUNDS) {
-            round = warmUpRound(variants, false, file, sha256, jit, speeds);
+            round = warmUpRound(variants, false, file, size, sha256, jit, speeds);
             rounds++;
             allSettled = round.compiling().values().stream().allMatch(share -> share <= JIT_SETTLED);
         }
@@ -350,9 +346,8 @@ public final class Bench {
     }
 
     /** Uploads the file once through each variant (only those through the service if {@code serviceOnly}). */
-    private static Round warmUpRound(Map<String, Variant> variants, boolean serviceOnly, Path file,
-                                                   String sha256, JitActivity jit, List<String> speeds)
-            throws Exception {
+    private static Round warmUpRound(Map<String, Variant> variants, boolean serviceOnly, Path file, long size,
+                                     String sha256, JitActivity jit, List<String> speeds) throws Exception {
         Map<String, Double> compiling = new LinkedHashMap<>();
         int uploads = 0;
         for (Map.Entry<String, Variant> variant : variants.entrySet()) {
@@ -366,7 +361,7 @@ public final class Bench {
                     share, Math::max));
             uploads++;
             if (variant.getKey().startsWith("relay@")) {
-                speeds.add(String.format(Locale.ROOT, "%.0f", Files.size(file) / seconds / 1e6));
+                speeds.add(String.format(Locale.ROOT, "%.0f", size / seconds / 1e6));
             }
         }
         return new Round(uploads, compiling);

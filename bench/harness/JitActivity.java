@@ -1,6 +1,6 @@
 import java.io.IOException;
-import java.nio.file.Path;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
