@@ -212,7 +212,8 @@ fi
   -Dmdep.outputFile="$WORK/infra.classpath") >"$WORK/mvn.log" 2>&1 \
   || { cat "$WORK/mvn.log" >&2; die "could not resolve infra's class path offline"; }
 HARNESS_CP="$(tr ':' '\n' <"$WORK/infra.classpath" | grep -v '/dev/relay/' | paste -sd:):$API_CLASSES"
-javac -nowarn -d "$WORK/classes" -cp "$HARNESS_CP" "$BENCH_DIR"/harness/*.java >"$WORK/javac.log" 2>&1 \
+javac -nowarn -d "$WORK/classes" -cp "$HARNESS_CP" "$BENCH_DIR"/harness/*.java \
+  "$REPO/infra/src/test/java/dev/relay/infra/testing/DelayRelay.java" >"$WORK/javac.log" 2>&1 \
   || { cat "$WORK/javac.log" >&2; die "the harness does not compile"; }
 
 head -c $(( SIZE_MIB << 20 )) /dev/urandom >"$WORK/file.bin"
@@ -266,7 +267,7 @@ harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SI
   --windows adaptive,fixed-1MB --plot-name "$PLOT_NAME" --paused-uploads "$PAUSED_UPLOADS" \
   --commentary "$BENCH_DIR/commentary.md" \
   --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): part size 16MB (8MB in row 1b), chunk 256KB, credit window 256KB (adaptive)${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}, JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks), measured after a warm-up of at least $WARMUP_BUDGET_MIB MiB through each service, towards settled JIT compilers (Bench.warmUp); the client's SHA-256 of the file is computed before the timed upload." \
-  --latency "Measured with a userspace TCP delay relay between client and server (bench/harness/DelayRelay.java): the given round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
+  --latency "Measured with a userspace TCP delay relay between client and server (infra/src/test/java/dev/relay/infra/testing/DelayRelay.java): the given round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
   --service-log "${SERVICE_WARNINGS:-none}"
 
 SUCCEEDED=true

@@ -2,6 +2,7 @@ import dev.relay.api.client.FileTransfers;
 import dev.relay.api.client.NettyBufferChecks;
 import dev.relay.api.client.RelayAuth;
 import dev.relay.api.client.RelayClient;
+import dev.relay.infra.testing.DelayRelay;
 import io.minio.MinioClient;
 
 import java.io.IOException;

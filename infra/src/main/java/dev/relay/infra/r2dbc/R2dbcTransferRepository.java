@@ -207,6 +207,15 @@ public final class R2dbcTransferRepository implements TransferRepository {
     }
 
     @Override
+    public Mono<Integer> lastPartNumber(String id) {
+        return Sql.classify(db.sql("SELECT COALESCE(MAX(part_number), 0) AS last FROM upload_parts"
+                        + " WHERE upload_id = :id")
+                .bind("id", id)
+                .map(row -> Sql.intOf(row, "last"))
+                .one());
+    }
+
+    @Override
     public Mono<Boolean> complete(String id, long epoch, String sha256) {
         var now = Sql.now(clock);
         return Sql.classify(db.sql("UPDATE uploads SET state = 'COMPLETED', sha256 = :sha, digest_state = NULL,"

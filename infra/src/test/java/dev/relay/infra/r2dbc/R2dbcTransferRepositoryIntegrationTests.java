@@ -59,9 +59,11 @@ class R2dbcTransferRepositoryIntegrationTests {
         long second = uploads.claimWriter(upload.id()).block(TIMEOUT);
         assertThat(second).isEqualTo(first + 1);
 
+        assertThat(uploads.lastPartNumber(upload.id()).block(TIMEOUT)).isZero();
         DurablePoint point = new DurablePoint(5L << 20, 0, new byte[]{1});
         assertThat(uploads.recordPart(upload.id(), first, new PartRecord(1, "e1", 5L << 20), point).block(TIMEOUT))
                 .as("stale writer").isFalse();
+        assertThat(uploads.lastPartNumber(upload.id()).block(TIMEOUT)).as("nothing recorded").isZero();
         assertThat(uploads.recordPart(upload.id(), second, new PartRecord(1, "e1", 5L << 20), point).block(TIMEOUT))
                 .isTrue();
         assertThat(uploads.recordTail(upload.id(), second, new DurablePoint(5L << 20, 100, new byte[]{2}))
@@ -74,6 +76,7 @@ class R2dbcTransferRepositoryIntegrationTests {
         assertThat(stored.digestState()).containsExactly(2);
         assertThat(uploads.parts(upload.id()).collectList().block(TIMEOUT)).containsExactly(
                 new PartRecord(1, "e1", 5L << 20));
+        assertThat(uploads.lastPartNumber(upload.id()).block(TIMEOUT)).isEqualTo(1);
     }
 
     @Test

@@ -55,6 +55,9 @@ public interface TransferRepository {
     /** The recorded parts in part-number order. */
     Flux<PartRecord> parts(String id);
 
+    /** The highest recorded part number, 0 if none: a write channel numbers its parts on from there. */
+    Mono<Integer> lastPartNumber(String id);
+
     /** Moves an open upload to COMPLETED with its SHA-256, if {@code epoch} is still the writer epoch. */
     Mono<Boolean> complete(String id, long epoch, String sha256);
 

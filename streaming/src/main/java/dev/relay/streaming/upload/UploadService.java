@@ -101,14 +101,15 @@ public final class UploadService {
                         .then(repo.claimWriter(id).retryWhen(StorageRetry.until(settings.storageRetryTimeout()))))
                 .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.INVALID_STATE,
                         "Upload " + id + " is no longer open and cannot be written.")))
-                .flatMap(epoch -> repo.find(id).map(u -> new Claim(u, epoch)))
+                .flatMap(epoch -> Mono.zip(repo.find(id), repo.lastPartNumber(id),
+                        (u, parts) -> new Claim(u, parts, epoch)))
                 .flatMapMany(claim -> {
                     UploadRecord u = claim.upload();
                     if (startOffset != u.durableOffset()) {
                         return Flux.error(TransferException.offsetMismatch(id, u.durableOffset(), startOffset));
                     }
-                    UploadSession session = new UploadSession(u, claim.epoch(), store, repo, settings, observer,
-                            sessions::remove);
+                    UploadSession session = new UploadSession(u, claim.recordedParts(), claim.epoch(), store, repo,
+                            settings, observer, sessions::remove);
                     sessions.register(session).ifPresent(UploadSession::takeOver);
                     Long limit = limits.get(id);
                     if (limit != null) {
@@ -261,6 +262,6 @@ public final class UploadService {
                 + " and cannot be " + verb + ".");
     }
 
-    private record Claim(UploadRecord upload, long epoch) {
+    private record Claim(UploadRecord upload, int recordedParts, long epoch) {
     }
 }

@@ -75,6 +75,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private final TransferSettings settings;
     private final CreditPolicy credits;
     private final AdaptiveWindow window;
+    private final PartSizer sizer;
     private final Consumer<UploadSession> onClosed;
     private final UploadObserver observer;
 
@@ -92,6 +93,11 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private long received;
     private long partsBytes;
     private long tailBytes;
+    /** Where the part not yet complete starts (sealing a part moves it on), and that part's number. */
+    private long nextPartStart;
+    private int nextPartNumber;
+    /** What may run past the end of the last complete part while it is not durable ({@link PartSizer}). */
+    private long allowancePastSealed;
     private volatile String s3UploadId;
     private Mono<String> creatingMultipart;
     private PartBuffer filling;
@@ -110,7 +116,10 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private boolean pacedGrantScheduled;
     private long creditsGranted;
 
-    UploadSession(UploadRecord upload, long epoch, ObjectStore store, TransferRepository repo,
+    /**
+     * @param recordedParts the highest part number recorded so far (0 if none): the next part takes the one after
+     */
+    UploadSession(UploadRecord upload, int recordedParts, long epoch, ObjectStore store, TransferRepository repo,
                   TransferSettings settings, UploadObserver observer, Consumer<UploadSession> onClosed) {
         this.observer = observer;
         this.id = upload.id();
@@ -132,6 +141,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         this.partsBytes = upload.partsBytes();
         this.tailBytes = upload.tailBytes();
         this.received = upload.durableOffset();
+        this.nextPartStart = upload.partsBytes();
+        this.nextPartNumber = recordedParts + 1;
+        this.sizer = new PartSizer(size, partSize, settings.maxParts(), settings.maxChunkBytes());
         this.paused = upload.state() == UploadState.PAUSED;
     }
 
@@ -310,9 +322,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             }
         } else if (olderUnrecorded) {
             // Received before the part before it is durable: no more than the allowance.
-            free = Math.max(0, Math.min(free, aheadAllowance() - filling.fill));
+            free = Math.max(0, Math.min(free, allowancePastSealed - filling.fill));
         } else if (next < size) {
-            free += Math.min(aheadAllowance(), size - next);
+            free += Math.min(sizer.allowancePast(filling.capacity), size - next);
         }
         long n = credits.grantable(outstanding, window.windowBytes(), free, size - received, paused);
         if (n > 0 && pacer.limited()) {
@@ -343,19 +355,17 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     }
 
     /**
-     * Bytes of the next part that may arrive before the part now filling is stored and recorded. Credit counts whole
-     * chunks, so without at least a chunk less a byte, room for less than a chunk (a part resumed mid-way, or a
-     * client sending short chunks) would never be granted. On a fast link that is all (the window stays under
-     * {@link #SLOW_LINK_WINDOW_CHUNKS} chunks: one or two on loopback or a LAN), so a crash costs at most the part
-     * being received. On a slow link the window holds the bandwidth-delay product, and stopping at every part
-     * boundary until the part is durable would cost a round trip per part: the data may then run two windows (at
-     * most a part) past the boundary, which covers what is in flight while S3 and the database finish the part, and
-     * is also what a crash costs beyond the part.
+     * Bytes that should be able to run past the end of a part starting now, so the flow need not stop at its end
+     * until it is durable. On a fast link none (the window stays under {@link #SLOW_LINK_WINDOW_CHUNKS} chunks: one
+     * or two on loopback or a LAN; the wait at a boundary is short). On a slow link the window holds the
+     * bandwidth-delay product, and stopping at every boundary would cost a round trip per part: two windows cover
+     * what is in flight while S3 and the database finish the part. With receive-ahead the next part has its own
+     * buffer, and parts stay whole.
      */
-    private long aheadAllowance() {
-        long chunk = settings.maxChunkBytes();
+    private long wantedAhead() {
         long windowBytes = window.windowBytes();
-        return windowBytes < SLOW_LINK_WINDOW_CHUNKS * chunk ? chunk - 1 : Math.min(partSize, 2 * windowBytes);
+        boolean slow = windowBytes >= (long) SLOW_LINK_WINDOW_CHUNKS * settings.maxChunkBytes();
+        return settings.receiveAhead() || !slow ? 0 : 2 * windowBytes;
     }
 
     /** Opens the next part's buffer for bytes that ran past a full part (see {@link #aheadAllowance}). */
@@ -411,7 +421,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             // database is slow or down.
             return;
         }
-        long partStart = received / partSize * partSize;
+        long partStart = nextPartStart;
         if (received == partStart) {
             filling = newBuffer(partStart);
             return;
@@ -450,11 +460,18 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                 }));
     }
 
+    /** A buffer for the part not yet complete, from {@code start} (its beginning) on: sized now, see PartSizer. */
     private PartBuffer newBuffer(long start) {
-        int capacity = (int) Math.min(partSize, size - start);
-        byte[] data = spare != null && spare.length >= capacity ? spare : new byte[capacity];
+        int capacity = (int) sizer.capacity(start, nextPartNumber, wantedAhead());
+        if (received > start) {
+            // The part resumes from its staged tail, which it must hold whatever the link is like now.
+            capacity = (int) Math.max(capacity, received - start);
+        }
+        // Arrays of a whole part, so the next part can reuse this one whatever its size.
+        int length = (int) Math.min(partSize, size - start);
+        byte[] data = spare != null && spare.length >= length ? spare : new byte[length];
         spare = null;
-        return new PartBuffer((int) (start / partSize) + 1, start, capacity, data);
+        return new PartBuffer(nextPartNumber, start, capacity, data);
     }
 
     /** The filling buffer is complete: store it now, or queue it behind the part being stored. */
@@ -462,6 +479,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         PartBuffer part = filling;
         part.digestState = digest.state();
         filling = null;
+        nextPartStart = part.start + part.capacity;
+        nextPartNumber = part.number + 1;
+        allowancePastSealed = sizer.allowancePast(part.capacity);
         if (inFlight == null && mayStore()) {
             startUpload(part);
             // With receive-ahead always; otherwise only for credit already granted past the boundary.

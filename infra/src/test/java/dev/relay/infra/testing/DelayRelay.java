@@ -1,3 +1,5 @@
+package dev.relay.infra.testing;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,9 +22,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Each direction is a delay line: a reader timestamps what it reads and a writer hands it on once its time has
  * come. The line buffers whatever is in flight, so the sender's TCP window never limits throughput; what limits it
  * is what the applications themselves wait for (here: RSocket credit that returns one round trip later). A real
- * 40 ms path would add kernel TCP dynamics (slow start, receive-window growth) on top of that.
+ * 40 ms path would add kernel TCP dynamics (slow start, receive-window growth) on top of that. Used by the
+ * benchmark (bench/run.sh compiles it with the harness) and the fault suite's slow-link case.
  */
-final class DelayRelay implements AutoCloseable {
+public final class DelayRelay implements AutoCloseable {
 
     private static final byte[] END = new byte[0];
 
@@ -34,14 +37,14 @@ final class DelayRelay implements AutoCloseable {
     private record Segment(long dueNanos, byte[] bytes) {
     }
 
-    DelayRelay(InetSocketAddress target, Duration oneWay) throws IOException {
+    public DelayRelay(InetSocketAddress target, Duration oneWay) throws IOException {
         this.target = target;
         this.delayNanos = oneWay.toNanos();
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         daemon("delay-relay-accept", this::acceptLoop).start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 

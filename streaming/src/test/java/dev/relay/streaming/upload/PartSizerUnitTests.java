@@ -1,0 +1,88 @@
+package dev.relay.streaming.upload;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PartSizerUnitTests {
+
+    private static final long MIB = 1024L * 1024;
+    private static final int CHUNK = 256 * 1024;
+    private static final long P = 16 * MIB;
+
+    @Test
+    void onAFastLinkPartsAreWholeAndOnlyLessThanAChunkRunsPast() {
+        PartSizer sizer = new PartSizer(100 * MIB, P, 10_000, CHUNK);
+        assertThat(sizer.capacity(0, 1, 0)).isEqualTo(P);
+        assertThat(sizer.allowancePast(P)).isEqualTo(CHUNK - 1);
+        assertThat(sizer.capacity(96 * MIB, 7, 0)).as("the last part").isEqualTo(4 * MIB);
+    }
+
+    @Test
+    void onASlowLinkAPartLeavesRoomForWhatRunsPastIt() {
+        PartSizer sizer = new PartSizer(1024 * MIB, P, 10_000, CHUNK);
+        long capacity = sizer.capacity(0, 1, 5 * MIB - 100);
+        assertThat(capacity).as("shortened by the wanted bytes, in whole MiB").isEqualTo(11 * MIB);
+        assertThat(sizer.allowancePast(capacity)).isEqualTo(5 * MIB);
+        assertThat(capacity + sizer.allowancePast(capacity)).as("the crash bound").isEqualTo(P);
+    }
+
+    @Test
+    void aPartStaysAtLeastHalfThePartSizeAndS3sMinimum() {
+        PartSizer sizer = new PartSizer(1024 * MIB, P, 10_000, CHUNK);
+        assertThat(sizer.capacity(0, 1, 64 * MIB)).isEqualTo(8 * MIB);
+        PartSizer small = new PartSizer(1024 * MIB, 6 * MIB, 10_000, CHUNK);
+        assertThat(small.capacity(0, 1, 64 * MIB)).isEqualTo(5 * MIB);
+        PartSizer minimal = new PartSizer(1024 * MIB, 5 * MIB, 10_000, CHUNK);
+        assertThat(minimal.capacity(0, 1, 64 * MIB)).as("no room to shorten").isEqualTo(5 * MIB);
+        assertThat(minimal.allowancePast(5 * MIB)).isEqualTo(CHUNK - 1);
+    }
+
+    @Test
+    void partsNeverRunOutOfPartNumbers() {
+        // A file as large as the part size allows for 100 numbers, shortened as much as possible all the way.
+        PartSizer sizer = new PartSizer(100 * P, P, 100, CHUNK);
+        assertThat(sizer.capacity(0, 1, 64 * MIB)).as("no number to spare").isEqualTo(P);
+        PartSizer roomy = new PartSizer(40 * P, P, 100, CHUNK);
+        assertThat(roomy.capacity(0, 1, 64 * MIB)).isEqualTo(P / 2);
+        assertThat(roomy.capacity(10 * P, 41, 64 * MIB)).as("30 P left for 60 numbers").isEqualTo(P / 2);
+        assertThat(roomy.capacity(10 * P, 61, 64 * MIB)).as("30 P left for 40 numbers").isEqualTo(12 * MIB);
+    }
+
+    /** Any sequence of links: the parts cover the file within S3's rules and the crash bound holds at every boundary. */
+    @Test
+    void everySequenceOfPartsKeepsTheRules() {
+        Random random = new Random(7);
+        for (int run = 0; run < 2_000; run++) {
+            long partSize = (5 + random.nextInt(28)) * MIB + (random.nextBoolean() ? 0 : random.nextInt(1 << 20));
+            int maxParts = 20 + random.nextInt(200);
+            long size = 1 + (long) (random.nextDouble() * partSize * maxParts);
+            PartSizer sizer = new PartSizer(size, partSize, maxParts, CHUNK);
+            long start = 0;
+            int number = 1;
+            long previous = -1;
+            while (start < size) {
+                long wanted = random.nextInt(4) == 0 ? 0 : (long) (random.nextDouble() * 3 * partSize);
+                long capacity = sizer.capacity(start, number, wanted);
+                boolean last = start + capacity == size;
+                assertThat(capacity).isPositive().isLessThanOrEqualTo(partSize);
+                if (!last) {
+                    assertThat(capacity).isGreaterThanOrEqualTo(5 * MIB);
+                }
+                if (previous >= 0 && !last) {
+                    assertThat(sizer.allowancePast(previous)).as("what ran past the previous part fits this one")
+                            .isLessThanOrEqualTo(capacity);
+                }
+                assertThat(capacity + sizer.allowancePast(capacity))
+                        .isLessThanOrEqualTo(Math.max(partSize, capacity + CHUNK - 1));
+                previous = capacity;
+                start += capacity;
+                number++;
+            }
+            assertThat(number - 1).as("parts of a %d-byte file in %d-byte parts", size, partSize)
+                    .isLessThanOrEqualTo(maxParts);
+        }
+    }
+}
