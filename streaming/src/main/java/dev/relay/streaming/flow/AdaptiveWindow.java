@@ -62,6 +62,15 @@ public final class AdaptiveWindow {
         return window;
     }
 
+    /** The best receive rate of the last {@link #RATE_INTERVALS} intervals, in bytes per second (0 before one). */
+    public double rateBytesPerSecond() {
+        double best = 0;
+        for (double rate : rates) {
+            best = Math.max(best, rate);
+        }
+        return best;
+    }
+
     /** The smallest round trip seen in the current period, in nanoseconds, or -1 before the first sample. */
     public long minRttNanos() {
         return minRtt == Long.MAX_VALUE ? -1 : minRtt;
@@ -100,7 +109,7 @@ public final class AdaptiveWindow {
         if (elapsed >= interval) {
             rates[nextRate] = intervalBytes * 1e9 / elapsed;
             nextRate = (nextRate + 1) % RATE_INTERVALS;
-            adapt(java.util.Arrays.stream(rates).max().orElse(0));
+            adapt(rateBytesPerSecond());
             intervalStart = now;
             intervalBytes = 0;
         }

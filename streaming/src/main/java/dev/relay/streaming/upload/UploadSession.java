@@ -9,6 +9,7 @@ import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.flow.AdaptiveWindow;
 import dev.relay.streaming.flow.CreditPolicy;
 import dev.relay.streaming.flow.RatePacer;
+import dev.relay.streaming.flow.RecentMax;
 import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.ObjectStore.StoredPart;
@@ -39,8 +40,9 @@ import java.util.function.Consumer;
  * thread ever waits: storage calls complete asynchronously and post their outcome back.
  *
  * <p>Memory: one part buffer, which S3 receives as it fills (its request reads the bytes as they arrive, see
- * {@link PartFeed}); a second one only while bytes run past a part boundary ahead of the previous part's record
- * (on a slow link, or with receive-ahead). Credit is granted so that the bytes in flight always fit the free room
+ * {@link PartFeed}); more only while bytes run past a part's end ahead of its record: briefly on a fast link, on a
+ * slow one into shorter parts ({@link PartSizer}), all within the part size of bytes that are not durable (two whole
+ * parts with receive-ahead). Credit is granted so that the bytes in flight always fit that room
  * ({@link CreditPolicy}); a paused session with no credit outstanding gives up the part's request, stages its
  * partial part in S3 and drops its buffers ("hibernates").
  *
@@ -52,6 +54,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
     /** A credit window of this many chunks or more means a slow link (about 10 ms or more at 100 MB/s). */
     private static final int SLOW_LINK_WINDOW_CHUNKS = 4;
+    private static final double AHEAD_HEADROOM = 1.5;
 
     enum Phase {
         /** Accepting chunks. */
@@ -96,12 +99,11 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     /** Where the part not yet complete starts (sealing a part moves it on), and that part's number. */
     private long nextPartStart;
     private int nextPartNumber;
-    /** What may run past the end of the last complete part while it is not durable ({@link PartSizer}). */
-    private long allowancePastSealed;
     private volatile String s3UploadId;
     private Mono<String> creatingMultipart;
     private PartBuffer filling;
-    private PartBuffer sealed;
+    /** Complete parts waiting for their turn to be stored (behind {@link #inFlight}), oldest first. */
+    private final ArrayDeque<PartBuffer> sealed = new ArrayDeque<>();
     private PartBuffer inFlight;
     private final ArrayDeque<PendingRecord> toRecord = new ArrayDeque<>();
     private boolean recording;
@@ -113,6 +115,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private long lastProgressNanos;
     private boolean progressScheduled;
     private final RatePacer pacer = new RatePacer();
+    /** How long recent parts took from their last byte to their record (see {@link #wantedAhead}). */
+    private final RecentMax storeNanos = new RecentMax(4);
     private boolean pacedGrantScheduled;
     private long creditsGranted;
 
@@ -311,20 +315,17 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (phase != Phase.RECEIVING || inbound == null || filling == null || received >= size) {
             return;
         }
-        long free = filling.room();
-        long next = filling.start + filling.capacity;
-        boolean olderUnrecorded = unrecordedParts() > 0;
+        long free;
         if (settings.receiveAhead()) {
             // The next part's room counts only if, once the part now filling is full, it can go to S3 at once and
             // the next one may be received meanwhile (no older part still waits for its record).
-            if (!olderUnrecorded) {
+            free = filling.room();
+            long next = filling.start + filling.capacity;
+            if (unrecordedParts() == 0) {
                 free += Math.min(partSize, size - next);
             }
-        } else if (olderUnrecorded) {
-            // Received before the part before it is durable: no more than the allowance.
-            free = Math.max(0, Math.min(free, allowancePastSealed - filling.fill));
-        } else if (next < size) {
-            free += Math.min(sizer.allowancePast(filling.capacity), size - next);
+        } else {
+            free = Math.max(0, creditLimit() - received);
         }
         long n = credits.grantable(outstanding, window.windowBytes(), free, size - received, paused);
         if (n > 0 && pacer.limited()) {
@@ -355,22 +356,44 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     }
 
     /**
+     * The byte the client may send up to (without receive-ahead): the durable offset plus the part size, which is
+     * what a crash may cost. When no older part is on its way, at least a chunk less a byte past the end of the part
+     * filling now: credit counts whole chunks, so room for less than a chunk (a part resumed mid-way, a client
+     * sending short chunks) would otherwise never be granted and the part never complete. Buffers for the parts
+     * this reaches into are opened as their bytes arrive.
+     */
+    private long creditLimit() {
+        long limit = partsBytes + tailBytes + partSize;
+        if (filling != null && unrecordedParts() == 0) {
+            limit = Math.max(limit, filling.start + filling.capacity + settings.maxChunkBytes() - 1);
+        }
+        return limit;
+    }
+
+    /**
      * Bytes that should be able to run past the end of a part starting now, so the flow need not stop at its end
      * until it is durable. On a fast link none (the window stays under {@link #SLOW_LINK_WINDOW_CHUNKS} chunks: one
-     * or two on loopback or a LAN; the wait at a boundary is short). On a slow link the window holds the
-     * bandwidth-delay product, and stopping at every boundary would cost a round trip per part: two windows cover
-     * what is in flight while S3 and the database finish the part. With receive-ahead the next part has its own
-     * buffer, and parts stay whole.
+     * or two on loopback or a LAN; the wait at a boundary is short). On a slow link, stopping at every boundary would
+     * cost a round trip and the part's store per part: what arrives meanwhile is the rate times the round trip plus
+     * the time the last parts took from their last byte to their record, with half again as headroom. With
+     * receive-ahead the next part has its own buffer, and parts stay whole.
      */
     private long wantedAhead() {
         long windowBytes = window.windowBytes();
         boolean slow = windowBytes >= (long) SLOW_LINK_WINDOW_CHUNKS * settings.maxChunkBytes();
-        return settings.receiveAhead() || !slow ? 0 : 2 * windowBytes;
+        if (settings.receiveAhead() || !slow) {
+            return 0;
+        }
+        long rtt = Math.max(0, window.minRttNanos());
+        double rate = window.rateBytesPerSecond();
+        long ahead = (long) (AHEAD_HEADROOM * rate * (rtt + storeNanos.max()) / 1e9);
+        // Before a rate is known, the window (which holds the bandwidth-delay product) stands in for it.
+        return rate > 0 ? ahead : windowBytes;
     }
 
-    /** Opens the next part's buffer for bytes that ran past a full part (see {@link #aheadAllowance}). */
+    /** Opens the next part's buffer for bytes that ran past a full part (see {@link #creditLimit}). */
     private boolean receiveNext() {
-        if (received >= size || unrecordedParts() >= 2) {
+        if (received >= size || (settings.receiveAhead() && unrecordedParts() >= 2)) {
             return false;
         }
         filling = newBuffer(received);
@@ -402,7 +425,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     /** Makes sure there is a buffer to receive into, unless none is needed (paused, all received, closing). */
     private void ensureFilling() {
-        if (filling != null || sealed != null || waking || phase != Phase.RECEIVING) {
+        if (filling != null || waking || phase != Phase.RECEIVING) {
             return;
         }
         if (received == size) {
@@ -415,10 +438,11 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (paused && outstanding == 0) {
             return;
         }
-        if (unrecordedParts() >= (settings.receiveAhead() ? 2 : 1)) {
-            // Received bytes not yet durable stay within two parts (one with receive-ahead=false): the next part is
-            // received once the part before the previous one is recorded, which also stops credit while the
-            // database is slow or down.
+        if (settings.receiveAhead() ? unrecordedParts() >= 2
+                : unrecordedParts() > 0 && creditLimit() - received < settings.maxChunkBytes()) {
+            // Received bytes not yet durable stay within two parts with receive-ahead (the next part is received
+            // once the part before the previous one is recorded), within the part size without: no buffer before
+            // there is room for a chunk. This also stops credit while the database is slow or down.
             return;
         }
         long partStart = nextPartStart;
@@ -467,9 +491,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             // The part resumes from its staged tail, which it must hold whatever the link is like now.
             capacity = (int) Math.max(capacity, received - start);
         }
-        // Arrays of a whole part, so the next part can reuse this one whatever its size.
-        int length = (int) Math.min(partSize, size - start);
-        byte[] data = spare != null && spare.length >= length ? spare : new byte[length];
+        byte[] data = spare != null && spare.length >= capacity ? spare : new byte[capacity];
         spare = null;
         return new PartBuffer(nextPartNumber, start, capacity, data);
     }
@@ -477,25 +499,27 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     /** The filling buffer is complete: store it now, or queue it behind the part being stored. */
     private void seal() {
         PartBuffer part = filling;
+        part.sealedNanos = System.nanoTime();
         part.digestState = digest.state();
         filling = null;
         nextPartStart = part.start + part.capacity;
         nextPartNumber = part.number + 1;
-        allowancePastSealed = sizer.allowancePast(part.capacity);
-        if (inFlight == null && mayStore()) {
+        if (inFlight == null && sealed.isEmpty() && mayStore()) {
             startUpload(part);
-            // With receive-ahead always; otherwise only for credit already granted past the boundary.
-            boolean wanted = settings.receiveAhead() ? !(paused && outstanding == 0) : outstanding > 0;
-            if (wanted) {
-                receiveNext();
-            }
         } else {
-            sealed = part;
+            sealed.add(part);
+        }
+        // With receive-ahead always; otherwise for credit already granted past the boundary, or room for more.
+        boolean wanted = settings.receiveAhead()
+                ? inFlight == part && !(paused && outstanding == 0)
+                : outstanding > 0 || (!paused && creditLimit() - received >= settings.maxChunkBytes());
+        if (wanted) {
+            receiveNext();
         }
     }
 
     private void maybeHibernate() {
-        if (phase != Phase.RECEIVING || !paused || outstanding > 0 || storing() || sealed != null
+        if (phase != Phase.RECEIVING || !paused || outstanding > 0 || storing() || !sealed.isEmpty()
                 || filling == null || staging || waking) {
             return;
         }
@@ -630,11 +654,11 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     private void onPartUploaded(PartBuffer part, String etag) {
         inFlight = null;
-        if (part.data.length == partSize && !part.abandoned) {
+        if (!part.abandoned) {
             spare = part.data;
         }
         toRecord.add(new PendingRecord(new PartRecord(part.number, etag, part.fill),
-                new DurablePoint(part.start + part.fill, 0, part.digestState)));
+                new DurablePoint(part.start + part.fill, 0, part.digestState), part.sealedNanos));
         recordNext();
         if (phase == Phase.CLOSED) {
             return;
@@ -657,14 +681,12 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     /** Parts received in full and not yet recorded: on their way to S3 or waiting for their database record. */
     private int unrecordedParts() {
-        return toRecord.size() + (inFlight != null ? 1 : 0) + (sealed != null ? 1 : 0);
+        return toRecord.size() + (inFlight != null ? 1 : 0) + sealed.size();
     }
 
     private void storeSealed() {
-        if (sealed != null && inFlight == null && !discard && mayStore()) {
-            PartBuffer part = sealed;
-            sealed = null;
-            startUpload(part);
+        if (!sealed.isEmpty() && inFlight == null && !discard && mayStore()) {
+            startUpload(sealed.poll());
         }
     }
 
@@ -690,6 +712,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private void onPartRecorded(PendingRecord record, boolean recorded) {
         recording = false;
         toRecord.poll();
+        storeNanos.add(System.nanoTime() - record.sealedNanos());
         log.debug("Upload {}: part {} ({} bytes) {}", id, record.part().number(), record.part().size(),
                 recorded ? "recorded" : "refused");
         if (!recorded) {
@@ -837,10 +860,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (phase != Phase.CLOSING || storing() || staging || waking) {
             return;
         }
-        if (!discard && sealed != null) {
-            PartBuffer part = sealed;
-            sealed = null;
-            startUpload(part);
+        if (!discard && !sealed.isEmpty()) {
+            startUpload(sealed.poll());
             return;
         }
         if (!discard && filling != null && filling.start == partsBytes && filling.fill > tailBytes) {
@@ -864,9 +885,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                 error == null ? "ok" : error.code());
         phase = Phase.CLOSED;
         abandonStream(filling);
-        abandonStream(sealed);
+        sealed.forEach(this::abandonStream);
         filling = null;
-        sealed = null;
+        sealed.clear();
         spare = null;
         cancelInbound();
         onClosed.accept(this);
@@ -938,7 +959,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     }
 
     /** A part S3 has stored and the database has yet to record. */
-    private record PendingRecord(PartRecord part, DurablePoint point) {
+    private record PendingRecord(PartRecord part, DurablePoint point, long sealedNanos) {
     }
 
     /** The bytes of one S3 part while it is received and stored. */
@@ -953,6 +974,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         PartFeed feed;
         /** The part's ETag, once a streamed request stored it. */
         String etag;
+        /** When its last byte arrived. */
+        long sealedNanos;
         /** A request that was given up may still read the buffer: it is never reused. */
         boolean abandoned;
         /** Whether a request was started as the part filled (at most one per buffer). */

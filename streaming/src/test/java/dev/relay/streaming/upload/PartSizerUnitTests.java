@@ -13,47 +13,44 @@ class PartSizerUnitTests {
     private static final long P = 16 * MIB;
 
     @Test
-    void onAFastLinkPartsAreWholeAndOnlyLessThanAChunkRunsPast() {
+    void onAFastLinkPartsAreWhole() {
         PartSizer sizer = new PartSizer(100 * MIB, P, 10_000, CHUNK);
         assertThat(sizer.capacity(0, 1, 0)).isEqualTo(P);
-        assertThat(sizer.allowancePast(P)).isEqualTo(CHUNK - 1);
         assertThat(sizer.capacity(96 * MIB, 7, 0)).as("the last part").isEqualTo(4 * MIB);
     }
 
     @Test
     void onASlowLinkAPartLeavesRoomForWhatRunsPastIt() {
         PartSizer sizer = new PartSizer(1024 * MIB, P, 10_000, CHUNK);
-        long capacity = sizer.capacity(0, 1, 5 * MIB - 100);
-        assertThat(capacity).as("shortened by the wanted bytes, in whole MiB").isEqualTo(11 * MIB);
-        assertThat(sizer.allowancePast(capacity)).isEqualTo(5 * MIB);
-        assertThat(capacity + sizer.allowancePast(capacity)).as("the crash bound").isEqualTo(P);
+        assertThat(sizer.capacity(0, 1, 5 * MIB - 100)).as("shortened by the wanted bytes, in whole MiB")
+                .isEqualTo(11 * MIB);
+        assertThat(sizer.capacity(1000 * MIB, 80, 5 * MIB)).isEqualTo(11 * MIB);
+        assertThat(sizer.capacity(1020 * MIB, 81, 5 * MIB)).as("the last part").isEqualTo(4 * MIB);
     }
 
     @Test
-    void aPartStaysAtLeastHalfThePartSizeAndS3sMinimum() {
+    void aPartStaysAtLeastS3sMinimumAndAChunk() {
         PartSizer sizer = new PartSizer(1024 * MIB, P, 10_000, CHUNK);
-        assertThat(sizer.capacity(0, 1, 64 * MIB)).isEqualTo(8 * MIB);
-        PartSizer small = new PartSizer(1024 * MIB, 6 * MIB, 10_000, CHUNK);
-        assertThat(small.capacity(0, 1, 64 * MIB)).isEqualTo(5 * MIB);
+        assertThat(sizer.capacity(0, 1, 64 * MIB)).isEqualTo(5 * MIB);
         PartSizer minimal = new PartSizer(1024 * MIB, 5 * MIB, 10_000, CHUNK);
         assertThat(minimal.capacity(0, 1, 64 * MIB)).as("no room to shorten").isEqualTo(5 * MIB);
-        assertThat(minimal.allowancePast(5 * MIB)).isEqualTo(CHUNK - 1);
+        PartSizer bigChunks = new PartSizer(1024 * MIB, P, 10_000, 8 * 1024 * 1024);
+        assertThat(bigChunks.capacity(0, 1, 64 * MIB)).isEqualTo(8 * MIB);
     }
 
     @Test
     void partsNeverRunOutOfPartNumbers() {
-        // A file as large as the part size allows for 100 numbers, shortened as much as possible all the way.
+        // A file as large as the part size allows for 100 numbers: no part may be shorter.
         PartSizer sizer = new PartSizer(100 * P, P, 100, CHUNK);
         assertThat(sizer.capacity(0, 1, 64 * MIB)).as("no number to spare").isEqualTo(P);
-        PartSizer roomy = new PartSizer(40 * P, P, 100, CHUNK);
-        assertThat(roomy.capacity(0, 1, 64 * MIB)).isEqualTo(P / 2);
-        assertThat(roomy.capacity(10 * P, 41, 64 * MIB)).as("30 P left for 60 numbers").isEqualTo(P / 2);
-        assertThat(roomy.capacity(10 * P, 61, 64 * MIB)).as("30 P left for 40 numbers").isEqualTo(12 * MIB);
+        PartSizer roomy = new PartSizer(50 * P, P, 100, CHUNK);
+        assertThat(roomy.capacity(0, 1, 64 * MIB)).as("50 P for 100 numbers").isEqualTo(8 * MIB);
+        assertThat(roomy.capacity(20 * P, 61, 64 * MIB)).as("30 P left for 40 numbers").isEqualTo(12 * MIB);
     }
 
-    /** Any sequence of links: the parts cover the file within S3's rules and the crash bound holds at every boundary. */
+    /** Any sequence of links: the parts cover the file within S3's rules and its part numbers. */
     @Test
-    void everySequenceOfPartsKeepsTheRules() {
+    void everySequenceOfPartsKeepsS3sRules() {
         Random random = new Random(7);
         for (int run = 0; run < 2_000; run++) {
             long partSize = (5 + random.nextInt(28)) * MIB + (random.nextBoolean() ? 0 : random.nextInt(1 << 20));
@@ -62,22 +59,13 @@ class PartSizerUnitTests {
             PartSizer sizer = new PartSizer(size, partSize, maxParts, CHUNK);
             long start = 0;
             int number = 1;
-            long previous = -1;
             while (start < size) {
                 long wanted = random.nextInt(4) == 0 ? 0 : (long) (random.nextDouble() * 3 * partSize);
                 long capacity = sizer.capacity(start, number, wanted);
-                boolean last = start + capacity == size;
                 assertThat(capacity).isPositive().isLessThanOrEqualTo(partSize);
-                if (!last) {
-                    assertThat(capacity).isGreaterThanOrEqualTo(5 * MIB);
+                if (start + capacity < size) {
+                    assertThat(capacity).as("all but the last part").isGreaterThanOrEqualTo(5 * MIB);
                 }
-                if (previous >= 0 && !last) {
-                    assertThat(sizer.allowancePast(previous)).as("what ran past the previous part fits this one")
-                            .isLessThanOrEqualTo(capacity);
-                }
-                assertThat(capacity + sizer.allowancePast(capacity))
-                        .isLessThanOrEqualTo(Math.max(partSize, capacity + CHUNK - 1));
-                previous = capacity;
                 start += capacity;
                 number++;
             }
