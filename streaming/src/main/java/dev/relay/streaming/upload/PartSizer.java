@@ -13,21 +13,9 @@ import dev.relay.streaming.TransferSettings;
  * <p>Every part but the last is at least S3's minimum and a chunk, and the parts never run out of S3's part numbers:
  * each is at least the rest of the file divided by the numbers left (which {@code P}, chosen per file, allows).
  */
-final class PartSizer {
+record PartSizer(long size, long partSize, int maxParts, int maxChunkBytes) {
 
     private static final long MIB = 1024L * 1024;
-
-    private final long size;
-    private final long partSize;
-    private final int maxParts;
-    private final int maxChunkBytes;
-
-    PartSizer(long size, long partSize, int maxParts, int maxChunkBytes) {
-        this.size = size;
-        this.partSize = partSize;
-        this.maxParts = maxParts;
-        this.maxChunkBytes = maxChunkBytes;
-    }
 
     /**
      * The size of part {@code number} starting at byte {@code start}, when {@code wantedAhead} bytes should be able
