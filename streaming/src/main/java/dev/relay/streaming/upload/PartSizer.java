@@ -7,8 +7,9 @@ import dev.relay.streaming.TransferSettings;
  * crash bound: without receive-ahead, the bytes a client may have sent beyond the durable offset never exceed it.
  * A part of {@code P} bytes therefore leaves the flow no room past its end until it is stored and recorded, which
  * costs a round trip at every boundary: nothing on a fast link, a quarter of the throughput at 40 ms (measured). So
- * a part that starts on a slow link is made shorter by the bytes that should be able to run past its end (two
- * windows) while it is stored; they go into the next parts, and the bytes not yet durable stay within {@code P}.
+ * a part that starts on a slow link is made shorter by the bytes that should be able to run past its end while it
+ * is finished ({@link dev.relay.streaming.flow.RunAhead}); they go into the next parts, and the bytes not yet
+ * durable stay within {@code P}.
  *
  * <p>Every part but the last is at least S3's minimum and a chunk, and the parts never run out of S3's part numbers:
  * each is at least the rest of the file divided by the numbers left (which {@code P}, chosen per file, allows).

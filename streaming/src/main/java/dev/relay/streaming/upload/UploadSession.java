@@ -9,7 +9,7 @@ import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.flow.AdaptiveWindow;
 import dev.relay.streaming.flow.CreditPolicy;
 import dev.relay.streaming.flow.RatePacer;
-import dev.relay.streaming.flow.RecentMax;
+import dev.relay.streaming.flow.RunAhead;
 import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.ObjectStore.StoredPart;
@@ -54,7 +54,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
     /** A credit window of this many chunks or more means a slow link (about 10 ms or more at 100 MB/s). */
     private static final int SLOW_LINK_WINDOW_CHUNKS = 4;
-    private static final double AHEAD_HEADROOM = 1.5;
+    private static final double AHEAD_HEADROOM = 1.25;
 
     enum Phase {
         /** Accepting chunks. */
@@ -115,8 +115,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private long lastProgressNanos;
     private boolean progressScheduled;
     private final RatePacer pacer = new RatePacer();
-    /** How long recent parts took from their last byte to their record (see {@link #wantedAhead}). */
-    private final RecentMax storeNanos = new RecentMax(4);
+    /** What should run past a part's end on a slow link (see {@link #wantedAhead}). */
+    private final RunAhead runAhead = new RunAhead(AHEAD_HEADROOM, 4, 8);
     private boolean pacedGrantScheduled;
     private long creditsGranted;
 
@@ -195,6 +195,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                 return;
             }
             paused = false;
+            runAhead.restart();
             emit(UploadEvent.Type.RESUMED);
             ensureFilling();
             grant();
@@ -374,8 +375,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
      * Bytes that should be able to run past the end of a part starting now, so the flow need not stop at its end
      * until it is durable. On a fast link none (the window stays under {@link #SLOW_LINK_WINDOW_CHUNKS} chunks: one
      * or two on loopback or a LAN; the wait at a boundary is short). On a slow link, stopping at every boundary would
-     * cost a round trip and the part's store per part: what arrives meanwhile is the rate times the round trip plus
-     * the time the last parts took from their last byte to their record, with half again as headroom. With
+     * cost a round trip and the part's finish per part: {@link RunAhead} estimates what arrives meanwhile. With
      * receive-ahead the next part has its own buffer, and parts stay whole.
      */
     private long wantedAhead() {
@@ -384,11 +384,9 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         if (settings.receiveAhead() || !slow) {
             return 0;
         }
-        long rtt = Math.max(0, window.minRttNanos());
-        double rate = window.rateBytesPerSecond();
-        long ahead = (long) (AHEAD_HEADROOM * rate * (rtt + storeNanos.max()) / 1e9);
-        // Before a rate is known, the window (which holds the bandwidth-delay product) stands in for it.
-        return rate > 0 ? ahead : windowBytes;
+        long ahead = runAhead.bytes(window.minRttNanos());
+        // Until a few parts are recorded, the window (which holds the bandwidth-delay product) stands in for it.
+        return ahead >= 0 ? ahead : windowBytes;
     }
 
     /** Opens the next part's buffer for bytes that ran past a full part (see {@link #creditLimit}). */
@@ -562,6 +560,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
                     }
                     part.feed = null;
                     part.etag = etag;
+                    part.storedNanos = System.nanoTime();
                     if (part == inFlight) {
                         onPartUploaded(part, etag);
                     }
@@ -658,7 +657,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             spare = part.data;
         }
         toRecord.add(new PendingRecord(new PartRecord(part.number, etag, part.fill),
-                new DurablePoint(part.start + part.fill, 0, part.digestState), part.sealedNanos));
+                new DurablePoint(part.start + part.fill, 0, part.digestState), part.sealedNanos,
+                part.storedNanos != 0 ? part.storedNanos : System.nanoTime()));
         recordNext();
         if (phase == Phase.CLOSED) {
             return;
@@ -712,9 +712,16 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private void onPartRecorded(PendingRecord record, boolean recorded) {
         recording = false;
         toRecord.poll();
-        storeNanos.add(System.nanoTime() - record.sealedNanos());
-        log.debug("Upload {}: part {} ({} bytes) {}", id, record.part().number(), record.part().size(),
-                recorded ? "recorded" : "refused");
+        long now = System.nanoTime();
+        if (recorded) {
+            runAhead.recorded(record.point().partsBytes(), now, now - record.sealedNanos());
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("Upload {}: part {} ({} bytes) {}: {} ms from its last byte to S3's ETag, {} ms more to the"
+                            + " record", id, record.part().number(), record.part().size(),
+                    recorded ? "recorded" : "refused", (record.storedNanos() - record.sealedNanos()) / 1_000_000,
+                    (now - record.storedNanos()) / 1_000_000);
+        }
         if (!recorded) {
             toRecord.clear();
             discard = true;
@@ -959,7 +966,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     }
 
     /** A part S3 has stored and the database has yet to record. */
-    private record PendingRecord(PartRecord part, DurablePoint point, long sealedNanos) {
+    private record PendingRecord(PartRecord part, DurablePoint point, long sealedNanos, long storedNanos) {
     }
 
     /** The bytes of one S3 part while it is received and stored. */
@@ -976,6 +983,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         String etag;
         /** When its last byte arrived. */
         long sealedNanos;
+        /** When a streamed request returned its ETag (0: not yet, or sent whole). */
+        long storedNanos;
         /** A request that was given up may still read the buffer: it is never reused. */
         boolean abandoned;
         /** Whether a request was started as the part filled (at most one per buffer). */
