@@ -13,7 +13,9 @@ import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 import reactor.util.retry.RetryBackoffSpec;
 
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -121,26 +123,36 @@ public final class FileTransfers {
                 }).subscribeOn(FILE_IO)));
     }
 
-    /** The bytes of {@code file} from {@code offset}, read as they are requested. */
+    /**
+     * The bytes of {@code file} from {@code offset}, read as they are requested. Read through a RandomAccessFile,
+     * whose reads ignore interrupts: cancelling the upload interrupts a read under way (the scheduler's worker is
+     * disposed), and an interruptible FileChannel would then fail with ClosedByInterruptException, an error nobody
+     * is subscribed to any more (Reactor logs it as dropped).
+     */
     public static Flux<ByteBuffer> read(Path file, long offset, int chunkBytes) {
-        return Flux.<ByteBuffer, FileChannel>generate(
-                        () -> FileChannel.open(file, StandardOpenOption.READ).position(offset),
-                        (channel, sink) -> {
+        return Flux.<ByteBuffer, RandomAccessFile>generate(
+                        () -> {
+                            RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r");
+                            raf.seek(offset);
+                            return raf;
+                        },
+                        (raf, sink) -> {
                             try {
-                                ByteBuffer buffer = ByteBuffer.allocate(chunkBytes);
-                                while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-                                    // fill the chunk unless the file ends
+                                byte[] chunk = new byte[chunkBytes];
+                                int filled = 0;
+                                int n;
+                                while (filled < chunkBytes && (n = raf.read(chunk, filled, chunkBytes - filled)) >= 0) {
+                                    filled += n;
                                 }
-                                buffer.flip();
-                                if (buffer.hasRemaining()) {
-                                    sink.next(buffer);
+                                if (filled > 0) {
+                                    sink.next(ByteBuffer.wrap(chunk, 0, filled));
                                 } else {
                                     sink.complete();
                                 }
                             } catch (IOException e) {
                                 sink.error(e);
                             }
-                            return channel;
+                            return raf;
                         },
                         FileTransfers::closeQuietly)
                 .subscribeOn(FILE_IO);
@@ -183,9 +195,9 @@ public final class FileTransfers {
         }
     }
 
-    private static void closeQuietly(FileChannel channel) {
+    private static void closeQuietly(Closeable closeable) {
         try {
-            channel.close();
+            closeable.close();
         } catch (IOException ignored) {
             // Nothing useful to do: the transfer's outcome is already decided.
         }
