@@ -23,7 +23,7 @@ public final class RunAhead {
     private final long[] offsets;
     private final long[] times;
     private final long[] finishes;
-    private int recorded;
+    private int records;
     private int finishCount;
 
     /**
@@ -46,24 +46,24 @@ public final class RunAhead {
      * part's last byte arrived.
      */
     public void recorded(long offset, long nowNanos, long finishNanos) {
-        offsets[recorded % offsets.length] = offset;
-        times[recorded % times.length] = nowNanos;
-        recorded++;
+        offsets[records % offsets.length] = offset;
+        times[records % times.length] = nowNanos;
+        records++;
         finishes[finishCount++ % finishes.length] = Math.max(0, finishNanos);
     }
 
     /** The flow stopped for a while (a pause): the next rate must not count the time it stood still. */
     public void restart() {
-        recorded = 0;
+        records = 0;
     }
 
     /** Bytes made durable per second over the last parts, or 0 while fewer than enough parts were recorded. */
     public double deliveryRate() {
-        if (recorded < offsets.length) {
+        if (records < offsets.length) {
             return 0;
         }
-        int newest = (recorded - 1) % offsets.length;
-        int oldest = recorded % offsets.length;
+        int newest = (records - 1) % offsets.length;
+        int oldest = records % offsets.length;
         long nanos = times[newest] - times[oldest];
         return nanos <= 0 ? 0 : (offsets[newest] - offsets[oldest]) * 1e9 / nanos;
     }
