@@ -63,7 +63,7 @@ public final class AdaptiveWindow {
     }
 
     /** The best receive rate of the last {@link #RATE_INTERVALS} intervals, in bytes per second (0 before one). */
-    public double rateBytesPerSecond() {
+    private double rateBytesPerSecond() {
         double best = 0;
         for (double rate : rates) {
             best = Math.max(best, rate);

@@ -371,6 +371,11 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         return limit;
     }
 
+    /** Whether {@link #creditLimit} leaves room for one more whole chunk (credit counts whole chunks). */
+    private boolean roomForAChunk() {
+        return creditLimit() - received >= settings.maxChunkBytes();
+    }
+
     /**
      * Bytes that should be able to run past the end of a part starting now, so the flow need not stop at its end
      * until it is durable. On a fast link none (the window stays under {@link #SLOW_LINK_WINDOW_CHUNKS} chunks: one
@@ -437,7 +442,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             return;
         }
         if (settings.receiveAhead() ? unrecordedParts() >= 2
-                : unrecordedParts() > 0 && creditLimit() - received < settings.maxChunkBytes()) {
+                : unrecordedParts() > 0 && !roomForAChunk()) {
             // Received bytes not yet durable stay within two parts with receive-ahead (the next part is received
             // once the part before the previous one is recorded), within the part size without: no buffer before
             // there is room for a chunk. This also stops credit while the database is slow or down.
@@ -510,7 +515,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         // With receive-ahead always; otherwise for credit already granted past the boundary, or room for more.
         boolean wanted = settings.receiveAhead()
                 ? inFlight == part && !(paused && outstanding == 0)
-                : outstanding > 0 || (!paused && creditLimit() - received >= settings.maxChunkBytes());
+                : outstanding > 0 || (!paused && roomForAChunk());
         if (wanted) {
             receiveNext();
         }
