@@ -222,11 +222,12 @@ JWT_SECRET=$(head -c 48 /dev/urandom | base64 -w0)
 mysql_cmd -e "DROP DATABASE IF EXISTS $DB_NAME; CREATE DATABASE $DB_NAME"
 
 start_s3proxy
-# Measured side by side with the defaults, in the same runs: 8 MiB parts (the default until 2026-11-22).
-start_service parts8 --relay.transfer.part-size=8MB   # also creates the bucket
+# Measured side by side with the defaults, in the same runs: 8 MiB parts (the default until 2026-11-22), with the
+# default part size (32 MiB) as room to run past them.
+start_service parts8 --relay.transfer.preferred-part-size=8MB   # also creates the bucket
 PARTS8_PORT=$SERVICE_PORT
 PARTS8_PID=$SERVICE_PID
-start_service adaptive   # the defaults (a one-chunk window growing to 16MB, 16 MiB parts)
+start_service adaptive   # the defaults (a one-chunk window growing to 16MB, 16 MiB parts within a 32 MiB part size)
 start_tus
 
 measure() {
@@ -266,7 +267,7 @@ SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.lo
 harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SIZE_MIB" --runs "$RUNS" \
   --windows adaptive,fixed-1MB --plot-name "$PLOT_NAME" --paused-uploads "$PAUSED_UPLOADS" \
   --commentary "$BENCH_DIR/commentary.md" \
-  --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): part size 16MB (8MB in row 1b), chunk 256KB, credit window 256KB (adaptive)${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}, JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks), measured after a warm-up of at least $WARMUP_BUDGET_MIB MiB through each service, towards settled JIT compilers (Bench.warmUp); the client's SHA-256 of the file is computed before the timed upload." \
+  --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): parts of 16MB (8MB in row 1b) within a part size of 32MB, chunk 256KB, credit window 256KB (adaptive)${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}, JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks), measured after a warm-up of at least $WARMUP_BUDGET_MIB MiB through each service, towards settled JIT compilers (Bench.warmUp); the client's SHA-256 of the file is computed before the timed upload." \
   --latency "Measured with a userspace TCP delay relay between client and server (infra/src/test/java/dev/relay/infra/testing/DelayRelay.java): the given round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
   --service-log "${SERVICE_WARNINGS:-none}"
 

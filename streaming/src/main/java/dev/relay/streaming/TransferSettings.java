@@ -10,7 +10,12 @@ import java.time.Duration;
  *                             fast link; a pause stops the flow within about this much
  * @param creditWindowMaxBytes the largest window: on a slow round trip the window grows towards the
  *                             bandwidth-delay product, up to this
- * @param partSizeBytes        preferred S3 part size; grown per file to stay within {@code maxParts}
+ * @param partSizeBytes        the part size announced to clients: the largest S3 part, and the most an upload may have
+ *                             received and not yet stored and recorded (what a crash costs, what it holds in
+ *                             memory); grown per file to stay within {@code maxParts}
+ * @param preferredPartBytes   the length parts are filled to (at most the part size): what an upload holds in
+ *                             memory, plus what runs past a part's end while the part is stored (within the part
+ *                             size: a few MiB for a fast upload, more on a slow link, little for a slow upload)
  * @param maxParts             S3's limit on parts per multipart upload
  * @param maxFileBytes         largest declared file size accepted
  * @param userQuotaBytes       total declared size of a user's unfinished and completed uploads
@@ -25,7 +30,7 @@ import java.time.Duration;
  *                             go to S3 as they arrive, so the wait at a boundary is short.
  */
 public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long creditWindowMaxBytes,
-                               long partSizeBytes, int maxParts,
+                               long partSizeBytes, long preferredPartBytes, int maxParts,
                                long maxFileBytes, long userQuotaBytes, int maxOpenUploadsPerUser,
                                Duration storageRetryTimeout, Duration expireAfter, int readChunkBytes,
                                boolean receiveAhead) {
@@ -47,6 +52,10 @@ public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long c
         if (partSizeBytes < maxChunkBytes) {
             throw new IllegalArgumentException("A part must hold at least one chunk");
         }
+        if (preferredPartBytes < MIN_PART_BYTES) {
+            // Above the part size is fine: parts are then simply the part size.
+            throw new IllegalArgumentException("The preferred part size must be at least 5 MiB: " + preferredPartBytes);
+        }
         if (maxParts <= 0 || maxFileBytes <= 0 || userQuotaBytes <= 0 || maxOpenUploadsPerUser <= 0
                 || readChunkBytes <= 0) {
             throw new IllegalArgumentException("Limits must be positive");
@@ -54,16 +63,29 @@ public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long c
     }
 
     public static TransferSettings defaults() {
-        return new TransferSettings(256 * 1024, 256 * 1024, 16L * 1024 * 1024, 16L * 1024 * 1024, 10_000,
+        return new TransferSettings(256 * 1024, 256 * 1024, 16L * 1024 * 1024, 32L * 1024 * 1024,
+                16L * 1024 * 1024, 10_000,
                 100L * 1024 * 1024 * 1024, 500L * 1024 * 1024 * 1024, 20, Duration.ofMinutes(2),
                 Duration.ofHours(24), 256 * 1024, false);
     }
 
-    /** The part size for a file: the preferred size, grown in whole MiB so the file fits in {@code maxParts}. */
+    /** The part size for a file: the configured size, grown in whole MiB so the file fits in {@code maxParts}. */
     public long partSizeFor(long fileSize) {
+        return Math.max(partSizeBytes, partsNeeded(fileSize));
+    }
+
+    /**
+     * The length a file's parts are filled to: the preferred length, grown like the part size for a file that would
+     * not fit in {@code maxParts} such parts, and never above the file's part size.
+     */
+    public long preferredPartFor(long fileSize) {
+        return Math.min(partSizeFor(fileSize), Math.max(preferredPartBytes, partsNeeded(fileSize)));
+    }
+
+    /** The smallest part, in whole MiB, with which {@code fileSize} bytes fit in {@code maxParts} parts. */
+    private long partsNeeded(long fileSize) {
         long needed = (fileSize + maxParts - 1) / maxParts;
         long mib = 1024L * 1024;
-        long rounded = (needed + mib - 1) / mib * mib;
-        return Math.max(partSizeBytes, rounded);
+        return (needed + mib - 1) / mib * mib;
     }
 }

@@ -2,7 +2,7 @@ package dev.relay.streaming.flow;
 
 /**
  * How many bytes should be able to run past the end of a part while that part is finished (S3 has its last bytes
- * and the database records it), so that on a slow link the flow need not stop at every part boundary:
+ * and the database records it), so that the flow need not stop at every part boundary:
  * {@code headroom x delivery rate x (minimum round trip + shortest recent finish)}, the bytes that arrive while the
  * durable offset's news travels back and the part's fixed finishing delay passes.
  *

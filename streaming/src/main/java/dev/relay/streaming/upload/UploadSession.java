@@ -39,10 +39,10 @@ import java.util.function.Consumer;
  * the durable offset. Every state change runs on a {@link SerialExecutor}, so no lock is held across I/O and no
  * thread ever waits: storage calls complete asynchronously and post their outcome back.
  *
- * <p>Memory: one part buffer, which S3 receives as it fills (its request reads the bytes as they arrive, see
- * {@link PartFeed}); more only while bytes run past a part's end ahead of its record: briefly on a fast link, on a
- * slow one into shorter parts ({@link PartSizer}), all within the part size of bytes that are not durable (two whole
- * parts with receive-ahead). Credit is granted so that the bytes in flight always fit that room
+ * <p>Memory: one part buffer of the preferred length, which S3 receives as it fills (its request reads the bytes as
+ * they arrive, see {@link PartFeed}); more only while bytes run past a part's end ahead of its record, by what
+ * arrives meanwhile, all within the part size of bytes that are not durable ({@link PartSizer}; two whole parts with
+ * receive-ahead). Credit is granted so that the bytes in flight always fit that room
  * ({@link CreditPolicy}); a paused session with no credit outstanding gives up the part's request, stages its
  * partial part in S3 and drops its buffers ("hibernates").
  *
@@ -52,8 +52,6 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     private static final Logger log = LoggerFactory.getLogger(UploadSession.class);
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
-    /** A credit window of this many chunks or more means a slow link (about 10 ms or more at 100 MB/s). */
-    private static final int SLOW_LINK_WINDOW_CHUNKS = 4;
     private static final double AHEAD_HEADROOM = 1.25;
 
     enum Phase {
@@ -115,7 +113,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private long lastProgressNanos;
     private boolean progressScheduled;
     private final RatePacer pacer = new RatePacer();
-    /** What should run past a part's end on a slow link (see {@link #wantedAhead}). */
+    /** What should run past a part's end (see {@link #wantedAhead}). */
     private final RunAhead runAhead = new RunAhead(AHEAD_HEADROOM, 4, 8);
     private boolean pacedGrantScheduled;
     private long creditsGranted;
@@ -147,7 +145,8 @@ final class UploadSession implements CoreSubscriber<Chunk> {
         this.received = upload.durableOffset();
         this.nextPartStart = upload.partsBytes();
         this.nextPartNumber = recordedParts + 1;
-        this.sizer = new PartSizer(size, partSize, settings.maxParts(), settings.maxChunkBytes());
+        this.sizer = new PartSizer(size, partSize, settings.preferredPartFor(size), settings.maxParts(),
+                settings.maxChunkBytes());
         this.paused = upload.state() == UploadState.PAUSED;
     }
 
@@ -357,14 +356,15 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     }
 
     /**
-     * The byte the client may send up to (without receive-ahead): the durable offset plus the part size, which is
-     * what a crash may cost. When no older part is on its way, at least a chunk less a byte past the end of the part
+     * The byte the client may send up to (without receive-ahead): the durable offset plus a part and what may run
+     * past its end ({@link PartSizer#reach}), never more than the part size, which is what a crash may cost. When no
+     * older part is on its way, at least a chunk less a byte past the end of the part
      * filling now: credit counts whole chunks, so room for less than a chunk (a part resumed mid-way, a client
      * sending short chunks) would otherwise never be granted and the part never complete. Buffers for the parts
      * this reaches into are opened as their bytes arrive.
      */
     private long creditLimit() {
-        long limit = partsBytes + tailBytes + partSize;
+        long limit = partsBytes + tailBytes + sizer.reach(wantedAhead());
         if (filling != null && unrecordedParts() == 0) {
             limit = Math.max(limit, filling.start + filling.capacity + settings.maxChunkBytes() - 1);
         }
@@ -377,21 +377,18 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     }
 
     /**
-     * Bytes that should be able to run past the end of a part starting now, so the flow need not stop at its end
-     * until it is durable. On a fast link none (the window stays under {@link #SLOW_LINK_WINDOW_CHUNKS} chunks: one
-     * or two on loopback or a LAN; the wait at a boundary is short). On a slow link, stopping at every boundary would
-     * cost a round trip and the part's finish per part: {@link RunAhead} estimates what arrives meanwhile. With
+     * Bytes that should be able to run past the end of a part, so the flow need not stop there until the part is
+     * durable: what arrives meanwhile, as {@link RunAhead} estimates it (a round trip and the part's finish at the
+     * delivery rate). It costs memory only where it buys throughput: a slow upload runs ahead by little. With
      * receive-ahead the next part has its own buffer, and parts stay whole.
      */
     private long wantedAhead() {
-        long windowBytes = window.windowBytes();
-        boolean slow = windowBytes >= (long) SLOW_LINK_WINDOW_CHUNKS * settings.maxChunkBytes();
-        if (settings.receiveAhead() || !slow) {
+        if (settings.receiveAhead()) {
             return 0;
         }
         long ahead = runAhead.bytes(window.minRttNanos());
         // Until a few parts are recorded, the window (which holds the bandwidth-delay product) stands in for it.
-        return ahead >= 0 ? ahead : windowBytes;
+        return ahead >= 0 ? ahead : window.windowBytes();
     }
 
     /** Opens the next part's buffer for bytes that ran past a full part (see {@link #creditLimit}). */

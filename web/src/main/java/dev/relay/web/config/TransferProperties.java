@@ -13,7 +13,8 @@ public record TransferProperties(
         @DefaultValue("256KB") DataSize maxChunkSize,
         @DefaultValue("256KB") DataSize creditWindow,
         @DefaultValue("16MB") DataSize creditWindowMax,
-        @DefaultValue("16MB") DataSize partSize,
+        @DefaultValue("32MB") DataSize partSize,
+        @DefaultValue("16MB") DataSize preferredPartSize,
         @DefaultValue("100GB") DataSize maxFileSize,
         @DefaultValue("500GB") DataSize userQuota,
         @DefaultValue("20") int maxOpenUploadsPerUser,
@@ -25,7 +26,7 @@ public record TransferProperties(
 
     public TransferSettings toSettings() {
         return new TransferSettings((int) maxChunkSize.toBytes(), creditWindow.toBytes(), creditWindowMax.toBytes(),
-                partSize.toBytes(), 10_000,
+                partSize.toBytes(), preferredPartSize.toBytes(), 10_000,
                 maxFileSize.toBytes(), userQuota.toBytes(), maxOpenUploadsPerUser, storageRetryTimeout, expireAfter,
                 (int) readChunkSize.toBytes(), receiveAhead);
     }

@@ -40,7 +40,7 @@ class ServiceKillFaultIntegrationTests {
     private static final long PART = 5L * 1024 * 1024;
     /** The service runs with the window a fast link has: one chunk (ServiceProcess). */
     private static final long WINDOW = 256 * 1024;
-    private static final long SLOW_LINK_PART = 10L * 1024 * 1024;
+    private static final long SLOW_LINK_PART = 12L * 1024 * 1024;
     private static final Duration SLOW_LINK_ONE_WAY = Duration.ofMillis(20);
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
@@ -54,14 +54,16 @@ class ServiceKillFaultIntegrationTests {
 
     /**
      * A 40 ms round trip (a delay relay between client and service) with the window free to grow to the
-     * bandwidth-delay product: the flow runs on past a part's end while the part is stored, so parts are shortened
-     * by what may run past them, and a crash still costs at most the part size.
+     * bandwidth-delay product, and the defaults' shape (parts filled to half the part size): the flow runs on past a
+     * part's end while the part is stored, into the room up to the part size (parts are shortened when that room is
+     * not enough), and a crash still costs at most the part size.
      */
     @Test
     void killsOnASlowLink() throws Exception {
-        killAndResume("kill-slow-link", "kill -9 mid-upload, 40 ms round trip, 10 MiB part size",
+        killAndResume("kill-slow-link", "kill -9 mid-upload, 40 ms round trip, 12 MiB part size, 6 MiB parts",
                 FaultSettings.count("kills-slow-link", 2, 20),
-                new Setup(List.of("--relay.transfer.part-size=10MB", "--relay.transfer.credit-window-max=16MB"),
+                new Setup(List.of("--relay.transfer.part-size=12MB", "--relay.transfer.preferred-part-size=6MB",
+                        "--relay.transfer.credit-window-max=16MB"),
                         SLOW_LINK_PART, SLOW_LINK_PART, true, SLOW_LINK_ONE_WAY));
     }
 
