@@ -4,7 +4,7 @@
 #   bench/faults.sh [--quick] [extra maven arguments...]
 #
 # Runs the JUnit classes under web/src/test/java/dev/relay/web/faults against the real service, MariaDB and S3
-# server (as `mvn verify` does), with -Drelay.faults.full=true: 20 kills of the service in each receive-ahead mode,
+# server (as `mvn verify` does), with -Drelay.faults.full=true: 20 kills of the service in each of four setups,
 # 50 TCP cuts, 30 s S3 and database outages, and every bad-input case. Tests disabled for known server bugs run
 # too (JUnit's DisabledCondition is switched off), so their outcome stays on record. Then it rewrites the results
 # block of docs/reliability.md from web/target/faults/*.tsv (one line per case, written by the tests).

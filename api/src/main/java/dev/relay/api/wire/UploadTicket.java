@@ -5,7 +5,8 @@ package dev.relay.api.wire;
  *
  * @param id            the upload id (also the file id once completed)
  * @param size          the declared size
- * @param partSize      the storage part size chosen for this file (informational: resumes re-send at most this)
+ * @param partSize      the largest storage part of this file (informational: a resume after a server crash
+ *                      re-sends at most this; parts are usually shorter)
  * @param offset        the durable offset to start writing from (0 for a new upload)
  * @param maxChunkBytes the largest data payload the server accepts on the write channel
  * @param messageId     the file message's id when the upload was sent to a recipient; otherwise null

@@ -358,10 +358,10 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     /**
      * The byte the client may send up to (without receive-ahead): the durable offset plus a part and what may run
      * past its end ({@link PartSizer#reach}), never more than the part size, which is what a crash may cost. When no
-     * older part is on its way, at least a chunk less a byte past the end of the part
-     * filling now: credit counts whole chunks, so room for less than a chunk (a part resumed mid-way, a client
-     * sending short chunks) would otherwise never be granted and the part never complete. Buffers for the parts
-     * this reaches into are opened as their bytes arrive.
+     * older part is on its way, at least a chunk less a byte past the end of the part filling now: credit counts
+     * whole chunks, so room for less than a chunk (a part resumed mid-way, a client sending short chunks) would
+     * otherwise never be granted and the part never complete. Buffers for the parts this reaches into are opened as
+     * their bytes arrive.
      */
     private long creditLimit() {
         long limit = partsBytes + tailBytes + sizer.reach(wantedAhead());
@@ -655,7 +655,10 @@ final class UploadSession implements CoreSubscriber<Chunk> {
 
     private void onPartUploaded(PartBuffer part, String etag) {
         inFlight = null;
-        if (!part.abandoned) {
+        if (!part.abandoned && filling == null) {
+            // Kept for the next part only when none is filling yet: a buffer held idle until the part filling now
+            // ends would double what an upload that runs past its parts holds (64 uploads at 2 MB/s: 28 MiB each
+            // instead of 16, benchmarks of 2026-12-03); a fresh array costs a few milliseconds per part.
             spare = part.data;
         }
         toRecord.add(new PendingRecord(new PartRecord(part.number, etag, part.fill),

@@ -37,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ServiceKillFaultIntegrationTests {
 
+    /** ServiceProcess's part size; the defaults' shape (parts of half the part size) doubles it. */
     private static final long PART = 5L * 1024 * 1024;
     /** The service runs with the window a fast link has: one chunk (ServiceProcess). */
     private static final long WINDOW = 256 * 1024;
@@ -44,12 +45,27 @@ class ServiceKillFaultIntegrationTests {
     private static final Duration SLOW_LINK_ONE_WAY = Duration.ofMillis(20);
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
+    /**
+     * The defaults' shape, scaled down: parts of 5 MiB within a 10 MiB part size. Bytes run past a part's end while
+     * it is stored, by what arrives meanwhile; a crash costs at most the part size.
+     */
     @Test
     void killsWithTheDefaults() throws Exception {
-        // One part in memory, received only once the previous one is stored and recorded, and credit only for room
-        // in it: a crash costs at most the part being received.
-        killAndResume("kill-default", "kill -9 mid-upload (defaults: one part buffer)",
-                FaultSettings.count("kills", 3, 20), new Setup(List.of(), PART, PART, true, Duration.ZERO));
+        killAndResume("kill-default", "kill -9 mid-upload (defaults: 5 MiB parts, 10 MiB part size)",
+                FaultSettings.count("kills", 3, 20),
+                new Setup(List.of("--relay.transfer.part-size=10MB", "--relay.transfer.preferred-part-size=5MB"),
+                        2 * PART, PART, 2 * PART, true, Duration.ZERO));
+    }
+
+    /**
+     * Parts as long as the part size: nothing may run past a part's end, so the next part is received only once the
+     * previous one is stored and recorded, and a crash costs at most the part being received.
+     */
+    @Test
+    void killsWithWholeParts() throws Exception {
+        killAndResume("kill-whole-parts", "kill -9 mid-upload (5 MiB parts, 5 MiB part size)",
+                FaultSettings.count("kills-whole-parts", 0, 20), new Setup(List.of(), PART, PART, PART, true,
+                        Duration.ZERO));
     }
 
     /**
@@ -64,7 +80,7 @@ class ServiceKillFaultIntegrationTests {
                 FaultSettings.count("kills-slow-link", 2, 20),
                 new Setup(List.of("--relay.transfer.part-size=12MB", "--relay.transfer.preferred-part-size=6MB",
                         "--relay.transfer.credit-window-max=16MB"),
-                        SLOW_LINK_PART, SLOW_LINK_PART, true, SLOW_LINK_ONE_WAY));
+                        SLOW_LINK_PART, SLOW_LINK_PART / 2, SLOW_LINK_PART, true, SLOW_LINK_ONE_WAY));
     }
 
     /**
@@ -77,7 +93,7 @@ class ServiceKillFaultIntegrationTests {
     void killsWithReceiveAhead() throws Exception {
         killAndResume("kill-receive-ahead", "kill -9 mid-upload, receive-ahead=true",
                 FaultSettings.count("kills-receive-ahead", 0, 20),
-                new Setup(List.of("--relay.transfer.receive-ahead=true"), PART, 2 * PART + WINDOW, false,
+                new Setup(List.of("--relay.transfer.receive-ahead=true"), PART, PART, 2 * PART + WINDOW, false,
                         Duration.ZERO));
     }
 
@@ -86,11 +102,13 @@ class ServiceKillFaultIntegrationTests {
      *
      * @param args         service options besides ServiceProcess's
      * @param partSize     the service's part size
+     * @param partLength   the length its parts are filled to (the preferred part size)
      * @param bound        the documented most a resume may re-send
      * @param enforceBound whether re-sending more fails the case (otherwise it is reported)
      * @param oneWayDelay  latency added each way between client and service (zero: the client connects directly)
      */
-    private record Setup(List<String> args, long partSize, long bound, boolean enforceBound, Duration oneWayDelay) {
+    private record Setup(List<String> args, long partSize, long partLength, long bound, boolean enforceBound,
+                         Duration oneWayDelay) {
     }
 
     private void killAndResume(String id, String description, int kills, Setup setup) throws Exception {
@@ -190,8 +208,8 @@ class ServiceKillFaultIntegrationTests {
         try {
             UploadInfo resumedAt = after.upload(upload.id).block(TIMEOUT);
             if (setup.oneWayDelay().isZero()) {
-                // Parts are shortened only on a slow link.
-                assertThat(resumedAt.offset() % setup.partSize()).as("without a shutdown, durability is per part")
+                // Parts are shortened only when what runs past them does not fit in the part size: on a slow link.
+                assertThat(resumedAt.offset() % setup.partLength()).as("without a shutdown, durability is per part")
                         .isZero();
             }
             UploadInfo done = null;
