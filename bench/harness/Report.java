@@ -54,8 +54,8 @@ final class Report {
         line("### 1–3. Upload throughput, all against the same S3 server");
         line("| variant | MB/s | runs |");
         line("|---|---:|---|");
-        row("1. Relay: Java client → RSocket/WebSocket → service → S3 (window " + windows[0] + ", 16 MiB parts, 32 MiB part size)",
-                relay);
+        row("1. Relay: Java client → RSocket/WebSocket → service → S3 (window " + windows[0]
+                + ", 16 MiB parts, 32 MiB part size)", relay);
         row("1b. Relay with 8 MiB parts (relay.transfer.preferred-part-size=8MB; a second service, in the same runs)",
                 "relay@parts8");
         row("2a. Direct: MinIO SDK putObject, 8 MiB parts", "direct8");

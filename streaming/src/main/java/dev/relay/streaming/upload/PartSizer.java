@@ -8,9 +8,9 @@ import dev.relay.streaming.TransferSettings;
  * Parts are filled to the preferred length {@code L <= P}. Stopping the flow at a part's end until the part is
  * durable would cost the part's finish at every boundary, and a round trip more on a slow link (a quarter of the
  * throughput at 40 ms, measured); on loopback too, S3 then stores one part at a time instead of overlapping two
- * (docs/architecture.md, section 3). So the client may send {@link #reach} past the durable offset: a part and what arrives while it is
- * finished ({@link dev.relay.streaming.flow.RunAhead}), within {@code P}; a part is made shorter than {@code L} only
- * when {@code P - L} is not room enough.
+ * (docs/architecture.md, section 3). So the client may send {@link #reach} past the durable offset: a part and what
+ * arrives while it is finished ({@link dev.relay.streaming.flow.RunAhead}), within {@code P}; a part is made shorter
+ * than {@code L} only when {@code P - L} is not room enough.
  *
  * <p>Every part but the last is at least S3's minimum and a chunk, and the parts never run out of S3's part numbers:
  * each is at least the rest of the file divided by the numbers left (which {@code P}, chosen per file, allows).
