@@ -491,6 +491,12 @@ final class UploadSession implements CoreSubscriber<Chunk> {
             // The part resumes from its staged tail, which it must hold whatever the link is like now.
             capacity = (int) Math.max(capacity, received - start);
         }
+        if (log.isDebugEnabled()) {
+            log.debug("Upload {}: part {} from byte {}: {} bytes; ahead {} (rate {} MB/s, rtt {} ms, finish {} ms,"
+                            + " window {})", id, nextPartNumber, start, capacity, wantedAhead(),
+                    (long) (runAhead.deliveryRate() / 1e6), window.minRttNanos() / 1_000_000,
+                    runAhead.shortestFinishNanos() / 1_000_000, window.windowBytes());
+        }
         byte[] data = spare != null && spare.length >= capacity ? spare : new byte[capacity];
         spare = null;
         return new PartBuffer(nextPartNumber, start, capacity, data);

@@ -1,5 +1,8 @@
 package dev.relay.streaming.flow;
 
+import java.util.ArrayDeque;
+import java.util.Random;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,24 +23,42 @@ class AdaptiveWindowUnitTests {
 
     private static AdaptiveWindow simulate(AdaptiveWindow window, long rttNanos, double bytesPerSecond,
                                            double seconds) {
-        long now = 0;
-        long linkFreeAt = 0;
-        long perChunk = (long) (CHUNK / bytesPerSecond * 1e9);
-        java.util.ArrayDeque<Long> credits = new java.util.ArrayDeque<>();
-        long end = (long) (seconds * 1e9);
-        while (now < end) {
-            long credit = window.windowBytes() / CHUNK;
-            while (credits.size() < credit) {
-                window.granted(1, now);
-                credits.add(now);
-            }
-            long grantedAt = credits.poll();
-            long arrival = Math.max(grantedAt + rttNanos, linkFreeAt + perChunk);
-            linkFreeAt = arrival;
-            now = Math.max(now, arrival);
-            window.received(CHUNK, now);
-        }
+        new Link(rttNanos, bytesPerSecond, null).run(window, (long) (seconds * 1e9));
         return window;
+    }
+
+    /** The path of {@link #simulate}: credits in flight, and when the link is free for the next chunk. */
+    private static final class Link {
+        private final long rttNanos;
+        private final long perChunk;
+        /** Makes each round trip up to a fifth longer at random (jitter on the path), or null. */
+        private final Random jitter;
+        private final ArrayDeque<Long> credits = new ArrayDeque<>();
+        private long linkFreeAt;
+        private long now;
+
+        Link(long rttNanos, double bytesPerSecond, Random jitter) {
+            this.rttNanos = rttNanos;
+            this.perChunk = (long) (CHUNK / bytesPerSecond * 1e9);
+            this.jitter = jitter;
+        }
+
+        /** Runs the link on from where it stopped until {@code endNanos}. */
+        void run(AdaptiveWindow window, long endNanos) {
+            while (now < endNanos) {
+                long credit = window.windowBytes() / CHUNK;
+                while (credits.size() < credit) {
+                    window.granted(1, now);
+                    credits.add(now);
+                }
+                long grantedAt = credits.poll();
+                long rtt = jitter == null ? rttNanos : rttNanos + (long) (jitter.nextDouble() * rttNanos / 5);
+                long arrival = Math.max(grantedAt + rtt, linkFreeAt + perChunk);
+                linkFreeAt = arrival;
+                now = Math.max(now, arrival);
+                window.received(CHUNK, now);
+            }
+        }
     }
 
     @Test
@@ -97,11 +118,35 @@ class AdaptiveWindowUnitTests {
 
     @Test
     void limitedByItsWindowTheWindowDoublesEachRoundTrip() {
-        // 40 ms at 100 MB/s from one chunk: 4 MB in flight needed. Growing by half every 100 ms took about a second
-        // (a tenth of a 1 GiB upload's time at that rate, more of a smaller one); doubling per round trip (measured one
-        // round trip late) takes half a second.
-        AdaptiveWindow window = simulate(new AdaptiveWindow(CHUNK, 16 * MIB, CHUNK), 40 * MS, 100e6, 0.5);
+        // 40 ms at 100 MB/s from one chunk: 4 MB in flight needed, 2^4 chunks. Growing by half every 100 ms took about
+        // a second; doubling once per interval, judged on a rate that lagged the window by a round trip, half a
+        // second (and shrank the window whenever an interval ended inside a burst). Growing by each chunk that
+        // arrives while the window is full doubles it every round trip: about five round trips.
+        AdaptiveWindow window = simulate(new AdaptiveWindow(CHUNK, 16 * MIB, CHUNK), 40 * MS, 100e6, 0.25);
         assertThat(window.windowBytes()).isGreaterThanOrEqualTo(4_000_000L);
+    }
+
+    @Test
+    void whileItGrowsFromOneChunkTheWindowNeverShrinks() {
+        AdaptiveWindow window = new AdaptiveWindow(CHUNK, 16 * MIB, CHUNK);
+        Link link = new Link(40 * MS, 100e6, null);
+        long previous = window.windowBytes();
+        for (int step = 1; step <= 8; step++) {
+            // Bursts of credit arrive together, so intervals end inside a burst; until the window holds the
+            // bandwidth-delay product it must only grow.
+            link.run(window, step * 25 * MS);
+            assertThat(window.windowBytes()).as("after %d ms", step * 25).isGreaterThanOrEqualTo(previous);
+            previous = window.windowBytes();
+        }
+    }
+
+    @Test
+    void aJitteryRoundTripDoesNotRatchetTheWindowUp() {
+        // After it has grown, single short round trips (jitter) must not each add a chunk: the window settles near
+        // 1.5 x the bandwidth-delay product (4 MB at 40 ms and 100 MB/s), not at its maximum.
+        AdaptiveWindow window = new AdaptiveWindow(CHUNK, 16 * MIB, CHUNK);
+        new Link(40 * MS, 100e6, new Random(7)).run(window, 5_000 * MS);
+        assertThat(window.windowBytes()).isBetween(4_000_000L, 8_000_000L);
     }
 
     @Test
