@@ -1,12 +1,12 @@
 package dev.relay.infra.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
@@ -28,46 +28,48 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class DelayRelay implements AutoCloseable {
 
-    private static final int BUFFER_BYTES = 64 * 1024;
+    private static final int BUFFER_BYTES = 256 * 1024;
 
     private final InetSocketAddress target;
     private final long delayNanos;
-    private final ServerSocket server;
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final ServerSocketChannel server;
+    private final List<SocketChannel> sockets = new CopyOnWriteArrayList<>();
     /**
      * Buffers handed back by the writers once written. A fresh array per read, held for the delay, made the garbage
      * collector copy everything in flight again and again: at 20 ms that cost more CPU than the copying itself.
+     * Direct buffers on channels: a socket stream on a heap array copies every byte once more on each side (through
+     * a native buffer), which on the benchmark's two shared cores is CPU taken from the client, service and S3.
      */
-    private final Queue<byte[]> free = new ConcurrentLinkedQueue<>();
+    private final Queue<ByteBuffer> free = new ConcurrentLinkedQueue<>();
 
-    /** {@code length} bytes of {@code bytes} to write at {@code dueNanos}; a negative length ends the direction. */
-    private record Segment(long dueNanos, byte[] bytes, int length) {
+    /** Bytes to write at {@code dueNanos}; a null buffer ends the direction. */
+    private record Segment(long dueNanos, ByteBuffer bytes) {
     }
 
     public DelayRelay(InetSocketAddress target, Duration oneWay) throws IOException {
         this.target = target;
         this.delayNanos = oneWay.toNanos();
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         daemon("delay-relay-accept", this::acceptLoop).start();
     }
 
     public int port() {
-        return server.getLocalPort();
+        return server.socket().getLocalPort();
     }
 
     private void acceptLoop() {
-        while (!server.isClosed()) {
+        while (server.isOpen()) {
             try {
-                Socket client = server.accept();
-                Socket upstream = new Socket(target.getAddress(), target.getPort());
-                for (Socket s : List.of(client, upstream)) {
-                    s.setTcpNoDelay(true);
+                SocketChannel client = server.accept();
+                SocketChannel upstream = SocketChannel.open(target);
+                for (SocketChannel s : List.of(client, upstream)) {
+                    s.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     sockets.add(s);
                 }
                 pipe(client, upstream);
                 pipe(upstream, client);
             } catch (IOException e) {
-                if (!server.isClosed()) {
+                if (server.isOpen()) {
                     System.err.println("delay relay: " + e);
                 }
             }
@@ -75,27 +77,24 @@ public final class DelayRelay implements AutoCloseable {
     }
 
     /** One direction: bytes read from {@code from} are written to {@code to} {@link #delayNanos} later. */
-    private void pipe(Socket from, Socket to) throws IOException {
+    private void pipe(SocketChannel from, SocketChannel to) {
         BlockingQueue<Segment> line = new LinkedBlockingQueue<>();
-        InputStream in = from.getInputStream();
-        OutputStream out = to.getOutputStream();
         daemon("delay-relay-read", () -> {
             try {
                 while (true) {
-                    byte[] buffer = free.poll();
+                    ByteBuffer buffer = free.poll();
                     if (buffer == null) {
-                        buffer = new byte[BUFFER_BYTES];
+                        buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
                     }
-                    int n = in.read(buffer);
-                    if (n < 0) {
+                    if (from.read(buffer) < 0) {
                         break;
                     }
-                    line.add(new Segment(System.nanoTime() + delayNanos, buffer, n));
+                    line.add(new Segment(System.nanoTime() + delayNanos, buffer.flip()));
                 }
             } catch (IOException closed) {
                 // The connection went away; the writer ends the other side after what is in flight.
             }
-            line.add(new Segment(System.nanoTime() + delayNanos, null, -1));
+            line.add(new Segment(System.nanoTime() + delayNanos, null));
         }).start();
         daemon("delay-relay-write", () -> {
             try {
@@ -105,12 +104,14 @@ public final class DelayRelay implements AutoCloseable {
                     while ((wait = next.dueNanos - System.nanoTime()) > 0) {
                         LockSupport.parkNanos(wait);
                     }
-                    if (next.length < 0) {
+                    if (next.bytes == null) {
                         to.shutdownOutput();
                         return;
                     }
-                    out.write(next.bytes, 0, next.length);
-                    free.offer(next.bytes);
+                    while (next.bytes.hasRemaining()) {
+                        to.write(next.bytes);
+                    }
+                    free.offer(next.bytes.clear());
                 }
             } catch (IOException | InterruptedException e) {
                 closeQuietly(from);
