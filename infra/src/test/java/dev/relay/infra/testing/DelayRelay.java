@@ -14,6 +14,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -21,14 +22,23 @@ import java.util.concurrent.locks.LockSupport;
  * that one-way latency and no bandwidth limit, for machines whose kernel has no netem qdisc.
  *
  * <p>Each direction is a delay line: a reader timestamps what it reads and a writer hands it on once its time has
- * come. The line buffers whatever is in flight, so the sender's TCP window never limits throughput; what limits it
- * is what the applications themselves wait for (here: RSocket credit that returns one round trip later). A real
- * 40 ms path would add kernel TCP dynamics (slow start, receive-window growth) on top of that. Used by the
+ * come. The line holds up to {@link #LINE_BYTES} in flight, more than any credit window, so the sender's TCP window
+ * does not limit throughput; what limits it is what the applications themselves wait for (here: RSocket credit that
+ * returns one round trip later). A receiver that reads slower than its sender sends (a tus server writing to S3)
+ * holds the sender back once the line is full, as a TCP window would. A real 40 ms path would add kernel TCP
+ * dynamics (slow start, receive-window growth) on top of that. Used by the
  * benchmark (bench/run.sh compiles it with the harness) and the fault suite's slow-link case.
  */
 public final class DelayRelay implements AutoCloseable {
 
     private static final int BUFFER_BYTES = 256 * 1024;
+    /**
+     * What one direction may hold. Unbounded, a tus upload at 40 ms piled up most of a 1 GiB file in the line, in
+     * 256 KiB buffers that small reads filled only partly: 6 GB of direct memory, then an OutOfMemoryError.
+     */
+    private static final int LINE_BYTES = 64 << 20;
+    /** A read is charged at least this much against the line, so small reads cannot pile up buffers without end. */
+    private static final int MIN_CHARGE = 64 * 1024;
 
     private final InetSocketAddress target;
     private final long delayNanos;
@@ -79,6 +89,7 @@ public final class DelayRelay implements AutoCloseable {
     /** One direction: bytes read from {@code from} are written to {@code to} {@link #delayNanos} later. */
     private void pipe(SocketChannel from, SocketChannel to) {
         BlockingQueue<Segment> line = new LinkedBlockingQueue<>();
+        Semaphore room = new Semaphore(LINE_BYTES);
         daemon("delay-relay-read", () -> {
             try {
                 while (true) {
@@ -87,11 +98,13 @@ public final class DelayRelay implements AutoCloseable {
                         buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
                     }
                     if (from.read(buffer) < 0) {
+                        free.offer(buffer.clear());
                         break;
                     }
+                    room.acquire(charge(buffer.position()));
                     line.add(new Segment(System.nanoTime() + delayNanos, buffer.flip()));
                 }
-            } catch (IOException closed) {
+            } catch (IOException | InterruptedException closed) {
                 // The connection went away; the writer ends the other side after what is in flight.
             }
             line.add(new Segment(System.nanoTime() + delayNanos, null));
@@ -108,16 +121,23 @@ public final class DelayRelay implements AutoCloseable {
                         to.shutdownOutput();
                         return;
                     }
+                    int length = next.bytes.remaining();
                     while (next.bytes.hasRemaining()) {
                         to.write(next.bytes);
                     }
                     free.offer(next.bytes.clear());
+                    room.release(charge(length));
                 }
             } catch (IOException | InterruptedException e) {
                 closeQuietly(from);
                 closeQuietly(to);
+                room.release(LINE_BYTES); // a reader waiting for room wakes and finds its channel closed
             }
         }).start();
+    }
+
+    private static int charge(int bytes) {
+        return Math.max(bytes, MIN_CHARGE);
     }
 
     @Override
