@@ -15,7 +15,7 @@ final class Plot {
     private static final int WIDTH = 720;
     private static final int HEIGHT = 420;
     private static final int LEFT = 80;
-    private static final int RIGHT = 30;
+    private static final int RIGHT = 50; // room for the last point's label
     private static final int TOP = 50;
     private static final int BOTTOM = 60;
 

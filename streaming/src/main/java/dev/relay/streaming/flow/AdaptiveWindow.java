@@ -13,13 +13,13 @@ package dev.relay.streaming.flow;
  * window grows by each chunk that arrives, so it doubles every round trip (TCP's slow start; a delay-based exit as
  * in HyStart); a 40 ms path reaches its bandwidth-delay product in five or six round trips. Growing once per interval
  * on a rate that lagged the window by a round trip took twice as long, and shrank the window whenever an interval
- * ended inside a burst (measured through the 40 ms delay relay:
- * 0.87 s to the first recorded 16 MiB part, against 0.56 s with this and 0.14 s on loopback). The first later chunk
- * ends the slow start; from then on, once per interval (one round trip, within
- * [{@link #MIN_INTERVAL_NANOS}, {@link #INTERVAL_NANOS}]) the window follows {@code HEADROOM x rate x minRtt}, with
- * the best receive rate of the last {@link #RATE_INTERVALS} intervals (a windowed maximum, as BBR keeps it: an interval in
- * which the upload waited for S3 says nothing about the path), at most doubling or halving, growing by at least a
- * chunk when it grows (credit counts whole chunks), within {@code [minBytes, maxBytes]}.
+ * ended inside a burst (measured through the 40 ms delay relay: 0.87 s to the first recorded 16 MiB part, against
+ * 0.56 s with this and 0.14 s on loopback). The first later chunk ends the slow start; from then on, once per
+ * interval (one round trip, within [{@link #MIN_INTERVAL_NANOS}, {@link #INTERVAL_NANOS}]) the window follows
+ * {@code HEADROOM x rate x minRtt}, with the best receive rate of the last {@link #RATE_INTERVALS} intervals (a
+ * windowed maximum, as BBR keeps it: an interval in which the upload waited for S3 says nothing about the path), at
+ * most doubling or halving, growing by at least a chunk when it grows (credit counts whole chunks), within
+ * {@code [minBytes, maxBytes]}.
  */
 public final class AdaptiveWindow {
 
@@ -150,7 +150,7 @@ public final class AdaptiveWindow {
             window = Math.min(maxBytes, window + bytes);
         } else {
             // A queue somewhere (or a client without data): more window would only lengthen it. Ending on the first
-            // such sample keeps a loopback window at a chunk, where round trips vary by far more than a quarter.
+            // such sample keeps a loopback window at a chunk, where round trips vary by far more than a third.
             slowStart = false;
         }
     }
