@@ -30,7 +30,7 @@ log() { printf '[faults %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 COMMAND=(mvn -B $MVN_OFFLINE -pl web -am verify "-Dtest=dev.relay.web.faults.*IntegrationTests"
   -Dsurefire.failIfNoSpecifiedTests=false "-Drelay.faults.full=$FULL" "-Drelay.faults.seed=$SEED"
-  "-Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition" "$@")
+  "-Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition" -Drelay.bench.skip=true "$@")
 rm -rf "$RESULTS"
 mkdir -p "$REPO/web/target"
 STARTED=$(date +%s)

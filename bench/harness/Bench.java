@@ -25,7 +25,7 @@ import java.util.UUID;
  *
  * <pre>
  * measure --sections throughput,pause,latency --window 1MB --file F --runs N --warmup-file W --warmup-mib M
- *         --results R.properties (+ endpoints)
+ *         [--warmup-rounds R] --results R.properties (+ endpoints)
  * report  --results R.properties --out latest.md (+ descriptions of the setup)
  * </pre>
  *
@@ -144,6 +144,7 @@ public final class Bench {
                     ? Map.of("relay@" + window, (f, sha) -> Uploads.relay(client, f, sha)) : Map.of();
             if (!warm.isEmpty()) {
                 warmUp(warm, Path.of(option("warmup-file")), Long.parseLong(option("warmup-mib")) << 20,
+                        Integer.parseInt(options.getOrDefault("warmup-rounds", String.valueOf(WARMUP_ROUNDS))),
                         new JitActivity().watch("service", Long.parseLong(option("service-pid")))
                                 .watch("s3", Long.parseLong(options.getOrDefault("s3-pid", "0")))
                                 .watch(SECOND_SERVICE, Long.parseLong(options.getOrDefault("second-service-pid",
@@ -301,16 +302,16 @@ public final class Bench {
     }
 
     /**
-     * Sends the warm-up file through the service until {@code budget} bytes went through it and its JIT compiler
-     * took at most {@link #JIT_SETTLED} of an upload's time (up to {@link #WARMUP_LIMIT} times the budget), then
-     * through every variant in turn until no JVM's compiler (client, service, S3 server) took more than that in a
-     * whole round (up to {@link #WARMUP_ROUNDS} rounds). Long-running servers are measured, not their first
-     * minutes: on two shared cores the service's C2 compiler took a quarter of its CPU during an upload after 1 GiB
-     * of warm-up, and first stayed under 5 % after 2 to 8 GiB; the other variants warm the S3 server's code paths
-     * of their own.
+     * Sends the warm-up file through the service until {@code budget} bytes went through it and its JIT compiler took
+     * at most {@link #JIT_SETTLED} of an upload's time (up to {@link #WARMUP_LIMIT} times the budget), then through
+     * every variant in turn until no JVM's compiler (client, service, S3 server) took more than that in a whole round
+     * (up to {@code maxRounds}: {@link #WARMUP_ROUNDS}, fewer for a quick run). Long-running servers are measured, not
+     * their first minutes: on two shared cores the service's C2 compiler took a quarter of its CPU during an upload
+     * after 1 GiB of warm-up, and first stayed under 5 % after 2 to 8 GiB; the other variants warm the S3 server's code
+     * paths of their own.
      */
-    private static void warmUp(Map<String, Variant> variants, Path file, long budget, JitActivity jit)
-            throws Exception {
+    private static void warmUp(Map<String, Variant> variants, Path file, long budget, int maxRounds,
+                               JitActivity jit) throws Exception {
         String sha256 = FileTransfers.sha256(file);
         long size = Files.size(file);
         List<String> speeds = new ArrayList<>();
@@ -328,7 +329,7 @@ public final class Bench {
         }
         int rounds = 0;
         boolean allSettled = false;
-        while (!allSettled && rounds < WARMUP_ROUNDS) {
+        while (!allSettled && rounds < maxRounds) {
             round = warmUpRound(variants, false, file, size, sha256, jit, speeds);
             rounds++;
             allSettled = round.compiling().values().stream().allMatch(share -> share <= JIT_SETTLED);
