@@ -26,8 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * does not limit throughput; what limits it is what the applications themselves wait for (here: RSocket credit that
  * returns one round trip later). A receiver that reads slower than its sender sends (a tus server writing to S3)
  * holds the sender back once the line is full, as a TCP window would. A real 40 ms path would add kernel TCP
- * dynamics (slow start, receive-window growth) on top of that. Used by the
- * benchmark (bench/run.sh compiles it with the harness) and the fault suite's slow-link case.
+ * dynamics (slow start, receive-window growth) on top of that. Used by the benchmark (bench/run.sh compiles it with
+ * the harness) and the fault suite's slow-link case.
  */
 public final class DelayRelay implements AutoCloseable {
 
