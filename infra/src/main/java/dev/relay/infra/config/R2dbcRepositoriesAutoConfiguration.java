@@ -7,9 +7,11 @@ import dev.relay.infra.r2dbc.R2dbcTransactions;
 import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.Transactions;
-import dev.relay.infra.r2dbc.R2dbcTransferRepository;
+import dev.relay.infra.r2dbc.R2dbcFileCatalog;
+import dev.relay.infra.r2dbc.R2dbcUploadRepository;
 import dev.relay.streaming.port.AccountRepository;
-import dev.relay.streaming.port.TransferRepository;
+import dev.relay.streaming.port.FileCatalog;
+import dev.relay.streaming.port.UploadRepository;
 import io.r2dbc.spi.ConnectionFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -44,9 +46,15 @@ public class R2dbcRepositoriesAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    TransferRepository transferRepository(DatabaseClient db, ConnectionFactory connectionFactory, Clock clock) {
-        return new R2dbcTransferRepository(db,
+    UploadRepository uploadRepository(DatabaseClient db, ConnectionFactory connectionFactory, Clock clock) {
+        return new R2dbcUploadRepository(db,
                 TransactionalOperator.create(new R2dbcTransactionManager(connectionFactory)), clock);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    FileCatalog fileCatalog(DatabaseClient db) {
+        return new R2dbcFileCatalog(db);
     }
 
     @Bean

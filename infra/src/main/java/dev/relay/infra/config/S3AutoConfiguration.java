@@ -70,6 +70,8 @@ public class S3AutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     ObjectStore objectStore(MinioAsyncClient client, S3Properties s3) {
-        return new MinioObjectStore(client, s3.bucket());
+        // Parts stream through PartUploadMinioClient; a client bean of the application's own is wrapped in one.
+        return new MinioObjectStore(client instanceof PartUploadMinioClient parts ? parts
+                : new PartUploadMinioClient(client), s3.bucket());
     }
 }

@@ -4,6 +4,7 @@ import com.google.common.collect.HashMultimap;
 import com.google.common.collect.Multimap;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.PartFeed;
+import dev.relay.streaming.port.StreamedPartUpload;
 import dev.relay.streaming.port.StorageUnavailableException;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
@@ -41,23 +42,23 @@ import java.util.concurrent.ExecutionException;
  * bounded scheduler, never on the caller's (Netty) thread. Parts go through {@link PartUploadMinioClient}, which
  * sends them as they arrive, hashing them on OkHttp's threads.
  */
-public final class MinioObjectStore implements ObjectStore {
+public final class MinioObjectStore implements ObjectStore, StreamedPartUpload {
 
     private static final Set<String> MISSING = Set.of("NoSuchKey", "NoSuchUpload", "NoSuchObject");
     private static final Set<String> TRANSIENT = Set.of("SlowDown", "InternalError", "ServiceUnavailable",
             "RequestTimeout", "OperationAborted");
 
-    private final MinioAsyncClient client;
+    private final PartUploadMinioClient client;
     private final String bucket;
     private final Scheduler scheduler;
 
-    public MinioObjectStore(MinioAsyncClient client, String bucket, Scheduler scheduler) {
+    public MinioObjectStore(PartUploadMinioClient client, String bucket, Scheduler scheduler) {
         this.client = client;
         this.bucket = bucket;
         this.scheduler = scheduler;
     }
 
-    public MinioObjectStore(MinioAsyncClient client, String bucket) {
+    public MinioObjectStore(PartUploadMinioClient client, String bucket) {
         this(client, bucket, Schedulers.boundedElastic());
     }
 
@@ -74,16 +75,8 @@ public final class MinioObjectStore implements ObjectStore {
     }
 
     @Override
-    public boolean streamsParts() {
-        return client instanceof PartUploadMinioClient;
-    }
-
-    @Override
     public Mono<String> uploadPart(String key, String uploadId, int partNumber, PartFeed feed) {
-        if (!(client instanceof PartUploadMinioClient parts)) {
-            return Mono.error(new UnsupportedOperationException("This client sends parts whole only"));
-        }
-        return call(() -> parts.uploadPartAsync(bucket, key, uploadId, partNumber, feed)).map(r -> r.etag());
+        return call(() -> client.uploadPartAsync(bucket, key, uploadId, partNumber, feed)).map(r -> r.etag());
     }
 
     @Override

@@ -6,8 +6,8 @@ import dev.relay.api.wire.FileInfo;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.TransferSettings;
 import dev.relay.streaming.Viewer;
+import dev.relay.streaming.port.FileCatalog;
 import dev.relay.streaming.port.ObjectStore;
-import dev.relay.streaming.port.TransferRepository;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.upload.UploadViews;
 import reactor.core.publisher.Flux;
@@ -21,19 +21,19 @@ import java.nio.ByteBuffer;
  */
 public final class DownloadService {
 
-    private final TransferRepository repo;
+    private final FileCatalog files;
     private final ObjectStore store;
     private final TransferSettings settings;
 
-    public DownloadService(TransferRepository repo, ObjectStore store, TransferSettings settings) {
-        this.repo = repo;
+    public DownloadService(FileCatalog files, ObjectStore store, TransferSettings settings) {
+        this.files = files;
         this.store = store;
         this.settings = settings;
     }
 
     /** Completed files the user sent or received, newest first. */
     public Flux<FileInfo> list(String userId) {
-        return repo.listFiles(userId).map(UploadViews::file);
+        return files.listFiles(userId).map(UploadViews::file);
     }
 
     public Mono<FileInfo> get(Viewer viewer, String id) {
@@ -59,7 +59,7 @@ public final class DownloadService {
 
     /** Only the sender, the recipient and administrators see a file; to anyone else it does not exist. */
     private Mono<UploadRecord> completed(Viewer viewer, String id) {
-        return repo.findVisible(id, viewer.userId(), viewer.admin())
+        return files.findVisible(id, viewer.userId(), viewer.admin())
                 .filter(u -> u.state() == UploadState.COMPLETED)
                 .switchIfEmpty(Mono.error(() -> TransferException.notFound("file", id)));
     }

@@ -1,7 +1,7 @@
 package dev.relay.streaming.port;
 
 /**
- * What {@link TransferRepository#create} stores for a new upload.
+ * What {@link UploadRepository#create} stores for a new upload.
  *
  * @param recipientId the user the file is sent to (a file message), or null
  */

@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /**
  * The S3 calls the engine uses, and nothing more. Implementations must not block the calling thread: every method
- * returns at once and completes on the store's own threads.
+ * returns at once and completes on the store's own threads. A store that can do more implements the capability too
+ * ({@link StreamedPartUpload}).
  */
 public interface ObjectStore {
 
@@ -19,19 +20,6 @@ public interface ObjectStore {
 
     /** Stores {@code data[0, length)} as part {@code partNumber}; returns the part's ETag. */
     Mono<String> uploadPart(String key, String uploadId, int partNumber, byte[] data, int length);
-
-    /**
-     * Whether {@link #uploadPart(String, String, int, PartFeed)} sends a part while its bytes are still arriving.
-     * If not, the engine uploads each part once it has all of it.
-     */
-    boolean streamsParts();
-
-    /**
-     * Stores part {@code partNumber} from its bytes as they arrive: the request starts now and sends what
-     * {@link PartFeed#advance} makes available; returns the ETag once the store has the whole part. Fails if the feed
-     * is abandoned or waits too long for bytes; the engine then still has the part and sends it whole.
-     */
-    Mono<String> uploadPart(String key, String uploadId, int partNumber, PartFeed feed);
 
     /** Assembles the parts into the object {@code key}. */
     Mono<Void> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts);

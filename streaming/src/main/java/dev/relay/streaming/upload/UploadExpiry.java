@@ -5,7 +5,7 @@ import dev.relay.api.UploadState;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.TransferSettings;
 import dev.relay.streaming.port.ObjectStore;
-import dev.relay.streaming.port.TransferRepository;
+import dev.relay.streaming.port.UploadRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -25,11 +25,11 @@ public final class UploadExpiry {
     private static final Duration ORPHAN_GRACE = Duration.ofHours(1);
 
     private final UploadService uploads;
-    private final TransferRepository repo;
+    private final UploadRepository repo;
     private final ObjectStore store;
     private final TransferSettings settings;
 
-    public UploadExpiry(UploadService uploads, TransferRepository repo, ObjectStore store, TransferSettings settings) {
+    public UploadExpiry(UploadService uploads, UploadRepository repo, ObjectStore store, TransferSettings settings) {
         this.uploads = uploads;
         this.repo = repo;
         this.store = store;

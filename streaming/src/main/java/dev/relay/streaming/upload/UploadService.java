@@ -9,9 +9,10 @@ import dev.relay.api.wire.UploadTelemetry;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.port.FileCatalog;
 import dev.relay.streaming.port.NewUpload;
 import dev.relay.streaming.port.ObjectStore;
-import dev.relay.streaming.port.TransferRepository;
+import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.port.UploadLimits;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.support.StorageRetry;
@@ -30,7 +31,8 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class UploadService {
 
-    private final TransferRepository repo;
+    private final UploadRepository repo;
+    private final FileCatalog catalog;
     private final ObjectStore store;
     private final TransferSettings settings;
     private final UploadObserver observer;
@@ -38,16 +40,13 @@ public final class UploadService {
     /** Rate caps by upload id, for the open channel and later ones on this node. */
     private final ConcurrentMap<String, Long> limits = new ConcurrentHashMap<>();
 
-    public UploadService(TransferRepository repo, ObjectStore store, TransferSettings settings,
+    public UploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store, TransferSettings settings,
                          UploadObserver observer) {
         this.repo = repo;
+        this.catalog = catalog;
         this.store = store;
         this.settings = settings;
         this.observer = observer;
-    }
-
-    public UploadService(TransferRepository repo, ObjectStore store, TransferSettings settings) {
-        this(repo, store, settings, UploadObserver.NONE);
     }
 
     public TransferSettings settings() {
@@ -86,7 +85,7 @@ public final class UploadService {
     }
 
     public Flux<UploadInfo> list(String ownerId) {
-        return repo.listByOwner(ownerId).map(UploadViews::info);
+        return catalog.listByOwner(ownerId).map(UploadViews::info);
     }
 
     /**

@@ -16,7 +16,8 @@ import dev.relay.streaming.port.ObjectStore.StoredPart;
 import dev.relay.streaming.port.PartFeed;
 import dev.relay.streaming.port.PartRecord;
 import dev.relay.streaming.port.StorageUnavailableException;
-import dev.relay.streaming.port.TransferRepository;
+import dev.relay.streaming.port.StreamedPartUpload;
+import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.support.SerialExecutor;
 import dev.relay.streaming.support.StorageRetry;
@@ -72,7 +73,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     private final String objectKey;
     private final String expectedSha256;
     private final ObjectStore store;
-    private final TransferRepository repo;
+    private final UploadRepository repo;
     private final TransferSettings settings;
     private final CreditPolicy credits;
     private final AdaptiveWindow window;
@@ -121,7 +122,7 @@ final class UploadSession implements CoreSubscriber<Chunk> {
     /**
      * @param recordedParts the highest part number recorded so far (0 if none): the next part takes the one after
      */
-    UploadSession(UploadRecord upload, int recordedParts, long epoch, ObjectStore store, TransferRepository repo,
+    UploadSession(UploadRecord upload, int recordedParts, long epoch, ObjectStore store, UploadRepository repo,
                   TransferSettings settings, UploadObserver observer, Consumer<UploadSession> onClosed) {
         this.observer = observer;
         this.id = upload.id();
@@ -555,13 +556,13 @@ final class UploadSession implements CoreSubscriber<Chunk> {
      */
     private void openStream(PartBuffer part) {
         part.streamOpened = true;
-        if (!store.streamsParts() || discard) {
+        if (!(store instanceof StreamedPartUpload streamed) || discard) {
             return;
         }
         PartFeed feed = new PartFeed(part.data, part.capacity);
         part.feed = feed;
         multipartId()
-                .flatMap(uploadId -> store.uploadPart(objectKey, uploadId, part.number, feed))
+                .flatMap(uploadId -> streamed.uploadPart(objectKey, uploadId, part.number, feed))
                 .subscribe(etag -> serial.execute(() -> {
                     if (part.feed != feed) {
                         return;

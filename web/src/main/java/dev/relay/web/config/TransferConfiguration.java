@@ -14,7 +14,8 @@ import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.Transactions;
 import dev.relay.streaming.download.DownloadService;
 import dev.relay.streaming.port.ObjectStore;
-import dev.relay.streaming.port.TransferRepository;
+import dev.relay.streaming.port.FileCatalog;
+import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.upload.UploadExpiry;
 import dev.relay.streaming.upload.UploadService;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -71,18 +72,18 @@ class TransferConfiguration {
     }
 
     @Bean
-    UploadService uploadService(TransferRepository repo, ObjectStore store, TransferSettings settings,
-                                TransferFeed transferFeed) {
-        return new UploadService(repo, store, settings, transferFeed);
+    UploadService uploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store,
+                                TransferSettings settings, TransferFeed transferFeed) {
+        return new UploadService(repo, catalog, store, settings, transferFeed);
     }
 
     @Bean
-    DownloadService downloadService(TransferRepository repo, ObjectStore store, TransferSettings settings) {
-        return new DownloadService(repo, store, settings);
+    DownloadService downloadService(FileCatalog files, ObjectStore store, TransferSettings settings) {
+        return new DownloadService(files, store, settings);
     }
 
     @Bean
-    UploadExpiry uploadExpiry(UploadService uploads, TransferRepository repo, ObjectStore store,
+    UploadExpiry uploadExpiry(UploadService uploads, UploadRepository repo, ObjectStore store,
                               TransferSettings settings) {
         return new UploadExpiry(uploads, repo, store, settings);
     }

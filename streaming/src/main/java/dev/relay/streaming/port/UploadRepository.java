@@ -8,11 +8,12 @@ import reactor.core.publisher.Mono;
 import java.time.Instant;
 
 /**
- * Persistence of uploads and their parts. Every method that moves an upload forward is conditional (on its state,
- * and for writers on their epoch) and reports whether it took effect, so concurrent writers, cancels and expiry can
- * never overwrite each other's outcome.
+ * Persistence of uploads and their parts, for the commands on them. Every method that moves an upload forward is
+ * conditional (on its state, and for writers on their epoch) and reports whether it took effect, so concurrent
+ * writers, cancels and expiry can never overwrite each other's outcome. Listing and visibility for readers are
+ * {@link FileCatalog}'s.
  */
-public interface TransferRepository {
+public interface UploadRepository {
 
     /**
      * Inserts a new upload if the owner stays within {@code limits} (checked under a per-user lock); otherwise fails
@@ -24,15 +25,6 @@ public interface TransferRepository {
 
     /** The upload if it belongs to {@code ownerId}; empty otherwise (others' uploads do not exist for a caller). */
     Mono<UploadRecord> findOwned(String id, String ownerId);
-
-    /** The owner's uploads, newest first. */
-    Flux<UploadRecord> listByOwner(String ownerId);
-
-    /** The upload if {@code userId} sent or receives it (or {@code admin}); empty otherwise. */
-    Mono<UploadRecord> findVisible(String id, String userId, boolean admin);
-
-    /** Completed files the user sent or received, newest first. */
-    Flux<UploadRecord> listFiles(String userId);
 
     /** Bumps the writer epoch of an open upload and returns the new epoch; empty if the upload is not open. */
     Mono<Long> claimWriter(String id);

@@ -25,19 +25,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The repository's conditional updates against a real MariaDB, with the schema from the real migrations. */
-class R2dbcTransferRepositoryIntegrationTests {
+class R2dbcUploadRepositoryIntegrationTests {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
-    private static R2dbcTransferRepository uploads;
+    private static R2dbcUploadRepository uploads;
     private static R2dbcAccountRepository accounts;
+    private static R2dbcFileCatalog files;
 
     @BeforeAll
     static void schema() {
         ConnectionFactory connections = TestServices.get().migratedConnectionFactory();
         DatabaseClient db = DatabaseClient.create(connections);
-        uploads = new R2dbcTransferRepository(db,
+        uploads = new R2dbcUploadRepository(db,
                 TransactionalOperator.create(new R2dbcTransactionManager(connections)), Clock.systemUTC());
         accounts = new R2dbcAccountRepository(db, Clock.systemUTC());
+        files = new R2dbcFileCatalog(db);
     }
 
     private static String newAccount() {
@@ -116,7 +118,7 @@ class R2dbcTransferRepositoryIntegrationTests {
         UploadRecord older = newUpload(owner, 1);
         UploadRecord newer = newUpload(owner, 2);
         assertThat(uploads.findOwned(older.id(), newAccount()).blockOptional(TIMEOUT)).isEmpty();
-        assertThat(uploads.listByOwner(owner).map(UploadRecord::id).collectList().block(TIMEOUT))
+        assertThat(files.listByOwner(owner).map(UploadRecord::id).collectList().block(TIMEOUT))
                 .containsExactly(newer.id(), older.id());
         assertThat(uploads.findIdleOpen(Instant.now().plusSeconds(60)).map(UploadRecord::id).collectList()
                 .block(TIMEOUT)).contains(older.id(), newer.id());

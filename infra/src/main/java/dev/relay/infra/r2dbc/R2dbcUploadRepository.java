@@ -6,10 +6,9 @@ import dev.relay.streaming.TransferException;
 import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.NewUpload;
 import dev.relay.streaming.port.PartRecord;
-import dev.relay.streaming.port.TransferRepository;
+import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.port.UploadLimits;
 import dev.relay.streaming.port.UploadRecord;
-import io.r2dbc.spi.Readable;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
@@ -19,19 +18,17 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
-/** {@link TransferRepository} on MySQL/MariaDB through R2DBC. */
-public final class R2dbcTransferRepository implements TransferRepository {
+/** {@link UploadRepository} on MySQL/MariaDB through R2DBC; the read side is {@link R2dbcFileCatalog}. */
+public final class R2dbcUploadRepository implements UploadRepository {
 
     private static final String OPEN = "('ACTIVE','PAUSED')";
-    private static final String COLUMNS = "id, owner_id, recipient_id, name, size, content_type, expected_sha256, state, part_size,"
-            + " object_key, s3_upload_id, parts_bytes, tail_bytes, digest_state, sha256, error_code, error_message,"
-            + " writer_epoch, created_at, updated_at";
+    private static final String COLUMNS = UploadRows.COLUMNS;
 
     private final DatabaseClient db;
     private final TransactionalOperator tx;
     private final Clock clock;
 
-    public R2dbcTransferRepository(DatabaseClient db, TransactionalOperator tx, Clock clock) {
+    public R2dbcUploadRepository(DatabaseClient db, TransactionalOperator tx, Clock clock) {
         this.db = db;
         this.tx = tx;
         this.clock = clock;
@@ -86,7 +83,7 @@ public final class R2dbcTransferRepository implements TransferRepository {
     public Mono<UploadRecord> find(String id) {
         return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE id = :id")
                 .bind("id", id)
-                .map(R2dbcTransferRepository::toRecord)
+                .map(UploadRows::toRecord)
                 .one());
     }
 
@@ -95,39 +92,8 @@ public final class R2dbcTransferRepository implements TransferRepository {
         return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE id = :id AND owner_id = :owner")
                 .bind("id", id)
                 .bind("owner", ownerId)
-                .map(R2dbcTransferRepository::toRecord)
+                .map(UploadRows::toRecord)
                 .one());
-    }
-
-    @Override
-    public Flux<UploadRecord> listByOwner(String ownerId) {
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE owner_id = :owner"
-                        + " ORDER BY created_at DESC, id DESC")
-                .bind("owner", ownerId)
-                .map(R2dbcTransferRepository::toRecord)
-                .all());
-    }
-
-    @Override
-    public Mono<UploadRecord> findVisible(String id, String userId, boolean admin) {
-        if (admin) {
-            return find(id);
-        }
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE id = :id"
-                        + " AND (owner_id = :user OR recipient_id = :user)")
-                .bind("id", id)
-                .bind("user", userId)
-                .map(R2dbcTransferRepository::toRecord)
-                .one());
-    }
-
-    @Override
-    public Flux<UploadRecord> listFiles(String userId) {
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE state = 'COMPLETED'"
-                        + " AND (owner_id = :user OR recipient_id = :user) ORDER BY created_at DESC, id DESC")
-                .bind("user", userId)
-                .map(R2dbcTransferRepository::toRecord)
-                .all());
     }
 
     @Override
@@ -255,32 +221,7 @@ public final class R2dbcTransferRepository implements TransferRepository {
         return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE state IN " + OPEN
                         + " AND updated_at < :before ORDER BY updated_at")
                 .bind("before", Sql.toDb(before))
-                .map(R2dbcTransferRepository::toRecord)
+                .map(UploadRows::toRecord)
                 .all());
-    }
-
-    private static UploadRecord toRecord(Readable row) {
-        String errorCode = row.get("error_code", String.class);
-        String errorMessage = row.get("error_message", String.class);
-        return new UploadRecord(
-                row.get("id", String.class),
-                row.get("owner_id", String.class),
-                row.get("recipient_id", String.class),
-                row.get("name", String.class),
-                Sql.longOf(row, "size"),
-                row.get("content_type", String.class),
-                row.get("expected_sha256", String.class),
-                UploadState.valueOf(row.get("state", String.class)),
-                Sql.longOf(row, "part_size"),
-                row.get("object_key", String.class),
-                row.get("s3_upload_id", String.class),
-                Sql.longOf(row, "parts_bytes"),
-                Sql.longOf(row, "tail_bytes"),
-                row.get("digest_state", byte[].class),
-                row.get("sha256", String.class),
-                errorCode == null ? null : errorCode + ": " + errorMessage,
-                Sql.longOf(row, "writer_epoch"),
-                Sql.instantOf(row, "created_at"),
-                Sql.instantOf(row, "updated_at"));
     }
 }
