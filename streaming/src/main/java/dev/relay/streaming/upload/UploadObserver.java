@@ -15,6 +15,10 @@ public interface UploadObserver {
     default void progress(String uploadId, UploadState state, long received, long offset, long size) {
     }
 
+    /** The write channel of the upload on this node moved to {@code state} (for metrics and tests). */
+    default void sessionState(String uploadId, SessionState state) {
+    }
+
     /** The upload's persisted state changed (paused, resumed, completed, failed, cancelled, expired, deleted). */
     default void stateChanged(String uploadId) {
     }

@@ -1,0 +1,411 @@
+package dev.relay.streaming.upload;
+
+import dev.relay.streaming.TransferException;
+import dev.relay.streaming.digest.ResumableSha256;
+import dev.relay.streaming.port.DurablePoint;
+import dev.relay.streaming.port.ObjectStore;
+import dev.relay.streaming.port.PartFeed;
+import dev.relay.streaming.port.PartRecord;
+import dev.relay.streaming.port.StreamedPartUpload;
+import dev.relay.streaming.port.UploadRepository;
+import dev.relay.streaming.port.UploadRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/**
+ * The parts of one write channel on their way from the socket to a durable record, and the byte counts that follow
+ * them: the part <b>filling</b> (S3 receives it as it fills, when the store can stream parts), parts <b>sealed</b>
+ * and waiting for their turn, the part <b>in flight</b> to S3, and parts S3 has stored that wait to be
+ * <b>recorded</b>, strictly in part order. Recording one part overlaps storing the next, and at most one part waits
+ * for its record while another goes to S3, so a slow database stops the flow instead of piling up parts that no
+ * durable offset covers.
+ *
+ * <p>Not thread-safe: the session's serial executor owns it, and the outcome of every storage call is posted back
+ * there. What the session must act on arrives through {@link Listener}.
+ */
+final class PartPipeline {
+
+    private static final Logger log = LoggerFactory.getLogger(PartPipeline.class);
+
+    interface Listener {
+        /** S3 has stored a part: its buffer is free. */
+        void partStored();
+
+        /** The database recorded a part whose last byte arrived at {@code sealedNanos}: the durable offset moved. */
+        void partRecorded(long sealedNanos);
+
+        /** A part could not be stored or recorded, or the writer lost its claim: nothing more can be stored. */
+        void pipelineFailed(TransferException error);
+    }
+
+    /** The size of the part starting at {@code start} with number {@code number} (see {@link PartSizer}). */
+    interface Sizing {
+        long capacity(long start, int number);
+    }
+
+    private enum Mode { STORING, ABORTED, RELEASED }
+
+    private final String id;
+    private final String objectKey;
+    private final long size;
+    private final long epoch;
+    private final boolean receiveAhead;
+    private final ObjectStore store;
+    /** The store's ability to stream a part as it fills, or null. */
+    private final StreamedPartUpload streamed;
+    private final UploadRepository repo;
+    private final Executor serial;
+    private final Supplier<Retry> retry;
+    private final Sizing sizing;
+    private final Listener listener;
+
+    private Mode mode = Mode.STORING;
+    private long received;
+    private long partsBytes;
+    private long tailBytes;
+    /** Where the part not yet complete starts (sealing a part moves it on), and that part's number. */
+    private long nextPartStart;
+    private int nextPartNumber;
+    private final MultipartUpload multipart;
+    private PartBuffer filling;
+    private final ArrayDeque<PartBuffer> sealed = new ArrayDeque<>();
+    private PartBuffer inFlight;
+    private final PartRecorder recorder;
+    private byte[] spare;
+
+    PartPipeline(UploadRecord upload, int recordedParts, long epoch, boolean receiveAhead, ObjectStore store,
+                 UploadRepository repo, Executor serial, Supplier<Retry> retry, Sizing sizing, Listener listener) {
+        this.id = upload.id();
+        this.objectKey = upload.objectKey();
+        this.size = upload.size();
+        this.epoch = epoch;
+        this.receiveAhead = receiveAhead;
+        this.store = store;
+        this.streamed = store instanceof StreamedPartUpload s ? s : null;
+        this.repo = repo;
+        this.serial = serial;
+        this.retry = retry;
+        this.sizing = sizing;
+        this.listener = listener;
+        this.recorder = new PartRecorder(id, epoch, repo, serial, retry, new Recorded());
+        this.multipart = new MultipartUpload(id, objectKey, epoch, upload.s3UploadId(), store, repo, serial, retry);
+        this.partsBytes = upload.partsBytes();
+        this.tailBytes = upload.tailBytes();
+        this.received = upload.durableOffset();
+        this.nextPartStart = upload.partsBytes();
+        this.nextPartNumber = recordedParts + 1;
+    }
+
+    long received() {
+        return received;
+    }
+
+    long partsBytes() {
+        return partsBytes;
+    }
+
+    long tailBytes() {
+        return tailBytes;
+    }
+
+    long durableOffset() {
+        return partsBytes + tailBytes;
+    }
+
+    long nextPartStart() {
+        return nextPartStart;
+    }
+
+    int nextPartNumber() {
+        return nextPartNumber;
+    }
+
+    String s3UploadId() {
+        return multipart.id();
+    }
+
+    PartBuffer filling() {
+        return filling;
+    }
+
+    boolean hasSealed() {
+        return !sealed.isEmpty();
+    }
+
+    /** Whether a part is on its way to S3 or to the database; staging and closing wait for this. */
+    boolean storing() {
+        return inFlight != null || recorder.busy();
+    }
+
+    /** Parts received in full and not yet recorded: on their way to S3 or waiting for their database record. */
+    int unrecordedParts() {
+        return recorder.waiting() + (inFlight != null ? 1 : 0) + sealed.size();
+    }
+
+    /** Whether the part sealed last went straight to S3 (nothing queued before it). */
+    boolean lastSealedIsStoring() {
+        return sealed.isEmpty() && inFlight != null && inFlight.number == nextPartNumber - 1;
+    }
+
+    // ---- receiving -----------------------------------------------------------------------------------------------
+
+    /**
+     * Copies the chunk into part buffers, updating {@code digest}, sealing each part that becomes full and opening
+     * the next one for bytes that run past it. Returns false if a byte found no room (credit was wrong).
+     */
+    boolean write(Chunk chunk, ResumableSha256 digest) {
+        while (chunk.remaining() > 0) {
+            if (filling == null && !openNext()) {
+                return false;
+            }
+            int take = (int) Math.min(chunk.remaining(), filling.room());
+            chunk.read(filling.data, filling.fill, take);
+            digest.update(filling.data, filling.fill, take);
+            filling.fill += take;
+            received += take;
+            fed(filling);
+            if (filling.room() == 0) {
+                seal(digest);
+            }
+        }
+        return true;
+    }
+
+    /** Opens the buffer of the next part for bytes from {@link #received} on; false if none may be opened now. */
+    boolean openNext() {
+        if (received >= size || (receiveAhead && unrecordedParts() >= 2)) {
+            return false;
+        }
+        filling = newBuffer(received);
+        return true;
+    }
+
+    /** Opens the part that starts at {@code start} with its first bytes, loaded back from the staged tail. */
+    void resumePart(long start, byte[] bytes, int length, ResumableSha256 digest) {
+        filling = newBuffer(start);
+        System.arraycopy(bytes, 0, filling.data, 0, length);
+        filling.fill = length;
+        fed(filling);
+        if (filling.room() == 0) {
+            seal(digest);
+        }
+    }
+
+    /** Drops the buffer of the partial part (its bytes are staged, or they were never durable). */
+    void dropFilling() {
+        filling = null;
+    }
+
+    /** A paused session keeps no buffer for later. */
+    void dropSpare() {
+        spare = null;
+    }
+
+    /** The bytes of the part filling now are staged as the tail: durable up to there. */
+    void tailStaged(long bytes) {
+        tailBytes = bytes;
+    }
+
+    private PartBuffer newBuffer(long start) {
+        int capacity = (int) sizing.capacity(start, nextPartNumber);
+        if (received > start) {
+            // The part resumes from its staged tail, which it must hold whatever the link is like now.
+            capacity = (int) Math.max(capacity, received - start);
+        }
+        byte[] data = spare != null && spare.length >= capacity ? spare : new byte[capacity];
+        spare = null;
+        return new PartBuffer(nextPartNumber, start, capacity, data);
+    }
+
+    /** The filling buffer is complete: store it now, or queue it behind the part being stored. */
+    private void seal(ResumableSha256 digest) {
+        PartBuffer part = filling;
+        part.sealedNanos = System.nanoTime();
+        part.digestState = digest.state();
+        filling = null;
+        nextPartStart = part.end();
+        nextPartNumber = part.number + 1;
+        if (inFlight == null && sealed.isEmpty() && mayStore()) {
+            startUpload(part);
+        } else {
+            sealed.add(part);
+        }
+    }
+
+    // ---- storing -------------------------------------------------------------------------------------------------
+
+    /** Bytes landed in the part: its request starts with the first of them (an empty channel costs S3 nothing). */
+    private void fed(PartBuffer part) {
+        if (!part.streamOpened) {
+            openStream(part);
+        }
+        if (part.feed != null) {
+            part.feed.advance(part.fill);
+        }
+    }
+
+    /**
+     * Starts sending a new part to S3 while it fills (if the store can): its request carries the bytes as they
+     * arrive, so S3 has the part moments after its last byte came in, instead of a part's transfer later. If that
+     * request fails (S3 unavailable, or no bytes for a while because the client is slow or paused), the part is
+     * sent whole once it is complete, from the same buffer.
+     */
+    private void openStream(PartBuffer part) {
+        part.streamOpened = true;
+        if (streamed == null || mode != Mode.STORING) {
+            return;
+        }
+        PartFeed feed = new PartFeed(part.data, part.capacity);
+        part.feed = feed;
+        multipart.get()
+                .flatMap(uploadId -> streamed.uploadPart(objectKey, uploadId, part.number, feed))
+                .subscribe(etag -> serial.execute(() -> {
+                    if (part.feed != feed) {
+                        return;
+                    }
+                    part.feed = null;
+                    part.etag = etag;
+                    part.storedNanos = System.nanoTime();
+                    if (part == inFlight) {
+                        onPartUploaded(part, etag);
+                    }
+                }), e -> serial.execute(() -> {
+                    if (part.feed != feed) {
+                        return;
+                    }
+                    part.feed = null;
+                    log.debug("Upload {}: part {} streamed in vain, it will be sent whole: {}", id, part.number,
+                            e.toString());
+                    if (part == inFlight && mode != Mode.RELEASED) {
+                        storePart(part);
+                    }
+                }));
+    }
+
+    /** A complete part goes to S3: its request is already under way (or done), or it is sent whole now. */
+    private void startUpload(PartBuffer part) {
+        inFlight = part;
+        if (part.etag != null) {
+            String etag = part.etag;
+            serial.execute(() -> {
+                if (inFlight == part) {
+                    onPartUploaded(part, etag);
+                }
+            });
+        } else if (part.feed == null) {
+            storePart(part);
+        }
+    }
+
+    private void storePart(PartBuffer part) {
+        multipart.get()
+                .flatMap(uploadId -> store.uploadPart(objectKey, uploadId, part.number, part.data, part.fill)
+                        .retryWhen(retry.get()))
+                .subscribe(etag -> serial.execute(() -> onPartUploaded(part, etag)),
+                        e -> serial.execute(() -> {
+                            inFlight = null;
+                            fail(SessionErrors.storage(id, "store part " + part.number, e, durableOffset()));
+                        }));
+    }
+
+    private void onPartUploaded(PartBuffer part, String etag) {
+        inFlight = null;
+        if (!part.abandoned && filling == null) {
+            // Kept for the next part only when none is filling yet: a buffer held idle until the part filling now
+            // ends would double what an upload that runs past its parts holds (64 uploads at 2 MB/s: 28 MiB each
+            // instead of 16, benchmarks of 2026-12-03); a fresh array costs a few milliseconds per part.
+            spare = part.data;
+        }
+        recorder.add(new PartRecorder.Pending(new PartRecord(part.number, etag, part.fill),
+                new DurablePoint(part.start + part.fill, 0, part.digestState), part.sealedNanos,
+                part.storedNanos != 0 ? part.storedNanos : System.nanoTime()));
+        if (mode == Mode.RELEASED) {
+            return;
+        }
+        storeSealed();
+        listener.partStored();
+    }
+
+    /** At most one part may wait for its database record while another goes to S3 (see the class comment). */
+    private boolean mayStore() {
+        return recorder.waiting() < 2;
+    }
+
+    private void storeSealed() {
+        if (!sealed.isEmpty() && inFlight == null && mode == Mode.STORING && mayStore()) {
+            startUpload(sealed.poll());
+        }
+    }
+
+    /** While closing: sends the next queued part to S3, if there is one and nothing else is on its way. */
+    boolean storeQueued() {
+        if (sealed.isEmpty() || storing() || mode != Mode.STORING) {
+            return false;
+        }
+        startUpload(sealed.poll());
+        return true;
+    }
+
+    // ---- recording (PartRecorder's outcomes) ---------------------------------------------------------------
+
+    private final class Recorded implements PartRecorder.Outcome {
+        @Override
+        public void recorded(PartRecorder.Pending part) {
+            partsBytes = part.point().partsBytes();
+            tailBytes = 0;
+            if (partsBytes < size) {
+                recorder.recordNext();
+                storeSealed();
+            }
+            listener.partRecorded(part.sealedNanos());
+        }
+
+        @Override
+        public void refused() {
+            fail(SessionErrors.lostWriter(id));
+        }
+
+        @Override
+        public void failed(int partNumber, Throwable error) {
+            fail(SessionErrors.storage(id, "record part " + partNumber, error, durableOffset()));
+        }
+    }
+
+    private void fail(TransferException error) {
+        mode = mode == Mode.RELEASED ? Mode.RELEASED : Mode.ABORTED;
+        listener.pipelineFailed(error);
+    }
+
+    // ---- ending --------------------------------------------------------------------------------------------------
+
+    /** Stores nothing more (the upload ended, or storage failed); what is under way finishes on its own. */
+    void abort() {
+        if (mode == Mode.STORING) {
+            mode = Mode.ABORTED;
+        }
+    }
+
+    /** Whether parts may still be stored (nothing aborted the pipeline). */
+    boolean storingAllowed() {
+        return mode == Mode.STORING;
+    }
+
+    /** The session closed: requests still reading a buffer fail, and every buffer is let go. */
+    void release() {
+        mode = Mode.RELEASED;
+        if (filling != null) {
+            filling.abandonStream();
+        }
+        sealed.forEach(PartBuffer::abandonStream);
+        filling = null;
+        sealed.clear();
+        spare = null;
+    }
+
+}

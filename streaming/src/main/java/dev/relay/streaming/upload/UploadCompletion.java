@@ -1,0 +1,88 @@
+package dev.relay.streaming.upload;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.api.UploadState;
+import dev.relay.streaming.TransferException;
+import dev.relay.streaming.port.ObjectStore;
+import dev.relay.streaming.port.ObjectStore.StoredPart;
+import dev.relay.streaming.port.StorageUnavailableException;
+import dev.relay.streaming.port.UploadRecord;
+import dev.relay.streaming.port.UploadRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+import java.util.function.Supplier;
+
+/**
+ * What happens once every byte of an upload is recorded: the whole-file SHA-256 is compared with the declared one
+ * (a mismatch fails the upload and discards what was stored), the parts are assembled into the object, and the
+ * upload is recorded COMPLETED, only if this writer's epoch is still current.
+ */
+final class UploadCompletion {
+
+    private static final Logger log = LoggerFactory.getLogger(UploadCompletion.class);
+
+    private final String id;
+    private final String objectKey;
+    private final long size;
+    private final long epoch;
+    private final String expectedSha256;
+    private final ObjectStore store;
+    private final UploadRepository repo;
+    private final Supplier<Retry> retry;
+
+    UploadCompletion(UploadRecord upload, long epoch, ObjectStore store, UploadRepository repo,
+                     Supplier<Retry> retry) {
+        this.id = upload.id();
+        this.objectKey = upload.objectKey();
+        this.size = upload.size();
+        this.epoch = epoch;
+        this.expectedSha256 = upload.expectedSha256();
+        this.store = store;
+        this.repo = repo;
+        this.retry = retry;
+    }
+
+    /**
+     * Completes the upload whose bytes have SHA-256 {@code sha256} from the multipart upload {@code s3UploadId}.
+     * Empty when it is COMPLETED; otherwise a {@link TransferException}: CHECKSUM_MISMATCH (the upload is FAILED),
+     * TAKEN_OVER (another writer holds it, or it is no longer open), or a storage failure.
+     */
+    Mono<Void> complete(String sha256, String s3UploadId) {
+        if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha256)) {
+            String message = "The received bytes have SHA-256 " + sha256 + ", not the declared " + expectedSha256
+                    + "; the upload failed. Check the file and upload it again.";
+            return repo.transition(id, UploadState.FAILED, ErrorCode.CHECKSUM_MISMATCH, message)
+                    .then(discard(s3UploadId))
+                    .doOnError(e -> log.warn("Upload {}: cleanup after a checksum mismatch failed", id, e))
+                    .onErrorComplete()
+                    .then(Mono.error(new TransferException(ErrorCode.CHECKSUM_MISMATCH, message)));
+        }
+        return assemble(s3UploadId)
+                .retryWhen(retry.get())
+                .then(repo.complete(id, epoch, sha256).retryWhen(retry.get()))
+                .onErrorMap(e -> SessionErrors.storage(id, "complete the upload", e, size))
+                .flatMap(done -> done ? Mono.<Void>empty() : Mono.error(SessionErrors.lostWriter(id)));
+    }
+
+    private Mono<Void> assemble(String s3UploadId) {
+        if (size == 0) {
+            return store.putObject(objectKey, new byte[0], 0, null);
+        }
+        // A retry after a crash may find the multipart upload already completed: the object is then there.
+        return repo.parts(id)
+                .map(p -> new StoredPart(p.number(), p.etag()))
+                .collectList()
+                .flatMap(parts -> store.completeMultipartUpload(objectKey, s3UploadId, parts))
+                .onErrorResume(e -> !(e instanceof StorageUnavailableException),
+                        e -> store.objectSize(objectKey).flatMap(stored -> stored.isPresent() && stored.get() == size
+                                ? Mono.empty() : Mono.error(e)));
+    }
+
+    private Mono<Void> discard(String s3UploadId) {
+        Mono<Void> abort = s3UploadId == null ? Mono.empty() : store.abortMultipartUpload(objectKey, s3UploadId);
+        return abort.then(store.deleteObject(ObjectKeys.tail(id)));
+    }
+}
