@@ -15,6 +15,31 @@
 # (default 6). The test suite runs a quick one (web/pom.xml):
 #   BENCH_RUNS=1 BENCH_WARMUP_MIB=64 BENCH_WARMUP_ROUNDS=1 BENCH_PAUSED_UPLOADS=100 bench/run.sh 64 OUT
 # with BENCH_SKIP_WITHOUT_DB=1, which makes it exit 0 with a message instead of failing when no database answers.
+#
+# The throughput section measures a second service in the same runs as the defaults (row 1b of the report, with its
+# ratios to the direct uploads, tus and the defaults, run by run). By default it is the same jar with 8 MiB parts,
+# labelled parts8. Three variables make it another comparison:
+#   BENCH_SECOND_JAR    another build's runnable jar (web/target/relay-web-0.1.0-SNAPSHOT-exec.jar of a checkout of
+#                       the commit to compare with, e.g. `git worktree add ../old HEAD~1`, then in ../old
+#                       `mvn -B -q package -DskipTests`); the report then gives this build / that jar. The harness's
+#                       client is this build's, so that jar must speak the same protocol. Default: this build's jar.
+#   BENCH_SECOND_ARGS   its extra properties, e.g. --relay.transfer.receive-ahead=true; the report then gives that
+#                       variant / the defaults. Default: --relay.transfer.preferred-part-size=8MB when
+#                       BENCH_SECOND_JAR is not set, else none; set it empty for none (same jar: an A/A noise check).
+#   BENCH_SECOND_LABEL  the row's name in the report ([A-Za-z0-9._-]); default parts8 when neither of the two above is
+#                       set, else "second".
+# The second service has a database of its own (relay_bench_second), so another build migrates its own schema.
+# BENCH_SERVICE_ARGS and BENCH_SERVICE_JAVA_OPTS apply to both services. The setup line of the report states each
+# service's jar (the commit of the checkout it was built in, when it lies in one, and its build time) and properties.
+#   BENCH_SECTIONS      a comma-separated subset of throughput,pause,latency,download,fixed-window,scaling,memory
+#                       (default: all) to measure; the report leaves the others out. fixed-window is Relay with the
+#                       credit window fixed at 1MB, with and without latency (a service of its own); scaling and memory
+#                       run on a service of their own too. E.g. a comparison of two builds (a) or of a setting with
+#                       the defaults (b), throughput only, in minutes:
+#   (a) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=before \
+#         BENCH_SECOND_JAR=../old/web/target/relay-web-0.1.0-SNAPSHOT-exec.jar bench/run.sh 256 /tmp/before-after.md
+#   (b) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=receive-ahead \
+#         BENCH_SECOND_ARGS=--relay.transfer.receive-ahead=true bench/run.sh 256 /tmp/receive-ahead.md
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,6 +52,7 @@ DB_PORT=${DB_PORT:-3306}
 DB_USER=${DB_USER:-root}
 DB_PASSWORD=${DB_PASSWORD:-}
 DB_NAME=relay_bench
+SECOND_DB_NAME=${DB_NAME}_second
 S3_ACCESS_KEY=bench-access
 S3_SECRET_KEY=bench-secret-$RANDOM$RANDOM
 S3_BUCKET=relay-bench
@@ -42,6 +68,73 @@ die() { log "ERROR: $*"; exit 1; }
 for f in "$SERVICE_JAR" "$S3PROXY_JAR"; do
   [[ -e $f ]] || die "$f is missing: run 'mvn package -DskipTests' in $REPO first"
 done
+
+ALL_SECTIONS=throughput,pause,latency,download,fixed-window,scaling,memory
+SECTIONS=${BENCH_SECTIONS:-$ALL_SECTIONS}
+for section in ${SECTIONS//,/ }; do
+  [[ ,$ALL_SECTIONS, == *,$section,* ]] || die "BENCH_SECTIONS: unknown section '$section' (known: $ALL_SECTIONS)"
+done
+[[ -n ${SECTIONS//,/} ]] || die "BENCH_SECTIONS names no section (known: $ALL_SECTIONS)"
+has_section() { [[ ,$SECTIONS, == *,$1,* ]]; }
+# The sections among $@ that BENCH_SECTIONS asks for, comma-separated (empty if none).
+sections_of() {
+  local section picked=()
+  for section in "$@"; do
+    has_section "$section" && picked+=("$section")
+  done
+  (IFS=,; echo "${picked[*]}")
+}
+
+# The second service of the throughput section (row 1b): by default this jar with 8 MiB parts.
+if [[ -n ${BENCH_SECOND_JAR:-} ]]; then
+  SECOND_JAR=$(realpath -e "$BENCH_SECOND_JAR" 2>/dev/null) || die "BENCH_SECOND_JAR: no file at $BENCH_SECOND_JAR"
+  SECOND_ARGS=${BENCH_SECOND_ARGS-}
+  SECOND_LABEL=${BENCH_SECOND_LABEL:-second}
+else
+  SECOND_JAR=$SERVICE_JAR
+  SECOND_ARGS=${BENCH_SECOND_ARGS---relay.transfer.preferred-part-size=8MB}
+  if [[ -n ${BENCH_SECOND_ARGS+set} ]]; then
+    SECOND_LABEL=${BENCH_SECOND_LABEL:-second}
+  else
+    SECOND_LABEL=${BENCH_SECOND_LABEL:-parts8}
+  fi
+fi
+read -r -a SECOND_ARGV <<<"$SECOND_ARGS"
+SECOND_ARGS=${SECOND_ARGV[*]}
+# The label names the service's figures (relay@LABEL), its log and the report's row: not one of the other services'.
+[[ $SECOND_LABEL =~ ^[A-Za-z0-9._-]+$ ]] || die "BENCH_SECOND_LABEL must match [A-Za-z0-9._-]+, got '$SECOND_LABEL'"
+case $SECOND_LABEL in
+  adaptive|fixed-1MB|memory) die "BENCH_SECOND_LABEL '$SECOND_LABEL' is taken by another service of the benchmark" ;;
+esac
+[[ $(realpath "$SECOND_JAR") != $(realpath "$SERVICE_JAR") ]] && SECOND_OTHER_JAR=true || SECOND_OTHER_JAR=false
+if ! has_section throughput && [[ -n ${BENCH_SECOND_JAR:-}${BENCH_SECOND_ARGS+set}${BENCH_SECOND_LABEL:-} ]]; then
+  log "note: the second service (BENCH_SECOND_*) runs only in the throughput section, which BENCH_SECTIONS leaves out"
+fi
+
+# Where a service jar comes from: the commit of the checkout it was built in (when it lies in one, as
+# CHECKOUT/web/target/NAME.jar), with "+local changes" if the service's modules in the checkout differ from that
+# commit and a warning if the jar is older than their last change; then its build time (build-info.properties if the
+# build wrote one, else the file's time).
+jar_origin() {
+  local jar=$1 dir top commit built modules=(api streaming infra web pom.xml)
+  dir=$(dirname "$(realpath "$jar")")
+  commit="commit unknown"
+  if top=$(git -C "$dir" rev-parse --show-toplevel 2>/dev/null) && [[ $dir == "$top/web/target" ]]; then
+    commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo "commit unknown")
+    git -C "$top" diff --quiet HEAD -- "${modules[@]}" 2>/dev/null || commit="$commit+local changes"
+    if (( $(stat -c %Y "$jar") < $(git -C "$top" log -1 --format=%ct HEAD -- "${modules[@]}" 2>/dev/null \
+        || echo 0) )); then
+      commit="$commit, but the jar is older than that commit's service code"
+    fi
+  fi
+  if command -v unzip >/dev/null; then
+    built=$(unzip -p "$jar" BOOT-INF/classes/META-INF/build-info.properties META-INF/build-info.properties \
+      2>/dev/null | sed -n 's/^build\.time=//p' | head -n 1 || true)
+  fi
+  [[ -n ${built:-} ]] || built=$(date -u -r "$jar" '+%Y-%m-%d %H:%M UTC')
+  echo "$commit (jar built $built)"
+}
+
 for tool in java javac jar node npm curl; do
   command -v "$tool" >/dev/null || die "$tool is not installed"
 done
@@ -76,7 +169,7 @@ cleanup() {
   for (( i = ${#PIDS[@]} - 1; i >= 0; i-- )); do
     stop_process "${PIDS[i]}"
   done
-  mysql_cmd -e "DROP DATABASE IF EXISTS $DB_NAME" >/dev/null 2>&1 || true
+  mysql_cmd -e "DROP DATABASE IF EXISTS $DB_NAME; DROP DATABASE IF EXISTS $SECOND_DB_NAME" >/dev/null 2>&1 || true
   if $SUCCEEDED; then
     rm -rf "$WORK"
   else
@@ -161,13 +254,18 @@ EOF
 # the old socket). BENCH_SERVICE_ARGS adds properties to every variant, e.g. --relay.transfer.part-size=32MB;
 # BENCH_SERVICE_JAVA_OPTS adds JVM options, e.g. -XX:StartFlightRecording=filename=/tmp/service.jfr to profile it.
 start_service() {
-  local window=$1
-  shift
+  start_service_of "$SERVICE_JAR" "$DB_NAME" "$@"
+}
+
+# The same with the jar $1 on the database $2, then the variant and its properties.
+start_service_of() {
+  local jar=$1 db=$2 window=$3
+  shift 3
   SERVICE_PORT=$(free_port)
-  java ${BENCH_SERVICE_JAVA_OPTS:-} -jar "$SERVICE_JAR" \
+  java ${BENCH_SERVICE_JAVA_OPTS:-} -jar "$jar" \
     --server.port="$SERVICE_PORT" --server.address=127.0.0.1 \
     --relay.embedded.enabled=false \
-    --relay.db.host="$DB_HOST" --relay.db.port="$DB_PORT" --relay.db.name="$DB_NAME" \
+    --relay.db.host="$DB_HOST" --relay.db.port="$DB_PORT" --relay.db.name="$db" \
     --relay.db.username="$DB_USER" --relay.db.password="$DB_PASSWORD" \
     --relay.s3.endpoint="http://127.0.0.1:$S3_PORT" --relay.s3.access-key="$S3_ACCESS_KEY" \
     --relay.s3.secret-key="$S3_SECRET_KEY" --relay.s3.bucket="$S3_BUCKET" \
@@ -177,7 +275,7 @@ start_service() {
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
   await_http "http://127.0.0.1:$SERVICE_PORT/" "$SERVICE_PID" "$WORK/service-$window.log"
-  log "service on 127.0.0.1:$SERVICE_PORT (pid $SERVICE_PID, credit window: $window)"
+  log "service on 127.0.0.1:$SERVICE_PORT (pid $SERVICE_PID, variant: $window)"
 }
 
 start_tus() {
@@ -211,7 +309,7 @@ harness() {
   java -Dlogback.configurationFile="$BENCH_DIR/harness/logback.xml" -cp "$WORK/classes:$HARNESS_CP" Bench "$@"
 }
 
-log "size $SIZE_MIB MiB, $RUNS run(s) per figure, work dir $WORK"
+log "size $SIZE_MIB MiB, $RUNS run(s) per figure, sections $SECTIONS, work dir $WORK"
 
 if [[ ! -d $BENCH_DIR/tus/node_modules ]]; then
   log "installing the tus packages (npm ci in bench/tus)"
@@ -232,16 +330,10 @@ javac -nowarn -d "$WORK/classes" -cp "$HARNESS_CP" "$BENCH_DIR"/harness/*.java \
 head -c $(( SIZE_MIB << 20 )) /dev/urandom >"$WORK/file.bin"
 head -c $(( WARMUP_MIB << 20 )) /dev/urandom >"$WORK/warmup.bin"
 JWT_SECRET=$(head -c 48 /dev/urandom | base64 -w0)
-mysql_cmd -e "DROP DATABASE IF EXISTS $DB_NAME; CREATE DATABASE $DB_NAME"
+mysql_cmd -e "DROP DATABASE IF EXISTS $DB_NAME; CREATE DATABASE $DB_NAME;
+  DROP DATABASE IF EXISTS $SECOND_DB_NAME; CREATE DATABASE $SECOND_DB_NAME"
 
 start_s3proxy
-# Measured side by side with the defaults, in the same runs: 8 MiB parts (the default until 2026-11-22), with the
-# default part size (32 MiB) as room to run past them.
-start_service parts8 --relay.transfer.preferred-part-size=8MB   # also creates the bucket
-PARTS8_PORT=$SERVICE_PORT
-PARTS8_PID=$SERVICE_PID
-start_service adaptive   # the defaults (a one-chunk window growing to 16MB, 16 MiB parts within a 32 MiB part size)
-start_tus
 
 measure() {
   harness measure --file "$WORK/file.bin" --warmup-file "$WORK/warmup.bin" --runs "$RUNS" \
@@ -251,36 +343,90 @@ measure() {
     --s3-bucket "$S3_BUCKET" --tus-url "http://127.0.0.1:$TUS_PORT/files" --tus-client "$BENCH_DIR/tus/upload.mjs" \
     "$@"
 }
-log "measuring with the default, adaptive credit window: throughput (with 8 MiB parts), memory, pause, latency, downloads"
-measure --window adaptive --sections throughput,pause,latency,download \
-  --second-service-url "http://127.0.0.1:$PARTS8_PORT" --second-service-pid "$PARTS8_PID" --second-window parts8
-stop_process "$PARTS8_PID"
-forget_pid "$PARTS8_PID"
+SERVICE_PID=
+# Stops the service of the previous sections, if any.
+stop_service() {
+  if [[ -n $SERVICE_PID ]]; then
+    stop_process "$SERVICE_PID"
+    forget_pid "$SERVICE_PID"
+    SERVICE_PID=
+  fi
+}
 
-log "restarting the service with the window fixed at 1MB, to show what the adaptation buys under latency"
-stop_process "$SERVICE_PID"
-forget_pid "$SERVICE_PID"
-start_service fixed-1MB --relay.transfer.credit-window-max=1MB
-measure --window fixed-1MB --sections relay,latency
+WINDOWS=adaptive
+FIRST_SECTIONS=$(sections_of throughput pause latency download)
+if [[ -n $FIRST_SECTIONS ]]; then
+  SECOND_OPTIONS=()
+  if has_section throughput; then
+    # Measured side by side with the defaults, in the same runs (row 1b): by default 8 MiB parts (the default until
+    # 2026-11-22), with the default part size (32 MiB) as room to run past them; or BENCH_SECOND_JAR/_ARGS.
+    start_service_of "$SECOND_JAR" "$SECOND_DB_NAME" "$SECOND_LABEL" "${SECOND_ARGV[@]}"   # also creates the bucket
+    SECOND_PORT=$SERVICE_PORT
+    SECOND_PID=$SERVICE_PID
+    SECOND_OPTIONS=(--second-service-url "http://127.0.0.1:$SECOND_PORT" --second-service-pid "$SECOND_PID"
+      --second-window "$SECOND_LABEL")
+  fi
+  start_service adaptive   # the defaults (a one-chunk window growing to 16MB, 16 MiB parts within a 32 MiB part size)
+  start_tus
+  log "measuring with the default, adaptive credit window: $FIRST_SECTIONS${SECOND_OPTIONS[*]:+ (throughput also of the second service, $SECOND_LABEL)}"
+  measure --window adaptive --sections "$FIRST_SECTIONS" "${SECOND_OPTIONS[@]}"
+  if has_section throughput; then
+    stop_process "$SECOND_PID"
+    forget_pid "$SECOND_PID"
+  fi
+fi
+
+if has_section fixed-window; then
+  log "${SERVICE_PID:+re}starting the service with the window fixed at 1MB, to show what the adaptation buys under latency"
+  stop_service
+  start_service fixed-1MB --relay.transfer.credit-window-max=1MB
+  [[ -n ${TUS_PID:-} ]] || start_tus
+  measure --window fixed-1MB --sections relay,latency
+  WINDOWS=adaptive,fixed-1MB
+fi
 
 PAUSED_UPLOADS=${BENCH_PAUSED_UPLOADS:-1000}
-log "restarting the service with room for $PAUSED_UPLOADS open uploads (one user runs them all): scaling and memory"
-stop_process "$SERVICE_PID"
-forget_pid "$SERVICE_PID"
-start_service memory --relay.transfer.max-open-uploads-per-user=$(( PAUSED_UPLOADS + 100 )) \
-  --relay.transfer.user-quota=1000TB
-measure --window memory --sections scaling,memory --paused-uploads "$PAUSED_UPLOADS"
+LAST_SECTIONS=$(sections_of scaling memory)
+if [[ -n $LAST_SECTIONS ]]; then
+  log "${SERVICE_PID:+re}starting the service with room for $PAUSED_UPLOADS open uploads (one user runs them all): $LAST_SECTIONS"
+  stop_service
+  start_service memory --relay.transfer.max-open-uploads-per-user=$(( PAUSED_UPLOADS + 100 )) \
+    --relay.transfer.user-quota=1000TB
+  [[ -n ${TUS_PID:-} ]] || start_tus
+  measure --window memory --sections "$LAST_SECTIONS" --paused-uploads "$PAUSED_UPLOADS"
+fi
 
-COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$REPO" diff --quiet HEAD -- api streaming infra web 2>/dev/null || COMMIT="$COMMIT+local changes"
+MAIN_ORIGIN=$(jar_origin "$SERVICE_JAR")
+SETUP="$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $MAIN_ORIGIN: parts of 16MB within a part size of 32MB, chunk 256KB, credit window 256KB (adaptive)${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}"
+REPORT_OPTIONS=()
+if has_section throughput; then
+  if $SECOND_OTHER_JAR; then
+    SECOND_WHAT="another build, Relay $(jar_origin "$SECOND_JAR") at $SECOND_JAR"
+  else
+    SECOND_WHAT="the same jar"
+  fi
+  if [[ -n $SECOND_ARGS ]]; then
+    SECOND_WHAT="$SECOND_WHAT, with $SECOND_ARGS"
+  else
+    SECOND_WHAT="$SECOND_WHAT, with no extra properties"
+  fi
+  SETUP="$SETUP. Row 1b ($SECOND_LABEL), a second service measured in the same runs, on a database of its own: $SECOND_WHAT${BENCH_SERVICE_ARGS:+ (and the service args)}"
+  # The direct upload with the same parts, when the second variant's properties set them.
+  SECOND_PARTS=$(grep -o -E -- '--relay\.transfer\.preferred-part-size=(8|16)MB( |$)' <<<"$SECOND_ARGS " | tail -n 1 \
+    | tr -dc 0-9 || true)
+  REPORT_OPTIONS+=(--second-label "$SECOND_LABEL" --second-what "$SECOND_WHAT" --second-other-jar "$SECOND_OTHER_JAR"
+    ${SECOND_PARTS:+--second-parts-mib "$SECOND_PARTS"})
+fi
+SETUP="$SETUP; JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks), measured after a warm-up of at least $WARMUP_BUDGET_MIB MiB through each service, towards settled JIT compilers (Bench.warmUp); the client's SHA-256 of the file is computed before the timed upload."
+[[ $SECTIONS == "$ALL_SECTIONS" ]] || SETUP="$SETUP Measured only (BENCH_SECTIONS): $SECTIONS."
 # Warnings of the service hint at engine trouble that the figures alone hide; ids are masked so repeats group.
 SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.log \
   | sed -E 's/^[^ ]+ +([A-Z]+) .* : /\1 /; s/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/<id>/g' \
   | sort | uniq -c | sort -rn || true)
 harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SIZE_MIB" --runs "$RUNS" \
-  --windows adaptive,fixed-1MB --plot-name "$PLOT_NAME" --paused-uploads "$PAUSED_UPLOADS" \
-  --commentary "$BENCH_DIR/commentary.md" \
-  --setup "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $COMMIT (jar built $(date -u -r "$SERVICE_JAR" '+%Y-%m-%d %H:%M UTC')): parts of 16MB (8MB in row 1b) within a part size of 32MB, chunk 256KB, credit window 256KB (adaptive)${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}, JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks), measured after a warm-up of at least $WARMUP_BUDGET_MIB MiB through each service, towards settled JIT compilers (Bench.warmUp); the client's SHA-256 of the file is computed before the timed upload." \
+  --windows "$WINDOWS" --plot-name "$PLOT_NAME" --paused-uploads "$PAUSED_UPLOADS" \
+  --commentary "$BENCH_DIR/commentary.md" "${REPORT_OPTIONS[@]}" \
+  --setup "$SETUP" \
   --latency "Measured with a userspace TCP delay relay between client and server (infra/src/test/java/dev/relay/infra/testing/DelayRelay.java): the given round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
   --service-log "${SERVICE_WARNINGS:-none}"
 

@@ -34,6 +34,9 @@ import java.util.UUID;
  * the MinIO SDK directly and tus, with the service's memory), {@code relay} (Relay alone), {@code pause},
  * {@code latency} (Relay through a {@link DelayRelay}). {@code --window} names the credit window the service runs
  * with (run.sh sets it), so that figures of several service configurations can share one results file.
+ * {@code --second-service-url}, {@code --second-service-pid} and {@code --second-window} add a second service (another
+ * configuration or another build, with a database of its own) to the throughput section: its uploads run in the same
+ * runs as the first's, under {@code relay@<second-window>}.
  */
 public final class Bench {
 
@@ -88,11 +91,17 @@ public final class Bench {
                 .watch("s3", Long.parseLong(options.getOrDefault("s3-pid", "0")))
                 .watch("tus", Long.parseLong(options.getOrDefault("tus-pid", "0")))
                 .watch(SECOND_SERVICE, Long.parseLong(options.getOrDefault("second-service-pid", "0")));
-        // A second service (another configuration, e.g. another part size) measured in the same runs as the first:
-        // its figures then compare with the direct uploads run by run, not across separately started sections.
+        // A second service (another configuration, e.g. another part size, or another build) measured in the same
+        // runs as the first: its figures then compare with the first's and the direct uploads run by run, not across
+        // separately started sections. It has a database of its own, so its user is registered there.
         String second = options.containsKey("second-service-url") ? "relay@" + option("second-window") : null;
+        String secondUrl = second == null ? null : option("second-service-url");
         RelayClient secondClient = second == null ? null : RelayClient.connect(URI.create(
-                option("second-service-url").replaceFirst("^http", "ws") + "/rsocket"), token);
+                secondUrl.replaceFirst("^http", "ws") + "/rsocket"), new RelayAuth(URI.create(secondUrl))
+                .register("bench-" + UUID.randomUUID().toString().substring(0, 8), "bench-password-1")
+                .block().token());
+        ServiceMemory secondMemory = second == null ? null
+                : new ServiceMemory(Long.parseLong(option("second-service-pid")));
 
         InetSocketAddress service = new InetSocketAddress("127.0.0.1", URI.create(serviceUrl).getPort());
         // Closing the MinIO client stops OkHttp's dispatcher threads, which would keep the JVM alive for a minute.
@@ -157,9 +166,11 @@ public final class Bench {
                 for (int i = 0; i < order.size(); i++) {
                     String name = order.get((i + run) % order.size());
                     flushDisk();
-                    boolean watchMemory = name.startsWith("relay@");
-                    if (watchMemory) {
-                        memory.resetPeak();
+                    // The memory of the service that takes the upload, under its own name.
+                    ServiceMemory watched = name.equals("relay@" + window) ? memory
+                            : name.equals(second) ? secondMemory : null;
+                    if (watched != null) {
+                        watched.resetPeak();
                     }
                     Map<String, Double> cpuBefore = cpu.sample();
                     double seconds = variants.get(name).upload(file, sha256);
@@ -170,8 +181,8 @@ public final class Bench {
                         ProcessCpu.swap(cpuAfter, "service", SECOND_SERVICE);
                     }
                     ProcessCpu.record(results, name, cpuBefore, cpuAfter, Files.size(file));
-                    if (watchMemory) {
-                        memory.recordInto(results, window);
+                    if (watched != null) {
+                        watched.recordInto(results, name.substring("relay@".length()));
                     }
                     double mbps = Files.size(file) / seconds / 1e6;
                     System.out.printf("  run %d/%d  %-14s %8.1f MB/s  (%.2f s)%n", run + 1, runs, name, mbps,

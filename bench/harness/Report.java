@@ -12,7 +12,11 @@ import java.util.stream.Collectors;
  * Medians and ratios of a run, as markdown: printed, and written to {@code --out}. Options: {@code --out},
  * {@code --size-mib}, {@code --runs}, {@code --windows} (credit windows measured, the first is the default),
  * {@code --setup} (one line describing the servers), {@code --latency} (how latency was added),
- * {@code --service-log} (the service's warnings, counted).
+ * {@code --service-log} (the service's warnings, counted); for a second service measured in the same runs as the
+ * first (row 1b): {@code --second-label} (its name), {@code --second-what} (its jar and properties),
+ * {@code --second-other-jar} (true if it runs another build: the ratio is then this build / that one, else that
+ * variant / the defaults) and {@code --second-parts-mib} (its part size, if one of the direct uploads'). Sections
+ * without figures (not measured) are left out.
  */
 final class Report {
 
@@ -50,14 +54,155 @@ final class Report {
         line("MB/s = 10^6 bytes/s. Compare ratios, not absolute figures: this machine is shared and they swing "
                 + "between runs.");
 
+        // Sections that were not measured (bench/run.sh's BENCH_SECTIONS) are left out.
+        String label = options.get("second-label");
+        String second = label == null ? null : "relay@" + label;
+        if (measured(relay, second, "direct8", "direct16", "tus")) {
+            throughput(windows[0], relay, label, second);
+        }
+
+        if (measured("pause.ackMillis")) {
+            line("");
+            line("### 4. Pause from a second connection at ~20 %% sent, then resume");
+            line("| what | median | runs |");
+            line("|---|---:|---|");
+            pauseRow("bytes sent before the pause request", "pause.sentBeforePause", 1 << 20, "MiB");
+            pauseRow("pause request → response", "pause.ackMillis", 1, "ms");
+            pauseRow("bytes the client sent after the pause response", "pause.bytesAfterAck", 1 << 10, "KiB");
+            pauseRow("response → last byte sent (silence = no byte for " + PauseProbe.SILENCE.toMillis() + " ms)",
+                    "pause.lastByteAfterAckMillis", 1, "ms");
+            pauseRow("resume request → response", "pause.resumeAckMillis", 1, "ms");
+            pauseRow("resume request → next byte sent", "pause.resumeToNextByteMillis", 1, "ms");
+        }
+
+        List<String> services = new ArrayList<>(List.of(windows));
+        if (label != null) {
+            services.add(1, label);
+        }
+        services.removeIf(service -> !measured("rss.peak@" + service));
+        if (!services.isEmpty()) {
+            line("");
+            line("### 5. Service memory during one upload (/proc/PID/status, MiB)");
+            line("| what | max | runs |");
+            line("|---|---:|---|");
+            for (String service : services) {
+                String name = service.equals(label) ? "service " + label : "window " + service;
+                memoryRow("peak RSS (VmHWM) during the upload, " + name, "rss.peak@" + service);
+                memoryRow("RSS before the upload, " + name, "rss.before@" + service);
+                memoryRow("RSS after the upload, " + name, "rss.after@" + service);
+            }
+        }
+
+        if (measured("download.relay")) {
+            line("");
+            line("### 6. Download throughput, same S3 server");
+            line("| variant | MB/s | runs |");
+            line("|---|---:|---|");
+            row("Relay: files.{id}.read, demand-driven ranged read", "download.relay");
+            row("Direct: one GET of the object with the MinIO SDK", "download.direct");
+            line("");
+            line("Relay / direct GET: **%s**", ratio(results.median("download.relay"),
+                    results.median("download.direct")));
+            line("");
+            line("Download paused by withholding demand at ~20 %% (the client stops requesting; it had requested 16 "
+                    + "chunks at a time):");
+            line("| what | median | runs |");
+            line("|---|---:|---|");
+            pauseRow("bytes received after demand stopped", "download.pause.bytesAfterStop", 1 << 10, "KiB");
+            pauseRow("demand stopped → last byte", "download.pause.lastByteAfterStopMillis", 1, "ms");
+            pauseRow("demand resumed → next byte", "download.pause.resumeToNextByteMillis", 1, "ms");
+        }
+
+        List<String[]> latencyRows = new ArrayList<>();
+        for (String window : windows) {
+            latencyRows.add(new String[]{"Relay upload, window " + window, "relay@" + window, "latency0@" + window,
+                    "latency10@" + window, "latency@" + window});
+        }
+        latencyRows.add(new String[]{"Relay download", "download.relay", "download.rtt0", "download.rtt10",
+                "download.rtt40"});
+        latencyRows.add(new String[]{"tus upload (peer)", "tus", "tus.rtt0", "tus.rtt10", "tus.rtt40"});
+        latencyRows.removeIf(r -> !measured(r[2], r[3], r[4]));
+        if (!latencyRows.isEmpty()) {
+            line("");
+            line("### 7. Latency: 10 and 40 ms round trips between client and server");
+            line("%s", options.get("latency"));
+            line("");
+            line("Every round trip is added by the delay relay, which copies every byte in the client's process: the"
+                    + " relay with no delay is the 0 ms figure the ratios use (without it: the first column).");
+            line("");
+            line("| transfer | MB/s direct | 0 ms (relay) | 10 ms | 40 ms | 10 ms / 0 | 40 ms / 0 (target ≥ 0.8) |"
+                    + " 40 ms / 0 within each run | 40 ms / direct |");
+            line("|---|---:|---:|---:|---:|---:|---:|---|---:|");
+            for (String[] r : latencyRows) {
+                latencyRow(r[0], r[1], r[2], r[3], r[4]);
+            }
+            if (latencyRows.stream().anyMatch(r -> !measured(r[1]))) {
+                line("");
+                line("n/a under \"MB/s direct\": that figure (without the delay relay) comes from the throughput or"
+                        + " download section, which was not measured.");
+            }
+        }
+
+        if (measured(Arrays.stream(Bench.SCALING).mapToObj(n -> "scaling." + n).toArray(String[]::new))) {
+            line("");
+            line("### 8. Scaling: aggregate upload throughput with concurrent uploads");
+            line("Each upload on its own connection; the uploads share the test file's size between them (at least 4"
+                    + " MiB each). Plot: [%s](%s).", options.getOrDefault("plot-name", "scaling.png"),
+                    options.getOrDefault("plot-name", "scaling.png"));
+            line("");
+            line("| concurrent uploads | aggregate MB/s | runs |");
+            line("|---:|---:|---|");
+            for (int n : Bench.SCALING) {
+                line("| %d | %s | %s |", n, number(results.median("scaling." + n)),
+                        list(results.runs("scaling." + n), 1));
+            }
+            line("");
+            line("![aggregate throughput](%s)", options.getOrDefault("plot-name", "scaling.png"));
+        }
+
+        String paused = options.getOrDefault("paused-uploads", "1000");
+        if (measured("memory.perActiveMiB.1", "memory.perActiveMiB.16", "memory.perActiveMiB.64",
+                "memory.perPausedKiB")) {
+            line("");
+            line("### 9. Memory per upload (live objects after a full GC: jcmd GC.class_histogram)");
+            line("Active uploads are held at 2 MB/s each by a rate cap so that they stay mid-part while measured;"
+                    + " paused uploads were paused after their first chunks (their sessions hibernate).");
+            line("");
+            line("| uploads | live heap added, MiB | per upload | RSS added, MiB |");
+            line("|---|---:|---:|---:|");
+            for (int n : new int[]{1, 16, 64}) {
+                line("| %d active | %s | %s MiB | %s |", n, number(results.median("memory.active" + n + ".heapMiB")),
+                        number(results.median("memory.perActiveMiB." + n)),
+                        number(results.median("memory.active" + n + ".rssMiB")));
+            }
+            line("| %s paused | %s | %s KiB | |", paused,
+                    number(results.median("memory.paused" + paused + ".heapMiB")),
+                    number(results.median("memory.perPausedKiB")));
+        }
+
+        line("");
+        line("### Service log: WARN and ERROR lines (count, level, message)");
+        line("```");
+        line("%s", options.get("service-log"));
+        line("```");
+    }
+
+    /**
+     * Sections 1–3: the service with the defaults ({@code relay}), the second service measured in the same runs
+     * ({@code second}, named {@code label}; null if there was none), the direct uploads and tus.
+     */
+    private void throughput(String window, String relay, String label, String second) {
         line("");
         line("### 1–3. Upload throughput, all against the same S3 server");
         line("| variant | MB/s | runs |");
         line("|---|---:|---|");
-        row("1. Relay: Java client → RSocket/WebSocket → service → S3 (window " + windows[0]
+        row("1. Relay: Java client → RSocket/WebSocket → service → S3 (window " + window
                 + ", 16 MiB parts, 32 MiB part size)", relay);
-        row("1b. Relay with 8 MiB parts (relay.transfer.preferred-part-size=8MB; a second service, in the same runs)",
-                "relay@parts8");
+        boolean hasSecond = second != null && measured(second);
+        String name = "Relay " + label;
+        if (hasSecond) {
+            row("1b. " + name + ": " + options.get("second-what") + " (a second service, in the same runs)", second);
+        }
         row("2a. Direct: MinIO SDK putObject, 8 MiB parts", "direct8");
         row("2b. Direct: MinIO SDK putObject, 16 MiB parts", "direct16");
         row("3. Peer: tus-js-client → @tus/server + @tus/s3-store (one PATCH, 8 MiB parts)", "tus");
@@ -71,15 +216,24 @@ final class Report {
         line("| Relay / direct with the same 16 MiB parts | %s | %s |", ratio(ours, results.median("direct16")),
                 perRun(relay, "direct16"));
         line("| Relay / tus | %s | %s |", ratio(ours, results.median("tus")), perRun(relay, "tus"));
-        double ours8 = results.median("relay@parts8");
-        line("| Relay with 8 MiB parts / best direct | %s | %s |", ratio(ours8, best),
-                perRun("relay@parts8", "direct8", "direct16"));
-        line("| Relay with 8 MiB parts / direct with the same 8 MiB parts | %s | %s |",
-                ratio(ours8, results.median("direct8")), perRun("relay@parts8", "direct8"));
-        line("| Relay with 8 MiB parts / tus | %s | %s |", ratio(ours8, results.median("tus")),
-                perRun("relay@parts8", "tus"));
-        line("| Relay with 8 MiB parts / Relay with 16 MiB parts | %s | %s |", ratio(ours8, ours),
-                perRun("relay@parts8", relay));
+        if (hasSecond) {
+            double theirs = results.median(second);
+            line("| %s / best direct | %s | %s |", name, ratio(theirs, best), perRun(second, "direct8", "direct16"));
+            String parts = options.get("second-parts-mib");
+            if (parts != null) {
+                line("| %s / direct with the same %s MiB parts | %s | %s |", name, parts,
+                        ratio(theirs, results.median("direct" + parts)), perRun(second, "direct" + parts));
+            }
+            line("| %s / tus | %s | %s |", name, ratio(theirs, results.median("tus")), perRun(second, "tus"));
+            // Another build is the baseline of this one; another configuration is compared with the defaults.
+            if (Boolean.parseBoolean(options.get("second-other-jar"))) {
+                line("| **Relay / %s** (this build / the other jar) | **%s** | %s |", name, ratio(ours, theirs),
+                        perRun(relay, second));
+            } else {
+                line("| **%s / Relay** (%s / the defaults) | **%s** | %s |", name, label, ratio(theirs, ours),
+                        perRun(second, relay));
+            }
+        }
         line("");
         line("CPU seconds per GiB uploaded, by process (median; the client is the harness JVM, or for tus its Node"
                 + " child). With every process on the same 2 cores, a variant's speed follows its total:");
@@ -87,102 +241,17 @@ final class Report {
         line("| variant | client | service | S3 server | tus server | total |");
         line("|---|---:|---:|---:|---:|---:|");
         cpuRow("Relay (16 MiB parts)", relay);
-        cpuRow("Relay, 8 MiB parts", "relay@parts8");
+        if (hasSecond) {
+            cpuRow(name, second);
+        }
         cpuRow("Direct, 8 MiB parts", "direct8");
         cpuRow("Direct, 16 MiB parts", "direct16");
         cpuRow("tus", "tus");
+    }
 
-        line("");
-        line("### 4. Pause from a second connection at ~20 %% sent, then resume");
-        line("| what | median | runs |");
-        line("|---|---:|---|");
-        pauseRow("bytes sent before the pause request", "pause.sentBeforePause", 1 << 20, "MiB");
-        pauseRow("pause request → response", "pause.ackMillis", 1, "ms");
-        pauseRow("bytes the client sent after the pause response", "pause.bytesAfterAck", 1 << 10, "KiB");
-        pauseRow("response → last byte sent (silence = no byte for " + PauseProbe.SILENCE.toMillis() + " ms)",
-                "pause.lastByteAfterAckMillis", 1, "ms");
-        pauseRow("resume request → response", "pause.resumeAckMillis", 1, "ms");
-        pauseRow("resume request → next byte sent", "pause.resumeToNextByteMillis", 1, "ms");
-
-        line("");
-        line("### 5. Service memory during one upload (/proc/PID/status, MiB)");
-        line("| what | max | runs |");
-        line("|---|---:|---|");
-        for (String window : windows) {
-            memoryRow("peak RSS (VmHWM) during the upload, window " + window, "rss.peak@" + window);
-            memoryRow("RSS before the upload, window " + window, "rss.before@" + window);
-            memoryRow("RSS after the upload, window " + window, "rss.after@" + window);
-        }
-
-        line("");
-        line("### 6. Download throughput, same S3 server");
-        line("| variant | MB/s | runs |");
-        line("|---|---:|---|");
-        row("Relay: files.{id}.read, demand-driven ranged read", "download.relay");
-        row("Direct: one GET of the object with the MinIO SDK", "download.direct");
-        line("");
-        line("Relay / direct GET: **%s**", ratio(results.median("download.relay"), results.median("download.direct")));
-        line("");
-        line("Download paused by withholding demand at ~20 %% (the client stops requesting; it had requested 16 "
-                + "chunks at a time):");
-        line("| what | median | runs |");
-        line("|---|---:|---|");
-        pauseRow("bytes received after demand stopped", "download.pause.bytesAfterStop", 1 << 10, "KiB");
-        pauseRow("demand stopped → last byte", "download.pause.lastByteAfterStopMillis", 1, "ms");
-        pauseRow("demand resumed → next byte", "download.pause.resumeToNextByteMillis", 1, "ms");
-
-        line("");
-        line("### 7. Latency: 10 and 40 ms round trips between client and server");
-        line("%s", options.get("latency"));
-        line("");
-        line("Every round trip is added by the delay relay, which copies every byte in the client's process: the"
-                + " relay with no delay is the 0 ms figure the ratios use (without it: the first column).");
-        line("");
-        line("| transfer | MB/s direct | 0 ms (relay) | 10 ms | 40 ms | 10 ms / 0 | 40 ms / 0 (target ≥ 0.8) |"
-                + " 40 ms / 0 within each run | 40 ms / direct |");
-        line("|---|---:|---:|---:|---:|---:|---:|---|---:|");
-        for (String window : windows) {
-            latencyRow("Relay upload, window " + window, "relay@" + window, "latency0@" + window,
-                    "latency10@" + window, "latency@" + window);
-        }
-        latencyRow("Relay download", "download.relay", "download.rtt0", "download.rtt10", "download.rtt40");
-        latencyRow("tus upload (peer)", "tus", "tus.rtt0", "tus.rtt10", "tus.rtt40");
-
-        line("");
-        line("### 8. Scaling: aggregate upload throughput with concurrent uploads");
-        line("Each upload on its own connection; the uploads share the test file's size between them (at least 4 MiB"
-                + " each). Plot: [%s](%s).", options.getOrDefault("plot-name", "scaling.png"),
-                options.getOrDefault("plot-name", "scaling.png"));
-        line("");
-        line("| concurrent uploads | aggregate MB/s | runs |");
-        line("|---:|---:|---|");
-        for (int n : Bench.SCALING) {
-            line("| %d | %s | %s |", n, number(results.median("scaling." + n)), list(results.runs("scaling." + n), 1));
-        }
-        line("");
-        line("![aggregate throughput](%s)", options.getOrDefault("plot-name", "scaling.png"));
-
-        line("");
-        line("### 9. Memory per upload (live objects after a full GC: jcmd GC.class_histogram)");
-        line("Active uploads are held at 2 MB/s each by a rate cap so that they stay mid-part while measured; paused"
-                + " uploads were paused after their first chunks (their sessions hibernate).");
-        line("");
-        line("| uploads | live heap added, MiB | per upload | RSS added, MiB |");
-        line("|---|---:|---:|---:|");
-        for (int n : new int[]{1, 16, 64}) {
-            line("| %d active | %s | %s MiB | %s |", n, number(results.median("memory.active" + n + ".heapMiB")),
-                    number(results.median("memory.perActiveMiB." + n)),
-                    number(results.median("memory.active" + n + ".rssMiB")));
-        }
-        line("| %s paused | %s | %s KiB | |", options.getOrDefault("paused-uploads", "1000"),
-                number(results.median("memory.paused" + options.getOrDefault("paused-uploads", "1000")
-                        + ".heapMiB")), number(results.median("memory.perPausedKiB")));
-
-        line("");
-        line("### Service log: WARN and ERROR lines (count, level, message)");
-        line("```");
-        line("%s", options.get("service-log"));
-        line("```");
+    /** Whether any of {@code keys} has figures (null keys have none). */
+    private boolean measured(String... keys) {
+        return Arrays.stream(keys).anyMatch(key -> key != null && results.runs(key).length > 0);
     }
 
     private void latencyRow(String label, String direct, String zero, String ten, String forty) {
@@ -195,6 +264,9 @@ final class Report {
     }
 
     private void cpuRow(String label, String variant) {
+        if (!measured(variant)) {
+            return;
+        }
         double total = 0;
         StringBuilder cells = new StringBuilder();
         for (String process : new String[]{"client", "service", "s3", "tus"}) {
@@ -206,6 +278,9 @@ final class Report {
     }
 
     private void row(String label, String key) {
+        if (!measured(key)) {
+            return;
+        }
         line("| %s | %s | %s |", label, number(results.median(key)), list(results.runs(key), 1));
     }
 
