@@ -11,7 +11,9 @@ import java.util.Optional;
 /**
  * The S3 calls the engine uses, and nothing more. Implementations must not block the calling thread: every method
  * returns at once and completes on the store's own threads. A store that can do more implements the capability too
- * ({@link StreamedPartUpload}).
+ * ({@link StreamedPartUpload}). Only transient failures (unreachable, 5xx, throttling) are signalled as
+ * {@link StorageUnavailableException}, which the engine retries; S3's refusals (no such key or upload, a wrong ETag)
+ * are not. What the engine relies on is stated as tests in the test jar's {@code ObjectStoreContract}.
  */
 public interface ObjectStore {
 
@@ -21,7 +23,10 @@ public interface ObjectStore {
     /** Stores {@code data[0, length)} as part {@code partNumber}; returns the part's ETag. */
     Mono<String> uploadPart(String key, String uploadId, int partNumber, byte[] data, int length);
 
-    /** Assembles the parts into the object {@code key}. */
+    /**
+     * Assembles the named parts (in ascending number order, as S3 requires) into the object {@code key}. Fails if a
+     * part was not stored or has another ETag, or if a part other than the last is under 5 MiB (S3's minimum).
+     */
     Mono<Void> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts);
 
     /** Aborts a multipart upload; an upload that no longer exists is not an error. */
@@ -33,7 +38,7 @@ public interface ObjectStore {
     /** Writes a whole (small) object. */
     Mono<Void> putObject(String key, byte[] data, int length, String contentType);
 
-    /** Reads a whole object of at most {@code maxBytes} into memory. */
+    /** Reads a whole (small) object into memory; of a longer one, only the first {@code maxBytes}. */
     Mono<byte[]> getObjectBytes(String key, int maxBytes);
 
     /**

@@ -11,7 +11,8 @@ import java.time.Instant;
  * Persistence of uploads and their parts, for the commands on them. Every method that moves an upload forward is
  * conditional (on its state, and for writers on their epoch) and reports whether it took effect, so concurrent
  * writers, cancels and expiry can never overwrite each other's outcome. Listing and visibility for readers are
- * {@link FileCatalog}'s.
+ * {@link FileCatalog}'s. What the engine relies on is stated as tests in the test jar's
+ * {@code UploadRepositoryContract}.
  */
 public interface UploadRepository {
 
