@@ -26,8 +26,7 @@ public final class ChildService {
      */
     public static Process start(int port, Path log, Duration timeout, List<String> args) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx512m", "--add-opens=java.base/sun.security.provider=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
                 "--server.port=" + port, "--spring.main.banner-mode=off"));
         TestServices.get().springProperties().forEach((key, value) -> command.add("--" + key + "=" + value));
         command.addAll(args);

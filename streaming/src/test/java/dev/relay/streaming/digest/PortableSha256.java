@@ -3,8 +3,9 @@ package dev.relay.streaming.digest;
 import java.util.Arrays;
 
 /**
- * SHA-256 (FIPS 180-4) in plain Java with an open state: the fallback when the JDK's intrinsic implementation is
- * not accessible (see {@link JdkSha256}). Several times slower than the JDK's on CPUs with SHA instructions.
+ * SHA-256 (FIPS 180-4) in plain Java with an open state: the service's fallback before it moved to BouncyCastle,
+ * kept as the tests' reference, independent of the library, that writes states in this project's format at any
+ * point of a stream (and measured by bench/digest.sh).
  */
 final class PortableSha256 implements Sha256Engine {
 

@@ -1,0 +1,196 @@
+package dev.relay.streaming.upload;
+
+import dev.relay.api.ErrorCode;
+import dev.relay.streaming.TransferException;
+import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.digest.ResumableSha256;
+import dev.relay.streaming.port.NewUpload;
+import dev.relay.streaming.port.StorageUnavailableException;
+import dev.relay.streaming.port.UploadLimits;
+import dev.relay.streaming.port.UploadRecord;
+import dev.relay.streaming.support.SerialExecutor;
+import dev.relay.streaming.support.StorageRetry;
+import dev.relay.streaming.testing.InMemoryObjectStore;
+import dev.relay.streaming.testing.InMemoryUploadRepository;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static dev.relay.streaming.upload.SessionHarness.CHUNK;
+import static dev.relay.streaming.upload.SessionHarness.MIB;
+import static dev.relay.streaming.upload.SessionHarness.TIMEOUT;
+import static dev.relay.streaming.upload.SessionHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The part pipeline on in-memory ports, without a session: parts of a fixed size are sealed as they fill, stored in
+ * S3 and recorded strictly in order, and the durable offset moves only with a record. Its credit planner, on the
+ * same pipeline, keeps what is received and not durable within the part size.
+ */
+class PartPipelineUnitTests {
+
+    private static final long PART = 5 * MIB;
+
+    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private final InMemoryUploadRepository repo = new InMemoryUploadRepository();
+    private final SerialExecutor serial = new SerialExecutor();
+    private final List<String> heard = new CopyOnWriteArrayList<>();
+    private final TransferSettings settings = new TransferSettings(CHUNK, CHUNK, MIB, 2 * PART, PART, 10_000,
+            1L << 40, 1L << 42, 100, Duration.ofSeconds(2), Duration.ofHours(1), CHUNK, false);
+    private final byte[] data = new byte[(int) (3 * PART + 77)];
+    private final ResumableSha256 digest = ResumableSha256.create();
+    private UploadRecord upload;
+    private CreditPlanner planner;
+    private PartPipeline parts;
+
+    PartPipelineUnitTests() {
+        new Random(3).nextBytes(data);
+        upload = repo.create(new NewUpload("u-1", "owner", "f.bin", data.length, "application/octet-stream", null,
+                settings.partSizeFor(data.length), ObjectKeys.file("u-1"), null), new UploadLimits(1L << 40, 10))
+                .block(TIMEOUT);
+        long epoch = repo.claimWriter("u-1").block(TIMEOUT);
+        planner = new CreditPlanner("u-1", data.length, upload.partSize(), settings, serial);
+        parts = new PartPipeline(upload, 0, epoch, false, store, repo, serial,
+                () -> StorageRetry.until(settings.storageRetryTimeout()), (start, number) -> PART,
+                new PartPipeline.Listener() {
+                    @Override
+                    public void partStored() {
+                        heard.add("stored");
+                    }
+
+                    @Override
+                    public void partRecorded(long sealedNanos) {
+                        heard.add("recorded " + parts.partsBytes());
+                    }
+
+                    @Override
+                    public void pipelineFailed(TransferException error) {
+                        heard.add("failed " + error.code());
+                    }
+                });
+        planner.plan(parts);
+    }
+
+    /** Writes {@code [from, to)} of the file in chunks, on the serial executor as the session does. */
+    private void write(long from, long to) {
+        serial.execute(() -> {
+            for (long at = from; at < to; at += CHUNK) {
+                int length = (int) Math.min(CHUNK, to - at);
+                assertThat(parts.write(Chunk.of(ByteBuffer.wrap(data, (int) at, length)), digest)).isTrue();
+            }
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T onSerial(java.util.function.Supplier<T> read) {
+        Object[] out = new Object[1];
+        serial.execute(() -> out[0] = read.get());
+        return (T) out[0];
+    }
+
+    @Test
+    void partsAreStoredAndRecordedInOrderAndTheDurableOffsetMovesOnlyWithARecord() throws Exception {
+        repo.hold(InMemoryUploadRepository.Op.RECORD_PART);
+        write(0, PART + CHUNK);
+        repo.awaitHeld(InMemoryUploadRepository.Op.RECORD_PART, 1, TIMEOUT);
+
+        assertThat(onSerial(() -> parts.durableOffset())).isZero();
+        assertThat(store.parts(onSerial(() -> parts.s3UploadId()))).containsOnlyKeys(1);
+        assertThat(onSerial(() -> parts.unrecordedParts())).isEqualTo(1);
+
+        repo.release(InMemoryUploadRepository.Op.RECORD_PART);
+        await("part 1 recorded", () -> heard.contains("recorded " + PART));
+        write(PART + CHUNK, data.length);
+        await("every part recorded", () -> heard.contains("recorded " + data.length));
+
+        assertThat(heard).containsSubsequence("stored", "recorded " + PART, "recorded " + 2 * PART,
+                "recorded " + 3 * PART, "recorded " + data.length);
+        assertThat(repo.parts("u-1").map(p -> p.number() + ":" + p.size()).collectList().block(TIMEOUT))
+                .containsExactly("1:" + PART, "2:" + PART, "3:" + PART, "4:77");
+        byte[] second = store.parts(onSerial(() -> parts.s3UploadId())).get(2);
+        assertThat(second).isEqualTo(Arrays.copyOfRange(data, (int) PART, (int) (2 * PART)));
+    }
+
+    @Test
+    void atMostOnePartWaitsForItsRecordWhileAnotherGoesToS3() throws Exception {
+        repo.hold(InMemoryUploadRepository.Op.RECORD_PART);
+        write(0, 3 * PART);
+        repo.awaitHeld(InMemoryUploadRepository.Op.RECORD_PART, 1, TIMEOUT);
+        await("part 2 stored", () -> store.parts(onSerial(() -> parts.s3UploadId())).size() == 2);
+        Thread.sleep(100);
+
+        assertThat(store.parts(onSerial(() -> parts.s3UploadId()))).as("part 3 waits, sealed")
+                .containsOnlyKeys(1, 2);
+        assertThat(onSerial(() -> parts.unrecordedParts())).isEqualTo(3);
+        assertThat(onSerial(() -> parts.hasSealed())).isTrue();
+
+        repo.release(InMemoryUploadRepository.Op.RECORD_PART);
+        await("part 3 recorded", () -> heard.contains("recorded " + 3 * PART));
+        assertThat(onSerial(() -> parts.storing())).isFalse();
+    }
+
+    @Test
+    void aStreamedPartThatFailedIsSentWholeFromItsBuffer() {
+        store.failNext(InMemoryObjectStore.Op.UPLOAD_PART_STREAMED, new StorageUnavailableException("cut", null));
+        write(0, PART);
+        await("part 1 recorded", () -> heard.contains("recorded " + PART));
+
+        assertThat(store.calls(InMemoryObjectStore.Op.UPLOAD_PART)).isEqualTo(1);
+        assertThat(store.parts(onSerial(() -> parts.s3UploadId())).get(1))
+                .isEqualTo(Arrays.copyOf(data, (int) PART));
+    }
+
+    @Test
+    void aRefusedRecordFailsThePipelineWithTakenOver() {
+        repo.claimWriter("u-1").block(TIMEOUT);
+        write(0, PART);
+        await("the pipeline failed", () -> heard.stream().anyMatch(h -> h.startsWith("failed")));
+
+        assertThat(heard).contains("failed " + ErrorCode.TAKEN_OVER);
+        assertThat(onSerial(() -> parts.durableOffset())).isZero();
+    }
+
+    @Test
+    void creditKeepsWhatIsReceivedAndNotDurableWithinThePartSize() throws Exception {
+        repo.hold(InMemoryUploadRepository.Op.RECORD_PART);
+        long[] granted = {0};
+        // Grant and use credit until none comes: nothing is recorded meanwhile.
+        for (int round = 0; round < 1000; round++) {
+            long before = granted[0];
+            serial.execute(() -> {
+                if (parts.filling() == null && planner.roomForNextPart()) {
+                    parts.openNext();
+                }
+                if (parts.filling() != null) {
+                    planner.grant(false, n -> granted[0] += n, () -> { });
+                }
+            });
+            long used = onSerial(() -> parts.received()) / CHUNK;
+            for (long c = used; c < granted[0]; c++) {
+                serial.execute(() -> assertThat(planner.received(CHUNK)).isTrue());
+                write(c * CHUNK, (c + 1) * CHUNK);
+            }
+            if (granted[0] == before) {
+                break;
+            }
+        }
+        long received = onSerial(() -> parts.received());
+        assertThat(received).as("past the part's end, within the part size").isGreaterThan(PART)
+                .isLessThanOrEqualTo(upload.partSize());
+        assertThat(onSerial(() -> parts.durableOffset())).isZero();
+
+        serial.execute(() -> assertThat(planner.received(CHUNK)).as("no credit left").isFalse());
+        long[] whenPaused = {0};
+        repo.release(InMemoryUploadRepository.Op.RECORD_PART);
+        await("part 1 recorded", () -> heard.contains("recorded " + PART));
+        serial.execute(() -> planner.grant(true, n -> whenPaused[0] += n, () -> { }));
+        assertThat(whenPaused[0]).as("paused: no credit").isZero();
+        serial.execute(() -> planner.grant(false, n -> granted[0] += n, () -> { }));
+        assertThat(granted[0] * CHUNK).as("credit again once a part is durable").isGreaterThan(received);
+    }
+}

@@ -1,0 +1,196 @@
+package dev.relay.streaming.upload;
+
+import dev.relay.api.wire.CreateUploadRequest;
+import dev.relay.api.wire.UploadEvent;
+import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.port.UploadRecord;
+import dev.relay.streaming.testing.InMemoryObjectStore;
+import dev.relay.streaming.testing.InMemoryUploadRepository;
+import reactor.core.Disposable;
+import reactor.test.publisher.TestPublisher;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The upload engine on in-memory ports, driven as a client would drive it: a write channel is a
+ * {@link TestPublisher} of chunks that sends only what the engine requested (unless told to misbehave), and every
+ * session state the engine moves through is recorded.
+ */
+final class SessionHarness {
+
+    static final int CHUNK = 64 * 1024;
+    static final long MIB = 1024 * 1024;
+    static final Duration TIMEOUT = Duration.ofSeconds(20);
+    static final String OWNER = "owner-1";
+
+    final InMemoryObjectStore store = new InMemoryObjectStore();
+    final InMemoryUploadRepository repo = new InMemoryUploadRepository();
+    final List<SessionState> states = new CopyOnWriteArrayList<>();
+    final List<String> stateChanges = new CopyOnWriteArrayList<>();
+    final TransferSettings settings;
+    final UploadService service;
+
+    /** Parts of 5 MiB (S3's minimum) in a part size of 10 MiB, 64 KiB chunks, a window of one chunk. */
+    SessionHarness() {
+        this(Duration.ofSeconds(2), false);
+    }
+
+    /**
+     * @param storageRetry how long storage outages are waited for before the channel fails
+     * @param receiveAhead whether the next part is received while the previous one is stored (parts of 5 MiB in
+     *                     a part size of 5 MiB then)
+     */
+    SessionHarness(Duration storageRetry, boolean receiveAhead) {
+        this(new TransferSettings(CHUNK, CHUNK, MIB, (receiveAhead ? 5 : 10) * MIB, 5 * MIB, 10_000, 1L << 40,
+                1L << 42, 100, storageRetry, Duration.ofHours(1), CHUNK, receiveAhead));
+    }
+
+    private SessionHarness(TransferSettings settings) {
+        this.settings = settings;
+        this.service = new UploadService(repo, repo, store, settings, new UploadObserver() {
+            @Override
+            public void sessionState(String uploadId, SessionState state) {
+                states.add(state);
+            }
+
+            @Override
+            public void stateChanged(String uploadId) {
+                stateChanges.add(uploadId);
+            }
+        });
+    }
+
+    /** A new upload of random bytes; {@code sha256} declared as given (null: none). */
+    Upload upload(int size, String sha256) {
+        byte[] data = new byte[size];
+        new Random(size).nextBytes(data);
+        UploadRecord record = service.createRecord(OWNER, new CreateUploadRequest("f.bin", size,
+                "application/octet-stream", sha256, null), null).block(TIMEOUT);
+        return new Upload(record.id(), data);
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    UploadRecord record(String id) {
+        return repo.find(id).block(TIMEOUT);
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out waiting until " + what);
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** Asserts that nothing is requested for {@code quiet} (a paused or stalled channel). */
+    static void assertNoCreditFor(Channel channel, Duration quiet) throws InterruptedException {
+        long before = channel.granted.get();
+        Thread.sleep(quiet.toMillis());
+        assertThat(channel.granted.get()).as("credit granted during %s", quiet).isEqualTo(before);
+    }
+
+    record Upload(String id, byte[] data) {
+        int size() {
+            return data.length;
+        }
+    }
+
+    /** Opens a write channel from the upload's durable offset. */
+    Channel open(Upload upload) {
+        return open(upload, TestPublisher.create());
+    }
+
+    Channel open(Upload upload, TestPublisher<Chunk> chunks) {
+        long offset = record(upload.id()).durableOffset();
+        Channel channel = new Channel(upload, offset, chunks);
+        channel.subscription = service.write(OWNER, upload.id(), offset,
+                        chunks.flux().doOnRequest(channel.granted::addAndGet))
+                .subscribe(channel.events::add, channel.error::set, () -> channel.completed = true);
+        return channel;
+    }
+
+    /** One write channel, as a well-behaved client drives it. */
+    static final class Channel {
+        final Upload upload;
+        final TestPublisher<Chunk> chunks;
+        final AtomicLong granted = new AtomicLong();
+        final List<UploadEvent> events = new CopyOnWriteArrayList<>();
+        final AtomicReference<Throwable> error = new AtomicReference<>();
+        volatile boolean completed;
+        Disposable subscription;
+        long sent;
+        long chunksSent;
+
+        Channel(Upload upload, long offset, TestPublisher<Chunk> chunks) {
+            this.upload = upload;
+            this.sent = offset;
+            this.chunks = chunks;
+        }
+
+        /** Sends chunks up to byte {@code until}, each when credit allows it. */
+        Channel sendUntil(long until) {
+            while (sent < until) {
+                await("credit for chunk " + (chunksSent + 1) + " at byte " + sent,
+                        () -> granted.get() > chunksSent || error.get() != null);
+                if (error.get() != null) {
+                    throw new AssertionError("The channel failed at byte " + sent, error.get());
+                }
+                sendChunk((int) Math.min(CHUNK, until - sent));
+            }
+            return this;
+        }
+
+        /** Sends what was granted and not yet used, without waiting for more. */
+        Channel sendGranted() {
+            while (granted.get() > chunksSent && sent < upload.size()) {
+                sendChunk((int) Math.min(CHUNK, upload.size() - sent));
+            }
+            return this;
+        }
+
+        /** Sends a chunk whatever the credit (a misbehaving client; needs a non-compliant publisher). */
+        void sendChunk(int length) {
+            ByteBuffer bytes = ByteBuffer.wrap(upload.data(), (int) sent, length).slice();
+            sent += length;
+            chunksSent++;
+            chunks.next(Chunk.of(bytes));
+        }
+
+        Channel sendAll() {
+            return sendUntil(upload.size());
+        }
+
+        void awaitEnd() {
+            await("the channel ended", () -> completed || error.get() != null);
+        }
+
+        UploadEvent last() {
+            return events.get(events.size() - 1);
+        }
+    }
+}
