@@ -141,6 +141,22 @@ describe("UploadController", () => {
     expect(statuses).toEqual(["uploading", "cancelled"]);
   });
 
+  it("cancel while the upload is being created cancels it on the server once it exists, sending nothing", async () => {
+    const { server, make, statuses } = setup();
+    const upload = make();
+    const handle = server.handleRequest.bind(server);
+    server.handleRequest = (route, data) => {
+      if (route === "uploads.create") void upload.cancel();
+      return handle(route, data);
+    };
+    const done = await upload.start();
+    await settle();
+    expect(done.status).toBe("cancelled");
+    expect(server.uploads.get(done.uploadId!)!.state).toBe("CANCELLED");
+    expect(server.received).toEqual([]);
+    expect(statuses).toEqual(["uploading", "cancelled"]);
+  });
+
   it("fails on an error that retrying cannot fix, with its code", async () => {
     const { server, make } = setup();
     server.handleRequest = () => {

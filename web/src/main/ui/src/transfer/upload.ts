@@ -219,6 +219,8 @@ export class UploadController {
           this.maxChunk = ticket.maxChunkBytes || this.maxChunk;
           this.update({ uploadId: ticket.id, messageId: ticket.messageId ?? undefined, offset: ticket.offset }, true);
           this.options.onTicket?.(ticket);
+          // Cancelled while the upload was being created: now that it exists, cancel it on the server too.
+          if (this.cancelRequested) return this.finishCancelled(connection);
           start = ticket.offset;
         } else {
           const info = await connection.request<UploadInfo>(`uploads.${this.snap.uploadId}`);
