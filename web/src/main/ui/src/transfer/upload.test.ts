@@ -1,8 +1,37 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { RelayError } from "../api/errors";
 import { ConnectionManager } from "../api/manager";
 import { Backoff } from "./backoff";
-import { UploadController, type UploadStatus } from "./upload";
+import { UploadController, type FileSource, type UploadOptions, type UploadStatus } from "./upload";
+import { canMoveTo } from "./uploadStatus";
 import { FakeServer, memoryFile, settle, testBytes } from "../testing/fakeServer";
+
+// Every move the controllers ask the transition table about, in order (the real check still runs).
+const checked = vi.hoisted(() => [] as string[]);
+vi.mock("./uploadStatus", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("./uploadStatus")>();
+  return {
+    ...actual,
+    checkTransition: (from: UploadStatus, to: UploadStatus) => {
+      checked.push(`${from} → ${to}`);
+      actual.checkTransition(from, to);
+    },
+  };
+});
+
+/** The statuses each controller of the current test went through, as its listener saw them. */
+const flows: UploadStatus[][] = [];
+
+beforeEach(() => {
+  checked.length = 0;
+  flows.length = 0;
+});
+
+// Every status change a listener saw went through the table's check, and the check ran only for changes made.
+afterEach(() => {
+  const seen = flows.flatMap((flow) => flow.slice(1).map((to, i) => `${flow[i]} → ${to}`));
+  expect([...checked].sort()).toEqual(seen.sort());
+});
 
 const quick = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 5)));
 
@@ -12,15 +41,25 @@ function setup(size = 10_000) {
   manager.start();
   const bytes = testBytes(size);
   const deps = { connection: () => manager.connection(), sleep: quick, now: () => Date.now() };
-  const statuses: UploadStatus[] = [];
-  const make = (options = {}) => {
-    const upload = new UploadController(memoryFile(bytes), deps, { backoff: new Backoff(1, 4, () => 0), progressIntervalMs: 0, ...options });
+  const flowOf = new Map<UploadController, UploadStatus[]>();
+  const make = (options: UploadOptions = {}, file: FileSource = memoryFile(bytes)) => {
+    const upload = new UploadController(file, deps, { backoff: new Backoff(1, 4, () => 0), progressIntervalMs: 0, ...options });
+    // With progressIntervalMs 0 every change is announced at once, so this sees every status the upload goes through.
+    const flow: UploadStatus[] = [upload.snapshot.status];
+    flows.push(flow);
+    flowOf.set(upload, flow);
     upload.subscribe((s) => {
-      if (statuses[statuses.length - 1] !== s.status) statuses.push(s.status);
+      if (flow[flow.length - 1] !== s.status) flow.push(s.status);
     });
     return upload;
   };
-  return { server, manager, bytes, make, statuses };
+  return { server, manager, bytes, make, flowOf: (upload: UploadController) => flowOf.get(upload)! };
+}
+
+/** The statuses an upload went through, in order; each step must be a move the table allows. */
+function expectFlow(flow: UploadStatus[], expected: UploadStatus[]) {
+  expect(flow).toEqual(expected);
+  for (let i = 1; i < flow.length; i++) expect(canMoveTo(flow[i - 1], flow[i]), `${flow[i - 1]} → ${flow[i]}`).toBe(true);
 }
 
 function stored(server: FakeServer, id: string) {
@@ -29,7 +68,7 @@ function stored(server: FakeServer, id: string) {
 
 describe("UploadController", () => {
   it("creates the upload, sends one chunk per credit and completes", async () => {
-    const { server, bytes, make, statuses } = setup();
+    const { server, bytes, make, flowOf } = setup();
     const upload = make({ recipient: "bob" });
     expect(upload.snapshot.status).toBe("idle");
     const done = await upload.start();
@@ -37,14 +76,14 @@ describe("UploadController", () => {
     expect(done.uploadId).toBe("u1");
     expect(done.messageId).toBe(7);
     expect(stored(server, "u1")).toEqual(bytes);
-    expect(statuses).toEqual(["uploading", "completed"]);
+    expectFlow(flowOf(upload), ["idle", "uploading", "completed"]);
     // Never more than the window in flight: the fake throws on a chunk without credit.
     expect(server.received.every(([, , length]) => length <= server.maxChunk)).toBe(true);
     expect(done.creditsGranted).toBe(Math.ceil(bytes.length / server.maxChunk));
   });
 
   it("pause stops the flow on the same channel and resume continues it", async () => {
-    const { server, make, statuses, bytes } = setup(20_000);
+    const { server, make, flowOf, bytes } = setup(20_000);
     const upload = make();
     let pausedAt = -1;
     const paused = new Promise<void>((resolve) =>
@@ -71,11 +110,36 @@ describe("UploadController", () => {
     expect(done.status).toBe("completed");
     expect(server.connections.length).toBe(channelsBefore);
     expect(stored(server, done.uploadId!)).toEqual(bytes);
-    expect(statuses).toEqual(["uploading", "paused", "uploading", "completed"]);
+    expectFlow(flowOf(upload), ["idle", "uploading", "paused", "uploading", "completed"]);
+  });
+
+  it("completes while paused when the credit granted before the pause carries the last bytes", async () => {
+    const { server, make, flowOf } = setup();
+    // Three chunks, all granted at once (the window is four); reading all but the first waits for `release`.
+    const bytes = testBytes(3 * server.maxChunk);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const file = { ...memoryFile(bytes), read: async (start: number, end: number) => (start > 0 ? gate : Promise.resolve()).then(() => bytes.slice(start, end)) };
+    const upload = make({}, file);
+    let pausing: Promise<void> | undefined;
+    upload.subscribe((s) => {
+      if (!pausing && s.sent > 0) pausing = upload.pause();
+    });
+    const finished = upload.start();
+    await settle();
+    await pausing;
+    expect(upload.snapshot.status).toBe("paused");
+    expect(upload.snapshot.sent).toBe(server.maxChunk);
+    release();
+    const done = await finished;
+    expect(done.status).toBe("completed");
+    expect(server.uploads.get(done.uploadId!)!.state).toBe("COMPLETED");
+    expect(stored(server, done.uploadId!)).toEqual(bytes);
+    expectFlow(flowOf(upload), ["idle", "uploading", "paused", "completed"]);
   });
 
   it("survives a server crash: reconnects with backoff and resumes from the durable offset", async () => {
-    const { server, make, statuses, bytes } = setup(20_000);
+    const { server, make, flowOf, bytes } = setup(20_000);
     const upload = make();
     let killed = false;
     upload.subscribe((s) => {
@@ -89,7 +153,7 @@ describe("UploadController", () => {
     expect(killed).toBe(true);
     expect(done.status).toBe("completed");
     expect(stored(server, done.uploadId!)).toEqual(bytes);
-    expect(statuses).toContain("reconnecting");
+    expectFlow(flowOf(upload), ["idle", "uploading", "reconnecting", "uploading", "completed"]);
     expect(done.reconnectAttempts).toBeGreaterThanOrEqual(1);
     // The second channel started exactly at a part boundary (the durable offset), not at 0.
     const restarts = server.opens.slice(1);
@@ -99,60 +163,8 @@ describe("UploadController", () => {
     expect(restarts[0][1]).toBeGreaterThanOrEqual(5 * server.partSize);
   });
 
-  it("continues an existing upload (after a reload) from the server's offset", async () => {
-    const { server, make, bytes } = setup(8000);
-    const first = make();
-    first.subscribe((s) => {
-      if (s.offset >= 3 * server.partSize && s.status === "uploading") first.detach();
-    });
-    first.start();
-    await settle(50);
-    const id = first.uploadId!;
-    const offset = server.uploads.get(id)!.offset;
-    expect(offset).toBeGreaterThanOrEqual(3 * server.partSize);
-    expect(server.uploads.get(id)!.state).toBe("ACTIVE");
-
-    const second = make({ uploadId: id, maxChunkBytes: 256 });
-    const firstOffsetSent = server.received.length;
-    const done = await second.start();
-    expect(done.status).toBe("completed");
-    expect(server.received[firstOffsetSent][1]).toBe(offset);
-    expect(stored(server, id)).toEqual(bytes);
-  });
-
-  it("reports an upload that completed meanwhile without sending anything", async () => {
-    const { server, make } = setup(3000);
-    const done = await make().start();
-    const count = server.received.length;
-    const again = await make({ uploadId: done.uploadId }).start();
-    expect(again.status).toBe("completed");
-    expect(server.received.length).toBe(count);
-  });
-
-  it("cancel ends the upload as cancelled", async () => {
-    const { server, make, statuses } = setup(50_000);
-    const upload = make();
-    upload.subscribe((s) => {
-      if (s.sent >= 2048 && s.status === "uploading") void upload.cancel();
-    });
-    const done = await upload.start();
-    expect(done.status).toBe("cancelled");
-    expect(server.uploads.get(done.uploadId!)!.state).toBe("CANCELLED");
-    expect(statuses).toEqual(["uploading", "cancelled"]);
-  });
-
-  it("fails on an error that retrying cannot fix, with its code", async () => {
-    const { server, make } = setup();
-    server.handleRequest = () => {
-      throw new (class extends Error {})('{"code":"QUOTA_EXCEEDED","message":"quota"}');
-    };
-    const done = await make().start();
-    expect(done.status).toBe("failed");
-    expect(done.error?.code).toBe("QUOTA_EXCEEDED");
-  });
-
   it("reconnects while paused and stays paused until resumed", async () => {
-    const { server, make, bytes } = setup(20_000);
+    const { server, make, flowOf, bytes } = setup(20_000);
     const upload = make();
     let phase = 0;
     upload.subscribe((s) => {
@@ -175,5 +187,163 @@ describe("UploadController", () => {
     const done = await finished;
     expect(done.status).toBe("completed");
     expect(stored(server, done.uploadId!)).toEqual(bytes);
+    expectFlow(flowOf(upload), ["idle", "uploading", "paused", "reconnecting", "paused", "uploading", "completed"]);
+  });
+
+  it("fails when the upload ended on the server while the connection was down", async () => {
+    const { server, make, flowOf } = setup(20_000);
+    const upload = make();
+    let killed = false;
+    upload.subscribe((s) => {
+      if (!killed && s.offset >= 2 * server.partSize) {
+        killed = true;
+        server.kill();
+        server.uploads.get(s.uploadId!)!.state = "EXPIRED";
+        setTimeout(() => server.start(), 10);
+      }
+    });
+    const done = await upload.start();
+    expect(done.status).toBe("failed");
+    expect(done.error?.code).toBe("EXPIRED");
+    expectFlow(flowOf(upload), ["idle", "uploading", "reconnecting", "failed"]);
+  });
+
+  it("continues an existing upload (after a reload) from the server's offset", async () => {
+    const { server, make, flowOf, bytes } = setup(8000);
+    const first = make();
+    first.subscribe((s) => {
+      if (s.offset >= 3 * server.partSize && s.status === "uploading") first.detach();
+    });
+    first.start();
+    await settle(50);
+    const id = first.uploadId!;
+    const offset = server.uploads.get(id)!.offset;
+    expect(offset).toBeGreaterThanOrEqual(3 * server.partSize);
+    expect(server.uploads.get(id)!.state).toBe("ACTIVE");
+
+    const second = make({ uploadId: id, maxChunkBytes: 256 });
+    const firstOffsetSent = server.received.length;
+    const done = await second.start();
+    expect(done.status).toBe("completed");
+    expect(server.received[firstOffsetSent][1]).toBe(offset);
+    expect(stored(server, id)).toEqual(bytes);
+    expectFlow(flowOf(second), ["idle", "uploading", "completed"]);
+  });
+
+  it("reports an upload that completed meanwhile without sending anything", async () => {
+    const { server, make, flowOf } = setup(3000);
+    const done = await make().start();
+    const count = server.received.length;
+    const again = make({ uploadId: done.uploadId });
+    const result = await again.start();
+    expect(result.status).toBe("completed");
+    expect(server.received.length).toBe(count);
+    expectFlow(flowOf(again), ["idle", "uploading", "completed"]);
+  });
+
+  it("cancel ends the upload as cancelled", async () => {
+    const { server, make, flowOf } = setup(50_000);
+    const upload = make();
+    upload.subscribe((s) => {
+      if (s.sent >= 2048 && s.status === "uploading") void upload.cancel();
+    });
+    const done = await upload.start();
+    expect(done.status).toBe("cancelled");
+    expect(server.uploads.get(done.uploadId!)!.state).toBe("CANCELLED");
+    expectFlow(flowOf(upload), ["idle", "uploading", "cancelled"]);
+  });
+
+  it("cancel before start ends it without creating anything; start then does nothing", async () => {
+    const { server, make, flowOf } = setup();
+    const upload = make();
+    await upload.cancel();
+    const after = await upload.start();
+    expect(after.status).toBe("cancelled");
+    expect(server.uploads.size).toBe(0);
+    expectFlow(flowOf(upload), ["idle", "cancelled"]);
+  });
+
+  it("cancel while the upload is being created cancels it on the server once it exists, sending nothing", async () => {
+    const { server, make, flowOf } = setup();
+    const upload = make();
+    const handle = server.handleRequest.bind(server);
+    server.handleRequest = (route, data) => {
+      if (route === "uploads.create") void upload.cancel();
+      return handle(route, data);
+    };
+    const done = await upload.start();
+    await settle();
+    expect(done.status).toBe("cancelled");
+    expect(server.uploads.get(done.uploadId!)!.state).toBe("CANCELLED");
+    expect(server.received).toEqual([]);
+    expectFlow(flowOf(upload), ["idle", "uploading", "cancelled"]);
+  });
+
+  it("cancel while reconnecting ends it as cancelled on the server when the connection is back", async () => {
+    const { server, make, flowOf } = setup(20_000);
+    const upload = make();
+    let cancelling: Promise<void> | undefined;
+    upload.subscribe((s) => {
+      if (!cancelling && s.offset >= 2 * server.partSize && server.available) {
+        server.kill();
+        setTimeout(() => server.start(), 20);
+      }
+      if (!cancelling && s.status === "reconnecting") cancelling = upload.cancel();
+    });
+    const done = await upload.start();
+    await cancelling;
+    expect(done.status).toBe("cancelled");
+    expect(server.uploads.get(done.uploadId!)!.state).toBe("CANCELLED");
+    expectFlow(flowOf(upload), ["idle", "uploading", "reconnecting", "cancelled"]);
+  });
+
+  it("fails on an error that retrying cannot fix, with its code", async () => {
+    const { server, make, flowOf } = setup();
+    server.handleRequest = () => {
+      throw new (class extends Error {})('{"code":"QUOTA_EXCEEDED","message":"quota"}');
+    };
+    const upload = make();
+    const done = await upload.start();
+    expect(done.status).toBe("failed");
+    expect(done.error?.code).toBe("QUOTA_EXCEEDED");
+    expectFlow(flowOf(upload), ["idle", "uploading", "failed"]);
+  });
+
+  it("after a failure, retry continues from the durable offset, or cancel gives up", async () => {
+    for (const then of ["retry", "cancel"] as const) {
+      const { server, make, flowOf, bytes } = setup(8000);
+      // The file cannot be read once, past the third part (as when it changed on disk).
+      let broken = true;
+      const file = {
+        ...memoryFile(bytes),
+        read: async (start: number, end: number) => {
+          if (broken && start >= 3 * server.partSize) {
+            broken = false;
+            throw new RelayError("FILE_CHANGED", "changed");
+          }
+          return bytes.slice(start, end);
+        },
+      };
+      const upload = make({}, file);
+      const failed = await upload.start();
+      expect(failed.status).toBe("failed");
+      expect(failed.error?.code).toBe("FILE_CHANGED");
+      const id = failed.uploadId!;
+      expect(server.uploads.get(id)!.state).toBe("ACTIVE");
+      if (then === "retry") {
+        const done = await upload.retry();
+        expect(done.status).toBe("completed");
+        // One more channel, from what the server had kept when the first one was cancelled.
+        expect(server.opens).toHaveLength(2);
+        expect(server.opens[1][1]).toBeGreaterThanOrEqual(3 * server.partSize);
+        expect(stored(server, id)).toEqual(bytes);
+        expectFlow(flowOf(upload), ["idle", "uploading", "failed", "uploading", "completed"]);
+      } else {
+        await upload.cancel();
+        expect(upload.snapshot.status).toBe("cancelled");
+        expect(server.uploads.get(id)!.state).toBe("CANCELLED");
+        expectFlow(flowOf(upload), ["idle", "uploading", "failed", "cancelled"]);
+      }
+    }
   });
 });

@@ -3,9 +3,11 @@ import { RelayError, isRetriable } from "../api/errors";
 import type { UploadEvent, UploadInfo, UploadState, UploadTicket } from "../api/wire";
 import { Backoff } from "./backoff";
 import { RateMeter, eta } from "./rate";
+import { checkTransition, type UploadStatus } from "./uploadStatus";
 
-export type UploadStatus = "idle" | "uploading" | "paused" | "reconnecting" | "completed" | "failed" | "cancelled";
+export type { UploadStatus } from "./uploadStatus";
 
+/** Nothing is being transferred: pause and resume have nothing to act on. */
 const DONE: ReadonlySet<UploadStatus> = new Set(["completed", "failed", "cancelled"]);
 
 /** The bytes of a file, read on demand (a browser File, or test data). */
@@ -79,16 +81,21 @@ export interface UploadSnapshot {
   error?: RelayError;
 }
 
+/** A change to the snapshot other than its status, which changes only through moveTo(). */
+type SnapshotPatch = Partial<Omit<UploadSnapshot, "status">>;
+
 const DEFAULT_CHUNK = 256 * 1024;
 
 /**
  * One upload's state machine:
  *
- *   idle → uploading ⇄ paused;  uploading/paused → reconnecting → uploading/paused;  → completed | failed | cancelled
+ *   idle → uploading ⇄ paused;  uploading/paused → reconnecting → uploading/paused;  → completed | failed | cancelled;
+ *   failed → uploading (retry) | cancelled
  *
- * It sends exactly one chunk per credit the server grants (docs/protocol.md §4), so pausing needs nothing from the
- * client but to keep honouring request-n. After a dropped connection, a server restart or a retriable error it asks
- * the server for the durable offset and opens a new write channel there.
+ * Every allowed move is in TRANSITIONS (uploadStatus.ts), and every status change goes through moveTo(), which
+ * refuses any other. It sends exactly one chunk per credit the server grants (docs/protocol.md §4), so pausing needs
+ * nothing from the client but to keep honouring request-n. After a dropped connection, a server restart or a
+ * retriable error it asks the server for the durable offset and opens a new write channel there.
  */
 export class UploadController {
   private snap: UploadSnapshot;
@@ -146,7 +153,7 @@ export class UploadController {
     if (this.running && this.finished) return this.finished;
     if (this.snap.status !== "idle" && this.snap.status !== "failed") return this.finished ?? Promise.resolve(this.snap);
     this.running = true;
-    this.update({ status: "uploading", error: undefined }, true);
+    this.moveTo("uploading", { error: undefined });
     this.finished = this.run().finally(() => {
       this.running = false;
     });
@@ -157,21 +164,24 @@ export class UploadController {
     return this.start();
   }
 
-  /** Asks the server to stop granting credit; the channel stays open (docs/protocol.md "Pause and resume"). */
+  /**
+   * Asks the server to stop granting credit; the channel stays open (docs/protocol.md "Pause and resume"). Before
+   * start() there is nothing to pause.
+   */
   async pause(): Promise<void> {
     const id = this.snap.uploadId;
-    if (!id || DONE.has(this.snap.status)) return;
+    if (!id || this.snap.status === "idle" || DONE.has(this.snap.status)) return;
     const info = await (await this.deps.connection()).request<UploadInfo>(`uploads.${id}.pause`);
-    if (!DONE.has(this.snap.status) && info?.state === "PAUSED") this.update({ status: "paused", serverState: "PAUSED" }, true);
+    if (!DONE.has(this.snap.status) && info?.state === "PAUSED") this.moveTo("paused", { serverState: "PAUSED" });
   }
 
   /** Asks the server to grant credit again on the same channel. */
   async resume(): Promise<void> {
     const id = this.snap.uploadId;
-    if (!id || DONE.has(this.snap.status)) return;
+    if (!id || this.snap.status === "idle" || DONE.has(this.snap.status)) return;
     const info = await (await this.deps.connection()).request<UploadInfo>(`uploads.${id}.resume`);
     if (!DONE.has(this.snap.status) && info?.state === "ACTIVE") {
-      this.update({ status: this.snap.status === "reconnecting" ? "reconnecting" : "uploading", serverState: "ACTIVE" }, true);
+      this.moveTo(this.snap.status === "reconnecting" ? "reconnecting" : "uploading", { serverState: "ACTIVE" });
     }
   }
 
@@ -183,7 +193,7 @@ export class UploadController {
     if (!id || !this.running) {
       if (id) await (await this.deps.connection()).request(`uploads.${id}.cancel`).catch(() => {});
       this.channel?.cancel();
-      this.update({ status: "cancelled", channelOpen: false }, true);
+      this.moveTo("cancelled", { channelOpen: false });
       return;
     }
     try {
@@ -219,6 +229,8 @@ export class UploadController {
           this.maxChunk = ticket.maxChunkBytes || this.maxChunk;
           this.update({ uploadId: ticket.id, messageId: ticket.messageId ?? undefined, offset: ticket.offset }, true);
           this.options.onTicket?.(ticket);
+          // Cancelled while the upload was being created: now that it exists, cancel it on the server too.
+          if (this.cancelRequested) return this.finishCancelled(connection);
           start = ticket.offset;
         } else {
           const info = await connection.request<UploadInfo>(`uploads.${this.snap.uploadId}`);
@@ -229,8 +241,7 @@ export class UploadController {
         }
         const completed = await this.write(connection, start);
         this.meter.reset();
-        return this.finish({
-          status: "completed",
+        return this.finish("completed", {
           sent: this.file.size,
           received: this.file.size,
           offset: this.file.size,
@@ -243,12 +254,12 @@ export class UploadController {
         this.channel = undefined;
         this.update({ channelOpen: false, credit: 0 });
         if (this.cancelRequested || error.code === "CANCELLED") {
-          return this.finish({ status: "cancelled", error: undefined });
+          return this.finish("cancelled", { error: undefined });
         }
-        if (!isRetriable(error)) return this.finish({ status: "failed", error });
+        if (!isRetriable(error)) return this.finish("failed", { error });
         // Retry from the server's durable offset after a pause that grows with repeated failures.
         const wait = error.code === "OFFSET_MISMATCH" ? 0 : this.backoff.next();
-        this.update({ status: "reconnecting", error, reconnectAttempts: this.snap.reconnectAttempts + 1, bytesPerSecond: 0 }, true);
+        this.moveTo("reconnecting", { error, reconnectAttempts: this.snap.reconnectAttempts + 1, bytesPerSecond: 0 });
         this.meter.reset();
         if (wait > 0) await this.deps.sleep(wait);
       }
@@ -257,26 +268,26 @@ export class UploadController {
 
   private async finishCancelled(connection: Connection): Promise<UploadSnapshot> {
     if (this.snap.uploadId) await connection.request(`uploads.${this.snap.uploadId}.cancel`).catch(() => {});
-    return this.finish({ status: "cancelled" });
+    return this.finish("cancelled");
   }
 
   private finalFromInfo(info: UploadInfo): UploadSnapshot | undefined {
     switch (info.state) {
       case "COMPLETED":
-        return this.finish({ status: "completed", sent: info.size, received: info.size, offset: info.size, sha256: info.sha256 ?? undefined });
+        return this.finish("completed", { sent: info.size, received: info.size, offset: info.size, sha256: info.sha256 ?? undefined });
       case "CANCELLED":
-        return this.finish({ status: "cancelled" });
+        return this.finish("cancelled");
       case "EXPIRED":
       case "FAILED":
       case "DELETED":
-        return this.finish({ status: "failed", error: new RelayError(info.state, info.error ?? `The upload is ${info.state.toLowerCase()}.`) });
+        return this.finish("failed", { error: new RelayError(info.state, info.error ?? `The upload is ${info.state.toLowerCase()}.`) });
       default:
         return undefined;
     }
   }
 
-  private finish(patch: Partial<UploadSnapshot>): UploadSnapshot {
-    this.update({ ...patch, channelOpen: false, credit: 0 }, true);
+  private finish(status: "completed" | "failed" | "cancelled", patch: SnapshotPatch = {}): UploadSnapshot {
+    this.moveTo(status, { ...patch, channelOpen: false, credit: 0 });
     return this.snap;
   }
 
@@ -360,7 +371,7 @@ export class UploadController {
   }
 
   private onEvent(event: UploadEvent): void {
-    const patch: Partial<UploadSnapshot> = {
+    const patch: SnapshotPatch = {
       received: Math.max(event.received ?? 0, event.offset ?? 0),
       offset: event.offset ?? this.snap.offset,
       serverState: event.state,
@@ -370,14 +381,27 @@ export class UploadController {
       this.backoff.reset();
       patch.error = undefined;
     }
-    if (event.state === "PAUSED") patch.status = "paused";
-    else if (event.state === "ACTIVE") patch.status = "uploading";
-    this.update(patch, event.type !== "PROGRESS");
+    const immediate = event.type !== "PROGRESS";
+    if (event.state === "PAUSED") this.moveTo("paused", patch, immediate);
+    else if (event.state === "ACTIVE") this.moveTo("uploading", patch, immediate);
+    else this.update(patch, immediate);
   }
 
-  private update(patch: Partial<UploadSnapshot>, immediate = false): void {
+  /**
+   * The one way the status changes: throws IllegalUploadTransition for a move TRANSITIONS does not allow (staying in
+   * the current status is not a move). State changes are announced at once unless `immediate` is false.
+   */
+  private moveTo(status: UploadStatus, patch: SnapshotPatch = {}, immediate = true): void {
+    if (status !== this.snap.status) checkTransition(this.snap.status, status);
+    this.commit({ ...this.snap, ...patch, status }, immediate);
+  }
+
+  private update(patch: SnapshotPatch, immediate = false): void {
+    this.commit({ ...this.snap, ...patch }, immediate);
+  }
+
+  private commit(next: UploadSnapshot, immediate: boolean): void {
     const now = this.deps.now();
-    const next = { ...this.snap, ...patch };
     if (next.status === "uploading" || next.status === "paused") {
       next.bytesPerSecond = this.meter.rate(now);
       next.etaSeconds = eta(next.size - next.sent, next.bytesPerSecond);

@@ -16,7 +16,7 @@ export function AdminView({ onClose }: { onClose: () => void }) {
 
   const load = async () => {
     try {
-      setUsers(await store.adminUsers());
+      setUsers(await store.admin.users());
     } catch (e) {
       setError(humanMessage(e));
     }
@@ -26,7 +26,7 @@ export function AdminView({ onClose }: { onClose: () => void }) {
   const toggle = async (user: User) => {
     setError(null);
     try {
-      const updated = await store.adminSetDisabled(user.id, !user.disabled);
+      const updated = await store.admin.setDisabled(user.id, !user.disabled);
       setUsers((list) => list?.map((u) => (u.id === updated.id ? updated : u)) ?? null);
     } catch (e) {
       setError(humanMessage(e));
@@ -37,7 +37,7 @@ export function AdminView({ onClose }: { onClose: () => void }) {
     setError(null);
     setInfo(null);
     try {
-      await store.adminDeleteFile(fileId.trim());
+      await store.admin.deleteFile(fileId.trim());
       setInfo("The file was deleted.");
       setFileId("");
     } catch (e) {
@@ -71,7 +71,7 @@ export function AdminView({ onClose }: { onClose: () => void }) {
                   <TableCell>{u.role}</TableCell>
                   <TableCell>{u.disabled ? <Chip size="small" color="error" label="Disabled" /> : u.online ? <Chip size="small" color="success" label="Online" /> : <Chip size="small" label="Offline" />}</TableCell>
                   <TableCell align="right">
-                    {u.id !== store.me?.id && (
+                    {u.id !== store.session.me?.id && (
                       <Button size="small" color={u.disabled ? "primary" : "error"} onClick={() => void toggle(u)}>{u.disabled ? "Enable" : "Disable"}</Button>
                     )}
                   </TableCell>

@@ -13,7 +13,7 @@ const theme = createTheme({
 
 function Root() {
   const store = useApp();
-  return store.session ? <MainLayout /> : <AuthPage />;
+  return store.session.auth ? <MainLayout /> : <AuthPage />;
 }
 
 export function App() {

@@ -24,7 +24,7 @@ export function AuthPage() {
     }
     setBusy(true);
     try {
-      await store.login(username, password, mode === "register");
+      await store.session.login(username, password, mode === "register");
     } catch (err) {
       setError(humanMessage(err));
     } finally {
@@ -47,7 +47,7 @@ export function AuthPage() {
         </Tabs>
         <form onSubmit={submit} noValidate>
           <Stack spacing={2}>
-            {store.logoutReason && !error && <Alert severity="info">{store.logoutReason}</Alert>}
+            {store.session.logoutReason && !error && <Alert severity="info">{store.session.logoutReason}</Alert>}
             {error && <Alert severity="error" role="alert">{error}</Alert>}
             <TextField label="Username" name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
             <TextField label="Password" name="password" type="password" autoComplete={mode === "login" ? "current-password" : "new-password"} value={password} onChange={(e) => setPassword(e.target.value)} required helperText={mode === "register" ? "At least 8 characters" : undefined} />

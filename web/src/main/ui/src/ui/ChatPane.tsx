@@ -52,9 +52,9 @@ function Bubble({ message, mine, seen }: { message: Message; mine: boolean; seen
 
 export function ChatPane({ narrow }: { narrow: boolean }) {
   const store = useApp();
-  const peerId = store.activePeer;
-  const peer = peerId ? store.users.get(peerId) ?? store.conversations.get(peerId)?.peer : undefined;
-  const history = peerId ? store.histories.get(peerId) : undefined;
+  const peerId = store.chat.activePeer;
+  const peer = peerId ? store.people.users.get(peerId) ?? store.chat.conversations.get(peerId)?.peer : undefined;
+  const history = peerId ? store.chat.histories.get(peerId) : undefined;
   const messages = history?.messages ?? [];
   const scroller = useRef<HTMLDivElement>(null);
   const topSentinel = useRef<HTMLDivElement>(null);
@@ -70,7 +70,7 @@ export function ChatPane({ narrow }: { narrow: boolean }) {
     const el = topSentinel.current;
     if (!el || !peerId) return;
     const observer = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting) && history?.loaded && history.hasMore && !history.loading) void store.loadOlder(peerId);
+      if (entries.some((e) => e.isIntersecting) && history?.loaded && history.hasMore && !history.loading) void store.chat.loadOlder(peerId);
     }, { root: scroller.current });
     observer.observe(el);
     return () => observer.disconnect();
@@ -107,7 +107,7 @@ export function ChatPane({ narrow }: { narrow: boolean }) {
     const value = text.trim();
     if (!value) return;
     setText("");
-    if (!(await store.sendText(peerId, value))) setText(value);
+    if (!(await store.chat.sendText(peerId, value))) setText(value);
   };
 
   const onKey = (e: KeyboardEvent) => {
@@ -121,11 +121,11 @@ export function ChatPane({ narrow }: { narrow: boolean }) {
     e.preventDefault();
     setDragging(false);
     const files = [...e.dataTransfer.files];
-    if (files.length) store.sendFiles(peerId, files);
+    if (files.length) store.uploads.send(peerId, files);
   };
 
-  const seenUpTo = store.peerRead.get(peerId) ?? 0;
-  const creating = store.creatingFor(peerId);
+  const seenUpTo = store.chat.peerRead.get(peerId) ?? 0;
+  const creating = store.uploads.creatingFor(peerId);
 
   return (
     <Box
@@ -139,7 +139,7 @@ export function ChatPane({ narrow }: { narrow: boolean }) {
     >
       <Toolbar variant="dense" sx={{ gap: 1.5, bgcolor: "background.paper", borderBottom: 1, borderColor: "divider" }}>
         {narrow && (
-          <IconButton edge="start" onClick={() => store.openConversation(null)} aria-label="Back to conversations">
+          <IconButton edge="start" onClick={() => store.chat.openConversation(null)} aria-label="Back to conversations">
             <ArrowBack />
           </IconButton>
         )}
@@ -171,7 +171,7 @@ export function ChatPane({ narrow }: { narrow: boolean }) {
           <Typography color="text.secondary" textAlign="center" sx={{ mt: 4 }}>No messages yet. Say hello, or drop files here.</Typography>
         )}
         {messages.map((m) => (
-          <Bubble key={m.id} message={m} mine={m.from === store.me?.id} seen={m.from === store.me?.id && m.id <= seenUpTo} />
+          <Bubble key={m.id} message={m} mine={m.from === store.session.me?.id} seen={m.from === store.session.me?.id && m.id <= seenUpTo} />
         ))}
         {creating.map((u) => <PendingUploadCard key={u.key} upload={u} />)}
       </Box>
@@ -184,7 +184,7 @@ export function ChatPane({ narrow }: { narrow: boolean }) {
           data-testid="file-input"
           onChange={(e) => {
             const files = [...(e.target.files ?? [])];
-            if (files.length) store.sendFiles(peerId, files);
+            if (files.length) store.uploads.send(peerId, files);
             e.target.value = "";
           }}
         />

@@ -14,7 +14,7 @@ import type { Message, UploadState } from "../api/wire";
 import type { DownloadController } from "../transfer/download";
 import { formatBytes, formatDuration } from "../transfer/rate";
 import type { UploadController } from "../transfer/upload";
-import type { LocalUpload } from "../state/store";
+import type { LocalUpload } from "../state/uploads";
 import { useApp, useSnapshot } from "./useApp";
 import { FlowPanel } from "./FlowPanel";
 
@@ -106,7 +106,7 @@ export function UploadCard({ controller }: { controller: UploadController }) {
     try {
       await f();
     } catch (e) {
-      store.notify("error", humanMessage(e));
+      store.notices.notify("error", humanMessage(e));
     } finally {
       setBusy(false);
     }
@@ -180,15 +180,15 @@ function DownloadProgress({ controller }: { controller: DownloadController }) {
 export function FileMessage({ message, mine }: { message: Message; mine: boolean }) {
   const store = useApp();
   const file = message.file!;
-  const local = mine ? store.uploadFor(file.uploadId) : undefined;
+  const local = mine ? store.uploads.find(file.uploadId) : undefined;
   // Once done, a local upload looks like any other file message (with Download).
   if (local && local.snapshot.status !== "completed") return <UploadCard controller={local} />;
-  const transfer = store.transfers.get(file.uploadId);
+  const transfer = store.transfers.progress.get(file.uploadId);
   // MESSAGE_UPDATED carries the state changes; TRANSFER the bytes received in between.
   const state: UploadState = (transfer && transfer.state !== file.state && file.state !== "ACTIVE" && file.state !== "PAUSED" ? file.state : transfer?.state) ?? file.state;
   const received = state === "COMPLETED" ? file.size : Math.max(transfer?.received ?? 0, file.offset);
-  const download = store.downloads.get(file.uploadId);
-  const isAdmin = store.me?.role === "ADMIN";
+  const download = store.transfers.downloads.get(file.uploadId);
+  const isAdmin = store.session.me?.role === "ADMIN";
   return (
     <Box data-testid="file-message" data-upload-id={file.uploadId} data-state={state} data-received={received}>
       <Header name={file.name} size={file.size} />
@@ -200,21 +200,21 @@ export function FileMessage({ message, mine }: { message: Message; mine: boolean
         )}
         <Box sx={{ flex: 1 }} />
         {state === "COMPLETED" && (!download || ["failed", "cancelled"].includes(download.snapshot.status)) && (
-          <Button size="small" variant={mine ? "outlined" : "contained"} color={mine ? "inherit" : "primary"} startIcon={<Download />} onClick={() => void store.download(file.uploadId, file.name, file.size, file.contentType)}>
+          <Button size="small" variant={mine ? "outlined" : "contained"} color={mine ? "inherit" : "primary"} startIcon={<Download />} onClick={() => void store.transfers.download(file.uploadId, file.name, file.size, file.contentType)}>
             Download
           </Button>
         )}
         {state === "COMPLETED" && (
           <Tooltip title="Download with the browser (a resumable link, valid for a few minutes)">
             <IconButton size="small" color="inherit" aria-label="Download with the browser" data-testid="browser-download"
-              onClick={() => void store.downloadWithBrowser(file.uploadId, file.name)}><OpenInNew /></IconButton>
+              onClick={() => void store.transfers.downloadWithBrowser(file.uploadId, file.name)}><OpenInNew /></IconButton>
           </Tooltip>
         )}
         {isAdmin && state === "COMPLETED" && (
           <Tooltip title="Delete this file for everyone (admin)">
             <IconButton size="small" color="inherit" aria-label="Delete file (admin)" onClick={async () => {
               if (!window.confirm(`Delete ${file.name} for everyone?`)) return;
-              try { await store.adminDeleteFile(file.uploadId); } catch (e) { store.notify("error", humanMessage(e)); }
+              try { await store.admin.deleteFile(file.uploadId); } catch (e) { store.notices.notify("error", humanMessage(e)); }
             }}><DeleteForever /></IconButton>
           </Tooltip>
         )}

@@ -10,7 +10,7 @@ import { AdminView } from "./AdminView";
 
 function ConnectionChip() {
   const store = useApp();
-  const status = store.connectionStatus;
+  const status = store.session.connectionStatus;
   const [, tick] = useState(0);
   useEffect(() => {
     if (status !== "reconnecting") return;
@@ -18,14 +18,14 @@ function ConnectionChip() {
     return () => clearInterval(timer);
   }, [status]);
   if (status === "online") return <Chip size="small" label="Online" color="success" variant="outlined" sx={{ color: "white", borderColor: "rgba(255,255,255,.6)" }} data-testid="connection-status" data-status="online" />;
-  const wait = store.manager?.nextAttemptAt ? Math.max(0, Math.ceil((store.manager.nextAttemptAt - Date.now()) / 1000)) : 0;
+  const wait = store.session.manager?.nextAttemptAt ? Math.max(0, Math.ceil((store.session.manager.nextAttemptAt - Date.now()) / 1000)) : 0;
   const label = status === "connecting" ? "Connecting…" : wait > 0 ? `Reconnecting in ${wait} s…` : "Reconnecting…";
   return (
     <Chip
       size="small"
       color="warning"
       label={label}
-      onClick={() => store.manager?.retryNow()}
+      onClick={() => store.session.manager?.retryNow()}
       aria-label={`${label} Retry now`}
       data-testid="connection-status"
       data-status={status}
@@ -39,8 +39,8 @@ export function MainLayout() {
   const narrow = useMediaQuery(theme.breakpoints.down("md"));
   const [menu, setMenu] = useState<HTMLElement | null>(null);
   const [admin, setAdmin] = useState(false);
-  const isAdmin = store.me?.role === "ADMIN";
-  const unreadTotal = [...store.conversations.values()].reduce((n, c) => n + c.unread, 0);
+  const isAdmin = store.session.me?.role === "ADMIN";
+  const unreadTotal = [...store.chat.conversations.values()].reduce((n, c) => n + c.unread, 0);
 
   useEffect(() => {
     document.title = unreadTotal > 0 ? `(${unreadTotal}) Relay` : "Relay";
@@ -48,20 +48,20 @@ export function MainLayout() {
   useEffect(() => {
     // Messages that arrived while the tab was hidden count as unread until it is shown again.
     const visible = () => {
-      if (document.visibilityState === "visible" && store.activePeer) store.openConversation(store.activePeer);
+      if (document.visibilityState === "visible" && store.chat.activePeer) store.chat.openConversation(store.chat.activePeer);
     };
     document.addEventListener("visibilitychange", visible);
     return () => document.removeEventListener("visibilitychange", visible);
   }, [store]);
   useEffect(() => {
-    const online = () => store.manager?.retryNow();
+    const online = () => store.session.manager?.retryNow();
     window.addEventListener("online", online);
     return () => window.removeEventListener("online", online);
   }, [store]);
 
-  const showList = !narrow || !store.activePeer;
-  const showChat = !narrow || !!store.activePeer;
-  const notice = store.notices[0];
+  const showList = !narrow || !store.chat.activePeer;
+  const showChat = !narrow || !!store.chat.activePeer;
+  const notice = store.notices.list[0];
 
   return (
     <Box sx={{ height: "100dvh", display: "flex", flexDirection: "column" }}>
@@ -79,10 +79,10 @@ export function MainLayout() {
             </Tooltip>
           )}
           <Button color="inherit" startIcon={<AccountCircle />} onClick={(e) => setMenu(e.currentTarget)} aria-haspopup="menu" aria-label="Account menu" sx={{ textTransform: "none" }}>
-            {!narrow && (store.me?.displayName || store.session?.username)}
+            {!narrow && (store.session.me?.displayName || store.session.auth?.username)}
           </Button>
           <Menu anchorEl={menu} open={!!menu} onClose={() => setMenu(null)}>
-            <MenuItem disabled>Signed in as {store.session?.username}{isAdmin ? " (admin)" : ""}</MenuItem>
+            <MenuItem disabled>Signed in as {store.session.auth?.username}{isAdmin ? " (admin)" : ""}</MenuItem>
             <MenuItem onClick={() => { setMenu(null); store.logout(); }}>Log out</MenuItem>
           </Menu>
         </Toolbar>
@@ -92,9 +92,9 @@ export function MainLayout() {
         {showList && <Sidebar fullWidth={narrow} />}
         {showChat && <ChatPane narrow={narrow} />}
       </Box>
-      <Snackbar open={!!notice} autoHideDuration={8000} onClose={(_, reason) => reason !== "clickaway" && notice && store.dismiss(notice.id)} anchorOrigin={{ vertical: "bottom", horizontal: "center" }}>
+      <Snackbar open={!!notice} autoHideDuration={8000} onClose={(_, reason) => reason !== "clickaway" && notice && store.notices.dismiss(notice.id)} anchorOrigin={{ vertical: "bottom", horizontal: "center" }}>
         {notice ? (
-          <Alert severity={notice.severity} onClose={() => store.dismiss(notice.id)} variant="filled" role="alert" data-testid="notice">
+          <Alert severity={notice.severity} onClose={() => store.notices.dismiss(notice.id)} variant="filled" role="alert" data-testid="notice">
             {notice.text}
           </Alert>
         ) : undefined}

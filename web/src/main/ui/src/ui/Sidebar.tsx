@@ -29,15 +29,15 @@ export function Sidebar({ fullWidth }: { fullWidth: boolean }) {
 
   const rows = useMemo(() => {
     const q = query.trim().toLowerCase();
-    const users = [...store.users.values()].filter((u) => !u.disabled && (!q || u.username.toLowerCase().includes(q) || u.displayName.toLowerCase().includes(q)));
+    const users = [...store.people.users.values()].filter((u) => !u.disabled && (!q || u.username.toLowerCase().includes(q) || u.displayName.toLowerCase().includes(q)));
     // Latest conversation first, then people you have not talked to, by name.
     return users.sort((a, b) => {
-      const ca = store.conversations.get(a.id)?.lastMessage?.id ?? -1;
-      const cb = store.conversations.get(b.id)?.lastMessage?.id ?? -1;
+      const ca = store.chat.conversations.get(a.id)?.lastMessage?.id ?? -1;
+      const cb = store.chat.conversations.get(b.id)?.lastMessage?.id ?? -1;
       if (ca !== cb) return cb - ca;
       return (a.displayName || a.username).localeCompare(b.displayName || b.username);
     });
-  }, [store.users, store.conversations, query, store.getVersion()]);
+  }, [store.people.users, store.chat.conversations, query, store.getVersion()]);
 
   return (
     <Box component="nav" aria-label="Conversations" sx={{ width: fullWidth ? "100%" : 320, borderRight: fullWidth ? 0 : 1, borderColor: "divider", bgcolor: "background.paper", display: "flex", flexDirection: "column", minHeight: 0 }}>
@@ -59,15 +59,15 @@ export function Sidebar({ fullWidth }: { fullWidth: boolean }) {
           </Typography>
         )}
         {rows.map((user) => {
-          const conversation = store.conversations.get(user.id);
+          const conversation = store.chat.conversations.get(user.id);
           const last = conversation?.lastMessage;
           const preview = last ? (last.deleted ? "Message deleted" : last.kind === "FILE" ? `File: ${last.file?.name ?? ""}` : last.text) : user.online ? "Online" : "Offline";
           const unread = conversation?.unread ?? 0;
           return (
             <ListItemButton
               key={user.id}
-              selected={store.activePeer === user.id}
-              onClick={() => store.openConversation(user.id)}
+              selected={store.chat.activePeer === user.id}
+              onClick={() => store.chat.openConversation(user.id)}
               data-testid="user-row"
               data-username={user.username}
               aria-label={`${user.displayName || user.username}, ${user.online ? "online" : "offline"}${unread ? `, ${unread} unread` : ""}`}
