@@ -165,6 +165,18 @@ final class SessionHarness {
             return this;
         }
 
+        /** Sends chunks up to byte {@code until} as credit allows, stopping early if the channel ends. */
+        Channel sendWhileOpen(long until) {
+            while (sent < until) {
+                await("credit or the end", () -> granted.get() > chunksSent || error.get() != null || completed);
+                if (error.get() != null || completed) {
+                    return this;
+                }
+                sendChunk((int) Math.min(CHUNK, until - sent));
+            }
+            return this;
+        }
+
         /** Sends what was granted and not yet used, without waiting for more. */
         Channel sendGranted() {
             while (granted.get() > chunksSent && sent < upload.size()) {
