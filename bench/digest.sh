@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SHA-256 implementations side by side in one JVM (bench/digest/): the JDK's MessageDigest (the ceiling: it cannot
 # save its state), the JDK internals through reflection that the service used until it moved to BouncyCastle,
-# PortableSha256, BouncyCastle's SHA256Digest from bcprov-jdk18on and from bcprov-lts8on (Java, and native when the
-# LTS jar loads a native SHA-256 for this CPU), and Relay's ResumableSha256 as this tree builds it.
+# PortableSha256, BouncyCastle's SHA256Digest from bcprov-jdk18on (for comparison) and from bcprov-lts8on, the edition
+# the service builds with (Java, and native when it loads a native SHA-256 for this CPU), and Relay's own engines as
+# this tree builds them (BouncyCastleSha256, the Java fallback; ResumableSha256, native where it loads).
 #
 #   bench/digest.sh [SIZE_MiB] [ROUNDS]      (defaults: 1024, 3; BENCH_WARMUP_MIB, default 512, per implementation)
 #
@@ -19,9 +20,10 @@ REPO=$(dirname "$BENCH_DIR")
 SIZE_MIB=${1:-1024}
 ROUNDS=${2:-3}
 WARMUP_MIB=${BENCH_WARMUP_MIB:-512}
-# The version the service builds with, and the LTS edition to compare (bcprov-lts8on is not a dependency).
-BC_VERSION=$(sed -n 's:.*<bouncycastle.version>\(.*\)</bouncycastle.version>.*:\1:p' "$REPO/pom.xml")
-BC_LTS_VERSION=${BC_LTS_VERSION:-2.73.9}
+# The LTS edition the service builds with, and the standard edition to compare (not a dependency any more).
+BC_LTS_VERSION=$(sed -n 's:.*<bouncycastle.version>\(.*\)</bouncycastle.version>.*:\1:p' "$REPO/pom.xml")
+BC_VERSION=${BC_JDK18ON_VERSION:-1.81}
+SLF4J_VERSION=${SLF4J_VERSION:-2.0.17}
 DIGEST=streaming/src/main/java/dev/relay/streaming/digest
 JDK_SHA256=$DIGEST/JdkSha256.java
 
@@ -31,7 +33,7 @@ die() { log "ERROR: $*"; exit 1; }
 [[ $SIZE_MIB =~ ^[0-9]+$ ]] && (( SIZE_MIB >= 16 && SIZE_MIB % 16 == 0 )) \
   || die "SIZE_MiB must be a multiple of 16, got '$SIZE_MIB'"
 [[ $ROUNDS =~ ^[0-9]+$ ]] && (( ROUNDS >= 1 )) || die "ROUNDS must be a whole number ≥ 1, got '$ROUNDS'"
-[[ -n $BC_VERSION ]] || die "no <bouncycastle.version> in $REPO/pom.xml"
+[[ -n $BC_LTS_VERSION ]] || die "no <bouncycastle.version> in $REPO/pom.xml"
 for tool in java javac mvn git; do
   command -v "$tool" >/dev/null || die "$tool is not installed"
 done
@@ -40,13 +42,15 @@ WORK=$(mktemp -d /tmp/relay-digest-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK"/{lib,relay-src,main,relay,bc,bc-lts}
 
-for artifact in "bcprov-jdk18on:$BC_VERSION" "bcprov-lts8on:$BC_LTS_VERSION"; do
+for artifact in "org.bouncycastle:bcprov-jdk18on:$BC_VERSION" "org.bouncycastle:bcprov-lts8on:$BC_LTS_VERSION" \
+    "org.slf4j:slf4j-api:$SLF4J_VERSION"; do
   # Outside the project, so that Maven copies once instead of once per module.
-  (cd "$WORK" && mvn -B -q dependency:copy -Dartifact="org.bouncycastle:$artifact" -DoutputDirectory="$WORK/lib") \
-    >"$WORK/mvn.log" 2>&1 || { cat "$WORK/mvn.log" >&2; die "could not get org.bouncycastle:$artifact"; }
+  (cd "$WORK" && mvn -B -q dependency:copy -Dartifact="$artifact" -DoutputDirectory="$WORK/lib") \
+    >"$WORK/mvn.log" 2>&1 || { cat "$WORK/mvn.log" >&2; die "could not get $artifact"; }
 done
 BC_JAR=$WORK/lib/bcprov-jdk18on-$BC_VERSION.jar
 BC_LTS_JAR=$WORK/lib/bcprov-lts8on-$BC_LTS_VERSION.jar
+SLF4J_JAR=$WORK/lib/slf4j-api-$SLF4J_VERSION.jar
 
 cp "$REPO"/$DIGEST/*.java "$REPO/streaming/src/test/java/dev/relay/streaming/digest/PortableSha256.java" \
   "$WORK/relay-src/"
@@ -66,7 +70,7 @@ compile() {
   javac -nowarn -d "$@" >"$WORK/javac.log" 2>&1 || { cat "$WORK/javac.log" >&2; die "the benchmark does not compile"; }
 }
 compile "$WORK/main" "$BENCH_DIR/digest/DigestBench.java"
-compile "$WORK/relay" -cp "$WORK/main:$BC_JAR" "$WORK"/relay-src/*.java "$BENCH_DIR/digest/RelayHashers.java"
+compile "$WORK/relay" -cp "$WORK/main:$BC_LTS_JAR:$SLF4J_JAR" "$WORK"/relay-src/*.java "$BENCH_DIR/digest/RelayHashers.java"
 compile "$WORK/bc" -cp "$WORK/main:$BC_JAR" "$BENCH_DIR/digest/BcHashers.java"
 compile "$WORK/bc-lts" -cp "$WORK/main:$BC_LTS_JAR" "$BENCH_DIR/digest/BcNativeHashers.java"
 
@@ -80,7 +84,7 @@ log "$SIZE_MIB MiB x $ROUNDS rounds, $WARMUP_MIB MiB of warm-up per implementati
 
 # --add-opens only for the removed JdkSha256, measured for comparison.
 java --add-opens=java.base/sun.security.provider=ALL-UNNAMED -cp "$WORK/main" digestbench.DigestBench \
-  "$SIZE_MIB" "$ROUNDS" "$WARMUP_MIB" "$WORK/relay" "$WORK/bc" "$BC_JAR" "$WORK/bc-lts" "$BC_LTS_JAR" \
+  "$SIZE_MIB" "$ROUNDS" "$WARMUP_MIB" "$WORK/relay" "$WORK/bc" "$BC_JAR" "$WORK/bc-lts" "$BC_LTS_JAR" "$SLF4J_JAR" \
   >"$WORK/table.md"
 echo "Command: \`bench/digest.sh $SIZE_MIB $ROUNDS\` at Relay $COMMIT. $CPU, $(nproc) cores, SHA extensions" \
   "(sha_ni): $SHA_NI; $JAVA_VERSION, JVM defaults; load average at start $LOAD_AT_START, at end" \

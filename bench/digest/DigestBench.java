@@ -60,7 +60,7 @@ public final class DigestBench {
             throw new IllegalArgumentException("SIZE_MiB must be a positive multiple of 16 and ROUNDS at least 1");
         }
         ClassLoader bc = loader(args[4], args[5]);
-        ClassLoader relay = loader(args[3], args[5]);
+        ClassLoader relay = loader(args[3], args[7], args[8]);
         ClassLoader lts = loader(args[4], args[6], args[7]);
 
         List<Variant> variants = new ArrayList<>();

@@ -23,6 +23,8 @@ public final class RelayHashers {
             hashers.put("JdkSha256: JDK internals through reflection (--add-opens; removed)", () -> new Engine(jdk));
         }
         hashers.put("PortableSha256: plain Java (the former fallback)", () -> new Engine(PortableSha256::new));
+        hashers.put("Relay BouncyCastleSha256 (the Java fallback, state in Relay's format)",
+                () -> new Engine(BouncyCastleSha256::new));
         hashers.put("Relay ResumableSha256 of this tree (state in Relay's format)", Relay::new);
         return hashers;
     }

@@ -1,13 +1,30 @@
 package dev.relay.streaming.digest;
 
+import org.slf4j.LoggerFactory;
+
 import java.util.HexFormat;
 
 /**
  * A SHA-256 whose intermediate state can be saved and restored, so the digest of a file uploaded over several
  * connections (and server lifetimes) is computed once, over the stream, never by re-reading stored bytes. Runs on
- * BouncyCastle ({@link BouncyCastleSha256}); states are saved in this project's format ({@link Sha256State}).
+ * BouncyCastle LTS's native code where it loads and its state converts ({@link NativeSha256}), else on its Java
+ * implementation ({@link BouncyCastleSha256}, about eight times slower: said once at start-up). No JVM flag is
+ * involved either way. States are saved in this project's format ({@link Sha256State}), so any node resumes any
+ * upload whichever engine saved it.
  */
 public final class ResumableSha256 {
+
+    private static final boolean NATIVE = NativeSha256.available();
+
+    static {
+        var log = LoggerFactory.getLogger(ResumableSha256.class);
+        if (NATIVE) {
+            log.info("SHA-256 of uploads: BouncyCastle native ({})", NativeSha256.variant());
+        } else {
+            log.warn("SHA-256 of uploads runs in Java, about eight times slower than native: {}",
+                    NativeSha256.unavailableReason());
+        }
+    }
 
     private final Sha256Engine engine;
 
@@ -29,15 +46,12 @@ public final class ResumableSha256 {
     }
 
     private static ResumableSha256 of(Sha256State state) {
-        return new ResumableSha256(new BouncyCastleSha256(state));
+        return new ResumableSha256(NATIVE ? new NativeSha256(state) : new BouncyCastleSha256(state));
     }
 
-    /**
-     * Whether hashing runs on the JDK's hardware-accelerated SHA-256. Always false since that needed
-     * {@code --add-opens}: BouncyCastle's implementation is plain Java. Kept so callers need no change.
-     */
+    /** Whether hashing runs on the native (hardware-accelerated) engine. */
     public static boolean accelerated() {
-        return false;
+        return NATIVE;
     }
 
     public void update(byte[] bytes, int offset, int length) {
