@@ -9,6 +9,8 @@ import reactor.core.scheduler.Schedulers;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * What one write channel tells its client (the channel's stream of {@link UploadEvent}s) and the
@@ -18,36 +20,32 @@ import java.util.concurrent.TimeUnit;
  */
 final class SessionEvents {
 
-    /** Where the upload stands when a report goes out. */
-    interface Position {
-        UploadState state();
-
-        long received();
-
-        long durableOffset();
-
-        /** Whether reports still make sense (the session has not closed). */
-        boolean reporting();
-    }
-
     private final String id;
     private final long size;
     private final long intervalNanos;
     private final UploadObserver observer;
     private final Executor serial;
-    private final Position position;
+    private final PartPipeline parts;
+    private final Supplier<UploadState> uploadState;
+    private final BooleanSupplier reporting;
     private final Sinks.Many<UploadEvent> events = Sinks.many().unicast().onBackpressureBuffer();
     private long lastProgressNanos;
     private boolean progressScheduled;
 
+    /**
+     * @param uploadState the upload's persisted state as the session knows it, for each report
+     * @param reporting   whether held-back reports still make sense (the session has not closed)
+     */
     SessionEvents(String id, long size, long intervalNanos, UploadObserver observer, Executor serial,
-                  Position position) {
+                  PartPipeline parts, Supplier<UploadState> uploadState, BooleanSupplier reporting) {
         this.id = id;
         this.size = size;
         this.intervalNanos = intervalNanos;
         this.observer = observer;
         this.serial = serial;
-        this.position = position;
+        this.parts = parts;
+        this.uploadState = uploadState;
+        this.reporting = reporting;
     }
 
     Flux<UploadEvent> flux() {
@@ -55,9 +53,9 @@ final class SessionEvents {
     }
 
     void emit(UploadEvent.Type type) {
-        UploadState state = position.state();
-        long received = position.received();
-        long durable = position.durableOffset();
+        UploadState state = uploadState.get();
+        long received = parts.received();
+        long durable = parts.durableOffset();
         events.tryEmitNext(new UploadEvent(type, received, durable, state, null));
         observer.progress(id, state, received, durable, size);
     }
@@ -73,7 +71,7 @@ final class SessionEvents {
             progressScheduled = true;
             Schedulers.parallel().schedule(() -> serial.execute(() -> {
                 progressScheduled = false;
-                if (position.reporting()) {
+                if (reporting.getAsBoolean()) {
                     progress(true);
                 }
             }), wait, TimeUnit.NANOSECONDS);

@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -32,9 +34,12 @@ final class UploadCompletion {
     private final ObjectStore store;
     private final UploadRepository repo;
     private final Supplier<Retry> retry;
+    private final TailStage tail;
+    private final SessionEvents events;
+    private final Executor serial;
 
     UploadCompletion(UploadRecord upload, long epoch, ObjectStore store, UploadRepository repo,
-                     Supplier<Retry> retry) {
+                     Supplier<Retry> retry, TailStage tail, SessionEvents events, Executor serial) {
         this.id = upload.id();
         this.objectKey = upload.objectKey();
         this.size = upload.size();
@@ -43,6 +48,28 @@ final class UploadCompletion {
         this.store = store;
         this.repo = repo;
         this.retry = retry;
+        this.tail = tail;
+        this.events = events;
+        this.serial = serial;
+    }
+
+    /**
+     * Completes the upload; {@code done} runs on the serial executor with null once it is COMPLETED (the channel has
+     * its COMPLETED event), or with why it is not (see {@link #outcome}).
+     */
+    void complete(String sha256, String s3UploadId, Consumer<TransferException> done) {
+        outcome(sha256, s3UploadId).subscribe(null, e -> serial.execute(() -> {
+            TransferException error = e instanceof TransferException te ? te
+                    : SessionErrors.storage(id, "complete the upload", e, size);
+            if (error.code() == ErrorCode.CHECKSUM_MISMATCH) {
+                events.stateChanged();
+            }
+            done.accept(error);
+        }), () -> serial.execute(() -> {
+            tail.delete();
+            events.completed(sha256);
+            done.accept(null);
+        }));
     }
 
     /**
@@ -50,7 +77,7 @@ final class UploadCompletion {
      * Empty when it is COMPLETED; otherwise a {@link TransferException}: CHECKSUM_MISMATCH (the upload is FAILED),
      * TAKEN_OVER (another writer holds it, or it is no longer open), or a storage failure.
      */
-    Mono<Void> complete(String sha256, String s3UploadId) {
+    private Mono<Void> outcome(String sha256, String s3UploadId) {
         if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha256)) {
             String message = "The received bytes have SHA-256 " + sha256 + ", not the declared " + expectedSha256
                     + "; the upload failed. Check the file and upload it again.";

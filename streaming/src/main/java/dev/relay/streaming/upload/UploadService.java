@@ -172,7 +172,7 @@ public final class UploadService {
         return owner.flatMapMany(first -> Flux.interval(Duration.ZERO, interval)
                 .onBackpressureDrop()
                 .concatMap(tick -> sessions.get(id).map(UploadSession::snapshot)
-                        .orElseGet(() -> repo.find(id).map(u -> new UploadSession.Snapshot(u.state(), false, u.size(),
+                        .orElseGet(() -> repo.find(id).map(u -> new SessionSnapshot(u.state(), false, u.size(),
                                 u.durableOffset(), u.durableOffset(), 0, 0, 0, 0, 0, 0,
                                 limits.getOrDefault(id, 0L)))), 1)
                 .scan(new Sample(null, 0, 0), (previous, snapshot) -> previous.next(snapshot, System.nanoTime()))
@@ -181,16 +181,16 @@ public final class UploadService {
     }
 
     /** A snapshot with the receive rate since the previous one. */
-    private record Sample(UploadSession.Snapshot snapshot, long nanos, long bytesPerSecond) {
+    private record Sample(SessionSnapshot snapshot, long nanos, long bytesPerSecond) {
 
-        Sample next(UploadSession.Snapshot next, long now) {
+        Sample next(SessionSnapshot next, long now) {
             long rate = snapshot == null || now == nanos ? 0
                     : Math.max(0, (next.received() - snapshot.received()) * 1_000_000_000L / (now - nanos));
             return new Sample(next, now, rate);
         }
 
         UploadTelemetry toWire(Clock clock, String id) {
-            UploadSession.Snapshot s = snapshot;
+            SessionSnapshot s = snapshot;
             return new UploadTelemetry(clock.instant(), id, s.state(), s.open(), s.size(), s.received(), s.offset(),
                     s.creditsGranted(), s.outstandingCredits(), s.inFlightBytes(), s.bufferedBytes(),
                     s.bufferCapacity(), s.windowBytes(), bytesPerSecond, s.limit() == 0 ? null : s.limit());

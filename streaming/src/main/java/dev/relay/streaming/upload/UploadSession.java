@@ -27,10 +27,11 @@ import java.util.function.Consumer;
  * and the chunks it receives are events on a {@link SerialExecutor}, so no lock is held across I/O and no thread
  * ever waits. Its life is the {@link SessionState} machine; each change goes through {@link #moveTo}. The work is
  * done by its parts: {@link PartPipeline} (part buffers to S3 to the database, and the byte counts),
- * {@link CreditPlanner} (request-n and part sizes), {@link TailStage} (the partial part kept between channels) and
- * {@link UploadCompletion} (checksum and assembly). See docs/architecture.md.
+ * {@link CreditPlanner} (request-n and part sizes), {@link Hibernation} (giving back memory while paused, with
+ * {@link TailStage} keeping the partial part between channels), {@link UploadCompletion} (checksum and assembly) and
+ * {@link SessionEvents} (what the client and observers hear). See docs/architecture.md.
  */
-final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listener {
+final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listener, Hibernation.Host {
 
     private static final Logger log = LoggerFactory.getLogger(UploadSession.class);
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
@@ -48,8 +49,8 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     private final ResumableSha256 digest;
     private final CreditPlanner planner;
     private final PartPipeline parts;
-    private final TailStage tail;
     private final UploadCompletion completion;
+    private final Hibernation hibernation;
     private final SessionEvents events;
 
     // Everything below is touched only by tasks of `serial`.
@@ -77,11 +78,13 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         this.parts = new PartPipeline(upload, recordedParts, epoch, settings.receiveAhead(), store, repo, serial,
                 this::storageRetry, planner::capacity, this);
         planner.plan(parts);
-        this.tail = new TailStage(id, epoch, upload.partSize(), store, repo, serial, this::storageRetry);
-        this.completion = new UploadCompletion(upload, epoch, store, repo, this::storageRetry);
+        TailStage tail = new TailStage(id, epoch, upload.partSize(), store, repo, serial, this::storageRetry);
+        this.hibernation = new Hibernation(id, this, parts, planner, tail, digest);
+        this.events = new SessionEvents(id, size, PROGRESS_INTERVAL_NANOS, observer, serial, parts,
+                () -> uploadState, () -> state != SessionState.CLOSED);
+        this.completion = new UploadCompletion(upload, epoch, store, repo, this::storageRetry, tail, events, serial);
         this.uploadState = upload.state() == UploadState.PAUSED ? UploadState.PAUSED : UploadState.ACTIVE;
         this.state = uploadState == UploadState.PAUSED ? SessionState.PAUSED : SessionState.RECEIVING;
-        this.events = new SessionEvents(id, size, PROGRESS_INTERVAL_NANOS, observer, serial, new Position());
         events.sessionState(state);
     }
 
@@ -104,7 +107,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
                     serial.execute(() -> events.emit(UploadEvent.Type.STARTED));
                     chunks.subscribe(this);
                 })
-                .doOnCancel(() -> serial.execute(() -> beginClose(null)));
+                .doOnCancel(() -> serial.execute(() -> fail(null)));
     }
 
     /** Completes when the session has stopped and released everything. */
@@ -122,7 +125,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
             moveTo(SessionState.PAUSED);
             uploadState = UploadState.PAUSED;
             events.emit(UploadEvent.Type.PAUSED);
-            maybeHibernate();
+            hibernation.maybeHibernate();
         });
     }
 
@@ -156,7 +159,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
 
     /** Stores what was received, then ends the channel with {@code reason}. */
     Mono<Void> close(TransferException reason) {
-        serial.execute(() -> beginClose(reason));
+        serial.execute(() -> fail(reason));
         return whenClosed();
     }
 
@@ -167,18 +170,12 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     }
 
     /** A consistent view of the session's flow control, taken on its executor. */
-    Mono<Snapshot> snapshot() {
-        return Mono.create(sink -> serial.execute(() -> sink.success(new Snapshot(uploadState,
+    Mono<SessionSnapshot> snapshot() {
+        return Mono.create(sink -> serial.execute(() -> sink.success(new SessionSnapshot(uploadState,
                 state != SessionState.CLOSED, size, parts.received(), parts.durableOffset(),
                 planner.creditsGranted(), planner.outstanding(), planner.outstanding() * maxChunkBytes,
                 parts.received() - parts.durableOffset(), planner.bufferCapacity(), planner.windowBytes(),
                 planner.rateLimit()))));
-    }
-
-    /** What {@link #snapshot} reports. */
-    record Snapshot(UploadState state, boolean open, long size, long received, long offset, long creditsGranted,
-                    long outstandingCredits, long inFlightBytes, long bufferedBytes, long bufferCapacity,
-                    long windowBytes, long limit) {
     }
 
     // ---- inbound chunks ------------------------------------------------------------------------------------------
@@ -193,7 +190,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
             }
             ensureFilling();
             grant();
-            maybeHibernate();
+            hibernation.maybeHibernate();
         });
     }
 
@@ -206,7 +203,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     public void onError(Throwable t) {
         serial.execute(() -> {
             inboundDone = true;
-            beginClose(t instanceof TransferException te ? te : null);
+            fail(t instanceof TransferException te ? te : null);
         });
     }
 
@@ -215,7 +212,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         serial.execute(() -> {
             inboundDone = true;
             if (parts.received() < size) {
-                beginClose(null);
+                fail(null);
             }
         });
     }
@@ -227,23 +224,23 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
             }
             int n = chunk.remaining();
             if (!planner.received(n)) {
-                beginClose(new TransferException(ErrorCode.CREDIT_EXCEEDED, "A chunk arrived without credit: send only as"
+                fail(new TransferException(ErrorCode.CREDIT_EXCEEDED, "A chunk arrived without credit: send only as"
                         + " many chunks as the server requested (request-n)."));
             } else if (n > maxChunkBytes) {
-                beginClose(new TransferException(ErrorCode.CHUNK_TOO_LARGE, "A chunk of " + n + " bytes exceeds the maximum"
+                fail(new TransferException(ErrorCode.CHUNK_TOO_LARGE, "A chunk of " + n + " bytes exceeds the maximum"
                         + " of " + maxChunkBytes + " bytes; send smaller chunks."));
             } else if (parts.received() + n > size) {
-                beginClose(new TransferException(ErrorCode.SIZE_EXCEEDED, "The upload's size is " + size + " bytes, but "
+                fail(new TransferException(ErrorCode.SIZE_EXCEEDED, "The upload's size is " + size + " bytes, but "
                         + (parts.received() + n) + " bytes were sent."));
             } else if (!parts.write(chunk, digest)) {
-                beginClose(new TransferException(ErrorCode.INTERNAL, "No room for received bytes; retry the upload."));
+                fail(new TransferException(ErrorCode.INTERNAL, "No room for received bytes; retry the upload."));
             } else {
                 if (parts.filling() == null && planner.wantsNextPart(state.paused())) {
                     parts.openNext();
                 }
                 events.progress(false);
                 grant();
-                maybeHibernate();
+                hibernation.maybeHibernate();
             }
         } finally {
             chunk.release();
@@ -252,7 +249,8 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
 
     // ---- credit, buffers, hibernation ----------------------------------------------------------------------------
 
-    private void grant() {
+    @Override
+    public void grant() {
         if (state == SessionState.RECEIVING && inbound != null && parts.filling() != null && parts.received() < size) {
             planner.grant(false, inbound::request, this::grant);
         }
@@ -277,86 +275,8 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         if (parts.received() == parts.nextPartStart()) {
             parts.openNext();
         } else if (state == SessionState.RECEIVING) {
-            wake();
+            hibernation.wake();
         }
-    }
-
-    /** Mid-part with no buffer: the part's first bytes are the staged tail; load them back. */
-    private void wake() {
-        moveTo(SessionState.WAKING);
-        if (tail.busy()) {
-            return; // a load started before a pause is still under way: it serves this wake too
-        }
-        long partStart = parts.nextPartStart();
-        long expected = parts.received() - partStart;
-        tail.load(bytes -> {
-            if (!state.open()) {
-                continueClosing();
-            } else if (bytes.length < expected) {
-                beginClose(new TransferException(ErrorCode.INTERNAL, "The staged bytes of upload " + id
-                        + " are incomplete (" + bytes.length + " of " + expected + ")."));
-            } else {
-                parts.resumePart(partStart, bytes, (int) expected, digest);
-                if (state == SessionState.WAKING) {
-                    moveTo(SessionState.RECEIVING);
-                    grant();
-                } else {
-                    maybeHibernate(); // paused again while the bytes were loading: give the buffer back
-                }
-            }
-        }, e -> abort(SessionErrors.storage(id, "load the staged bytes", e, parts.durableOffset())));
-    }
-
-    /**
-     * A paused session whose granted chunks have all arrived and whose parts are all recorded gives up the partial
-     * part's S3 request, stages the partial part and drops its buffers: a paused upload costs a few KiB.
-     */
-    private void maybeHibernate() {
-        if (state != SessionState.PAUSED || planner.outstanding() > 0 || parts.storing() || parts.hasSealed()
-                || tail.busy()) {
-            return;
-        }
-        planner.idle();
-        parts.dropSpare();
-        PartBuffer filling = parts.filling();
-        if (filling != null) {
-            filling.abandonStream();
-        }
-        if (filling == null || filling.fill <= parts.tailBytes() || filling.start != parts.partsBytes()) {
-            parts.dropFilling();
-            moveTo(SessionState.HIBERNATED);
-            return;
-        }
-        moveTo(SessionState.HIBERNATING);
-        stageTail(filling, recorded -> {
-            if (state == SessionState.HIBERNATING) {
-                if (recorded) {
-                    parts.dropFilling();
-                    moveTo(SessionState.HIBERNATED);
-                } else {
-                    moveTo(SessionState.PAUSED); // not durable: keep the bytes
-                }
-            } else if (state == SessionState.PAUSED) {
-                maybeHibernate(); // resumed and paused again meanwhile: stage what came since
-            } else {
-                grant();
-            }
-        });
-    }
-
-    /** Stages the partial part's bytes; the durable offset moves if the record applied, then {@code then} runs. */
-    private void stageTail(PartBuffer filling, Consumer<Boolean> then) {
-        tail.stage(filling, filling.fill, parts.partsBytes(), digest.state(), recorded -> {
-            if (recorded) {
-                parts.tailStaged(filling.fill);
-                events.progress(true);
-            }
-            if (state.closing()) {
-                continueClosing();
-            } else {
-                then.accept(recorded);
-            }
-        });
     }
 
     // ---- what the part pipeline reports --------------------------------------------------------------------------
@@ -380,7 +300,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         if (state.open()) {
             ensureFilling();
             grant();
-            maybeHibernate();
+            hibernation.maybeHibernate();
         } else {
             continueClosing();
         }
@@ -399,21 +319,12 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         }
         moveTo(SessionState.FINISHING);
         cancelInbound();
-        String sha256 = digest.hex();
-        completion.complete(sha256, parts.s3UploadId()).subscribe(null, e -> serial.execute(() -> {
-            if (e instanceof TransferException te && te.code() == ErrorCode.CHECKSUM_MISMATCH) {
-                events.stateChanged();
-            }
-            end(e instanceof TransferException te ? te : SessionErrors.storage(id, "complete the upload", e, size));
-        }), () -> serial.execute(() -> {
-            tail.delete();
-            events.completed(sha256);
-            end(null);
-        }));
+        completion.complete(digest.hex(), parts.s3UploadId(), this::end);
     }
 
     /** The channel ends with {@code error} (null: normally) while open: what was received is stored first. */
-    private void beginClose(TransferException error) {
+    @Override
+    public void fail(TransferException error) {
         if (state.open()) {
             stopReceiving(SessionState.CLOSING, error);
             continueClosing();
@@ -424,7 +335,8 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
      * The upload ended or storage failed: store nothing more, close once what is under way has returned. A
      * FINISHING session completes or fails on its own (a cancel then finds its completion refused).
      */
-    private void abort(TransferException error) {
+    @Override
+    public void abort(TransferException error) {
         if (state.open()) {
             stopReceiving(SessionState.ABORTING, error);
         } else if (state == SessionState.CLOSING) {
@@ -452,18 +364,15 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     }
 
     /** Drives CLOSING and ABORTING to their end: store queued parts, stage the partial part, then close. */
-    private void continueClosing() {
-        if (!state.closing() || parts.storing() || tail.busy()) {
+    @Override
+    public void continueClosing() {
+        if (!state.closing() || parts.storing() || hibernation.busy()) {
             return;
         }
         if (state == SessionState.CLOSING && parts.storeQueued()) {
             return;
         }
-        PartBuffer filling = parts.filling();
-        if (state == SessionState.CLOSING && filling != null && filling.start == parts.partsBytes()
-                && filling.fill > parts.tailBytes()) {
-            stageTail(filling, recorded -> { });
-            parts.dropFilling();
+        if (state == SessionState.CLOSING && hibernation.stageForClose()) {
             return;
         }
         if (closeError == null) {
@@ -496,7 +405,8 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     // ---- helpers -------------------------------------------------------------------------------------------------
 
     /** The one place the state changes: a move the state machine does not allow is a bug and is refused. */
-    private void moveTo(SessionState next) {
+    @Override
+    public void moveTo(SessionState next) {
         if (!state.canMoveTo(next)) {
             throw new IllegalStateException("Upload " + id + ": no move from " + state + " to " + next);
         }
@@ -504,27 +414,14 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         events.sessionState(next);
     }
 
-    /** The session as {@link SessionEvents} reports it. */
-    private final class Position implements SessionEvents.Position {
-        @Override
-        public UploadState state() {
-            return uploadState;
-        }
+    @Override
+    public SessionState state() {
+        return state;
+    }
 
-        @Override
-        public long received() {
-            return parts.received();
-        }
-
-        @Override
-        public long durableOffset() {
-            return parts.durableOffset();
-        }
-
-        @Override
-        public boolean reporting() {
-            return state != SessionState.CLOSED;
-        }
+    @Override
+    public void progressed() {
+        events.progress(true);
     }
 
     private Retry storageRetry() {
