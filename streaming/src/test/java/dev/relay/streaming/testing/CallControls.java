@@ -15,12 +15,12 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 /**
- * The test controls the in-memory fixtures share: an outage, queued failures, holds and call counts, per kind of
- * call ({@code O}). A call is counted when it is subscribed to, waits while its kind is held, then fails if storage
+ * The test controls of an in-memory fixture ({@code controls()}): an outage, queued failures, holds and call counts,
+ * per kind of call ({@code O}). A call is counted when it is subscribed to, waits while its kind is held, then fails if storage
  * is unavailable or a failure is queued for its kind, and only then takes effect (so a held call takes effect on
  * the thread that releases it, before {@link #release} returns).
  */
-final class CallControls<O extends Enum<O>> {
+public final class CallControls<O extends Enum<O>> {
 
     private final String storage;
     private final Scheduler completions;
@@ -107,19 +107,23 @@ final class CallControls<O extends Enum<O>> {
         return unavailable;
     }
 
-    void unavailable(boolean down) {
+    /** While true, every call fails with {@link StorageUnavailableException}, as during an outage. */
+    public void unavailable(boolean down) {
         unavailable = down;
     }
 
-    synchronized void failNext(O op, Throwable error) {
+    /** The next call of this kind fails with {@code error} (several queue up, one per call). */
+    public synchronized void failNext(O op, Throwable error) {
         failures.computeIfAbsent(op, k -> new ArrayDeque<>()).add(error);
     }
 
-    synchronized void hold(O op) {
+    /** Calls of this kind wait, without taking effect, until {@link #release}d. */
+    public synchronized void hold(O op) {
         holds.computeIfAbsent(op, k -> Sinks.empty());
     }
 
-    void release(O op) {
+    /** Lets the held calls of this kind go on; they take effect before this returns. Later calls are not held. */
+    public void release(O op) {
         Sinks.Empty<Void> gate;
         synchronized (this) {
             gate = holds.remove(op);
@@ -130,15 +134,18 @@ final class CallControls<O extends Enum<O>> {
         }
     }
 
-    synchronized int calls(O op) {
+    /** How many calls of this kind were made (each subscription counts, so retries do too). */
+    public synchronized int calls(O op) {
         return calls.getOrDefault(op, 0);
     }
 
-    synchronized int held(O op) {
+    /** How many calls of this kind are waiting in a {@link #hold}. */
+    public synchronized int held(O op) {
         return held.getOrDefault(op, 0);
     }
 
-    synchronized void awaitHeld(O op, int count, Duration timeout) throws InterruptedException {
+    /** Waits until at least {@code count} calls of this kind are held; throws an AssertionError after timeout. */
+    public synchronized void awaitHeld(O op, int count, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (held(op) < count) {
             long left = deadline - System.nanoTime();

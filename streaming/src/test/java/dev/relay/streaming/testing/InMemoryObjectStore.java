@@ -290,39 +290,9 @@ public final class InMemoryObjectStore implements ObjectStore, StreamedPartUploa
 
     // ---- test controls ----------------------------------------------------------------------------------------------
 
-    /** While true, every call fails with {@link StorageUnavailableException}, as during an S3 outage. */
-    public void unavailable(boolean unavailable) {
-        controls.unavailable(unavailable);
-    }
-
-    /** The next call of this kind fails with {@code error} (several queue up, one per call). */
-    public void failNext(Op op, Throwable error) {
-        controls.failNext(op, error);
-    }
-
-    /** Calls of this kind wait, without taking effect, until {@link #release}d. */
-    public void hold(Op op) {
-        controls.hold(op);
-    }
-
-    /** Lets the held calls of this kind go on; they take effect before this returns. Later calls are not held. */
-    public void release(Op op) {
-        controls.release(op);
-    }
-
-    /** How many calls of this kind are waiting in a {@link #hold}. */
-    public int held(Op op) {
-        return controls.held(op);
-    }
-
-    /** Waits until at least {@code calls} calls of this kind are held; throws an AssertionError after timeout. */
-    public void awaitHeld(Op op, int calls, Duration timeout) throws InterruptedException {
-        controls.awaitHeld(op, calls, timeout);
-    }
-
-    /** How many calls of this kind were made (each subscription counts, so retries do too). */
-    public int calls(Op op) {
-        return controls.calls(op);
+    /** Outages, failures, holds and call counts of this fixture's calls, by kind. */
+    public CallControls<Op> controls() {
+        return controls;
     }
 
     /** How long a streamed part waits for its next bytes before it fails. */

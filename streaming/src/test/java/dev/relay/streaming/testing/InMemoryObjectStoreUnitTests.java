@@ -29,53 +29,53 @@ class InMemoryObjectStoreUnitTests {
     @Test
     void anOutageFailsEveryCallUntilItEnds() {
         store.putObject("k", new byte[]{1}, 1, null).block(TIMEOUT);
-        store.unavailable(true);
+        store.controls().unavailable(true);
         assertThatThrownBy(() -> store.objectSize("k").block(TIMEOUT)).isInstanceOf(StorageUnavailableException.class);
         assertThatThrownBy(() -> store.read("k", 0, 1, 1).blockLast(TIMEOUT))
                 .isInstanceOf(StorageUnavailableException.class);
         assertThatThrownBy(() -> store.uploadPart("k", "id", 1, new PartFeed(new byte[1], 1)).block(TIMEOUT))
                 .isInstanceOf(StorageUnavailableException.class);
-        store.unavailable(false);
+        store.controls().unavailable(false);
         assertThat(store.objectSize("k").block(TIMEOUT)).contains(1L);
     }
 
     @Test
     void aQueuedFailureFailsOneCallOfItsKindAndEveryAttemptCounts() {
         store.putObject("k", new byte[]{1}, 1, null).block(TIMEOUT);
-        store.failNext(Op.GET_OBJECT, new StorageUnavailableException("slow down", null));
-        store.failNext(Op.GET_OBJECT, new StorageUnavailableException("slow down", null));
+        store.controls().failNext(Op.GET_OBJECT, new StorageUnavailableException("slow down", null));
+        store.controls().failNext(Op.GET_OBJECT, new StorageUnavailableException("slow down", null));
 
         assertThat(store.objectSize("k").block(TIMEOUT)).as("other kinds unaffected").contains(1L);
         assertThat(store.getObjectBytes("k", 10).retry(2).block(TIMEOUT)).containsExactly(1);
-        assertThat(store.calls(Op.GET_OBJECT)).isEqualTo(3);
+        assertThat(store.controls().calls(Op.GET_OBJECT)).isEqualTo(3);
         assertThat(store.getObjectBytes("k", 10).block(TIMEOUT)).containsExactly(1);
     }
 
     @Test
     void aHeldCallTakesEffectOnlyWhenReleased() throws Exception {
         String uploadId = store.createMultipartUpload("k", null).block(TIMEOUT);
-        store.hold(Op.UPLOAD_PART);
+        store.controls().hold(Op.UPLOAD_PART);
         CompletableFuture<String> etag = store.uploadPart("k", uploadId, 1, new byte[]{7}, 1).toFuture();
-        store.awaitHeld(Op.UPLOAD_PART, 1, TIMEOUT);
+        store.controls().awaitHeld(Op.UPLOAD_PART, 1, TIMEOUT);
 
         assertThat(etag).isNotDone();
         assertThat(store.parts(uploadId)).isEmpty();
         store.putObject("t", new byte[]{1}, 1, null).block(TIMEOUT);
         assertThat(store.object("t")).as("other kinds go on").containsExactly(1);
-        store.release(Op.UPLOAD_PART);
+        store.controls().release(Op.UPLOAD_PART);
         assertThat(store.parts(uploadId)).as("before release returns").containsOnlyKeys(1);
         assertThat(etag.get(5, TimeUnit.SECONDS)).isNotBlank();
-        assertThat(store.held(Op.UPLOAD_PART)).isZero();
+        assertThat(store.controls().held(Op.UPLOAD_PART)).isZero();
     }
 
     @Test
     void anOutageDuringAHoldFailsTheHeldCall() {
-        store.hold(Op.PUT_OBJECT);
+        store.controls().hold(Op.PUT_OBJECT);
         CompletableFuture<Void> put = store.putObject("k", new byte[]{1}, 1, null).toFuture();
-        store.unavailable(true);
-        store.release(Op.PUT_OBJECT);
+        store.controls().unavailable(true);
+        store.controls().release(Op.PUT_OBJECT);
         assertThatThrownBy(() -> put.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(StorageUnavailableException.class);
-        store.unavailable(false);
+        store.controls().unavailable(false);
         assertThat(store.object("k")).isNull();
     }
 
@@ -100,20 +100,20 @@ class InMemoryObjectStoreUnitTests {
                 .isInstanceOf(StorageUnavailableException.class).hasCauseInstanceOf(IOException.class)
                 .hasMessageContaining("No bytes of the part arrived");
         assertThat(store.parts(uploadId)).isEmpty();
-        assertThat(store.calls(Op.UPLOAD_PART_STREAMED)).isEqualTo(1);
-        assertThat(store.calls(Op.UPLOAD_PART)).isZero();
+        assertThat(store.controls().calls(Op.UPLOAD_PART_STREAMED)).isEqualTo(1);
+        assertThat(store.controls().calls(Op.UPLOAD_PART)).isZero();
     }
 
     @Test
     void aHeldStreamedPartHasReadItsBytesButIsNotStored() throws Exception {
         String uploadId = store.createMultipartUpload("k", null).block(TIMEOUT);
-        store.hold(Op.UPLOAD_PART_STREAMED);
+        store.controls().hold(Op.UPLOAD_PART_STREAMED);
         PartFeed feed = new PartFeed(new byte[]{1, 2, 3}, 3);
         CompletableFuture<String> etag = store.uploadPart("k", uploadId, 1, feed).toFuture();
         feed.advance(3);
-        store.awaitHeld(Op.UPLOAD_PART_STREAMED, 1, TIMEOUT);
+        store.controls().awaitHeld(Op.UPLOAD_PART_STREAMED, 1, TIMEOUT);
         assertThat(store.parts(uploadId)).isEmpty();
-        store.release(Op.UPLOAD_PART_STREAMED);
+        store.controls().release(Op.UPLOAD_PART_STREAMED);
         assertThat(etag.get(5, TimeUnit.SECONDS)).isNotBlank();
         assertThat(store.parts(uploadId).get(1)).containsExactly(1, 2, 3);
     }

@@ -33,13 +33,13 @@ class InMemoryUploadRepositoryUnitTests {
     void aHeldRecordLeavesTheDurablePointUntilReleased() throws Exception {
         UploadRecord upload = create("u1");
         long epoch = repository.claimWriter(upload.id()).block(TIMEOUT);
-        repository.hold(Op.RECORD_PART);
+        repository.controls().hold(Op.RECORD_PART);
         CompletableFuture<Boolean> recorded = repository.recordPart(upload.id(), epoch, new PartRecord(1, "e", 10),
                 new DurablePoint(10, 0, new byte[]{1})).toFuture();
-        repository.awaitHeld(Op.RECORD_PART, 1, TIMEOUT);
+        repository.controls().awaitHeld(Op.RECORD_PART, 1, TIMEOUT);
 
         assertThat(repository.find(upload.id()).block(TIMEOUT).durableOffset()).isZero();
-        repository.release(Op.RECORD_PART);
+        repository.controls().release(Op.RECORD_PART);
         assertThat(repository.find(upload.id()).block(TIMEOUT).durableOffset()).isEqualTo(10);
         assertThat(recorded.get(5, TimeUnit.SECONDS)).isTrue();
     }
@@ -47,17 +47,17 @@ class InMemoryUploadRepositoryUnitTests {
     @Test
     void anOutageOrAQueuedFailureFailsCallsWithoutEffect() {
         UploadRecord upload = create("u1");
-        repository.unavailable(true);
+        repository.controls().unavailable(true);
         assertThatThrownBy(() -> repository.claimWriter(upload.id()).block(TIMEOUT))
                 .isInstanceOf(StorageUnavailableException.class);
         assertThatThrownBy(() -> repository.listByOwner("u1").blockLast(TIMEOUT))
                 .isInstanceOf(StorageUnavailableException.class);
-        repository.unavailable(false);
+        repository.controls().unavailable(false);
 
-        repository.failNext(Op.CLAIM_WRITER, new StorageUnavailableException("deadlock", null));
+        repository.controls().failNext(Op.CLAIM_WRITER, new StorageUnavailableException("deadlock", null));
         assertThat(repository.claimWriter(upload.id()).retry(1).block(TIMEOUT)).as("one epoch bump only")
                 .isEqualTo(1);
-        assertThat(repository.calls(Op.CLAIM_WRITER)).isEqualTo(3);
+        assertThat(repository.controls().calls(Op.CLAIM_WRITER)).isEqualTo(3);
     }
 
     /** Results come on a non-blocking thread, as R2DBC's: a blocking call in a callback fails as it would there. */

@@ -103,15 +103,15 @@ class PartPipelineUnitTests {
 
     @Test
     void partsAreStoredAndRecordedInOrderAndTheDurableOffsetMovesOnlyWithARecord() throws Exception {
-        repo.hold(InMemoryUploadRepository.Op.RECORD_PART);
+        repo.controls().hold(InMemoryUploadRepository.Op.RECORD_PART);
         write(0, PART + CHUNK);
-        repo.awaitHeld(InMemoryUploadRepository.Op.RECORD_PART, 1, TIMEOUT);
+        repo.controls().awaitHeld(InMemoryUploadRepository.Op.RECORD_PART, 1, TIMEOUT);
 
         assertThat(onSerial(() -> parts.durableOffset())).isZero();
         assertThat(store.parts(onSerial(() -> parts.s3UploadId()))).containsOnlyKeys(1);
         assertThat(onSerial(() -> parts.unrecordedParts())).isEqualTo(1);
 
-        repo.release(InMemoryUploadRepository.Op.RECORD_PART);
+        repo.controls().release(InMemoryUploadRepository.Op.RECORD_PART);
         await("part 1 recorded", () -> heard.contains("recorded " + PART));
         write(PART + CHUNK, data.length);
         await("every part recorded", () -> heard.contains("recorded " + data.length));
@@ -130,18 +130,18 @@ class PartPipelineUnitTests {
      */
     @Test
     void atMostTwoPartsWaitForTheirRecordsAndTheNextStaysSealed() throws Exception {
-        repo.hold(InMemoryUploadRepository.Op.RECORD_PART);
+        repo.controls().hold(InMemoryUploadRepository.Op.RECORD_PART);
         write(0, 3 * PART);
-        repo.awaitHeld(InMemoryUploadRepository.Op.RECORD_PART, 1, TIMEOUT);
+        repo.controls().awaitHeld(InMemoryUploadRepository.Op.RECORD_PART, 1, TIMEOUT);
         await("part 2 stored", () -> heard.stream().filter("stored"::equals).count() == 2);
         Thread.sleep(100);
 
         assertThat(heard).as("part 3 is not taken for a record").containsExactly("stored", "stored");
         assertThat(onSerial(() -> parts.unrecordedParts())).isEqualTo(3);
         assertThat(onSerial(() -> parts.hasSealed())).isTrue();
-        assertThat(repo.calls(InMemoryUploadRepository.Op.RECORD_PART)).isEqualTo(1);
+        assertThat(repo.controls().calls(InMemoryUploadRepository.Op.RECORD_PART)).isEqualTo(1);
 
-        repo.release(InMemoryUploadRepository.Op.RECORD_PART);
+        repo.controls().release(InMemoryUploadRepository.Op.RECORD_PART);
         await("part 3 recorded", () -> heard.contains("recorded " + 3 * PART));
         assertThat(heard).containsSubsequence("recorded " + PART, "recorded " + 2 * PART, "recorded " + 3 * PART);
         assertThat(heard).filteredOn("stored"::equals).hasSize(3);
@@ -150,11 +150,11 @@ class PartPipelineUnitTests {
 
     @Test
     void aStreamedPartThatFailedIsSentWholeFromItsBuffer() {
-        store.failNext(InMemoryObjectStore.Op.UPLOAD_PART_STREAMED, new StorageUnavailableException("cut", null));
+        store.controls().failNext(InMemoryObjectStore.Op.UPLOAD_PART_STREAMED, new StorageUnavailableException("cut", null));
         write(0, PART);
         await("part 1 recorded", () -> heard.contains("recorded " + PART));
 
-        assertThat(store.calls(InMemoryObjectStore.Op.UPLOAD_PART)).isEqualTo(1);
+        assertThat(store.controls().calls(InMemoryObjectStore.Op.UPLOAD_PART)).isEqualTo(1);
         assertThat(store.parts(onSerial(() -> parts.s3UploadId())).get(1))
                 .isEqualTo(Arrays.copyOf(data, (int) PART));
     }
@@ -171,7 +171,7 @@ class PartPipelineUnitTests {
 
     @Test
     void creditKeepsWhatIsReceivedAndNotDurableWithinThePartSize() {
-        repo.hold(InMemoryUploadRepository.Op.RECORD_PART);
+        repo.controls().hold(InMemoryUploadRepository.Op.RECORD_PART);
         // Grant and use credit until none comes: nothing is recorded meanwhile.
         long granted = 0;
         for (int round = 0; round < 10_000; round++) {
@@ -201,7 +201,7 @@ class PartPipelineUnitTests {
         assertThat(onSerial(() -> parts.durableOffset())).isZero();
         assertThat(onSerial(() -> planner.received(CHUNK))).as("no credit left").isFalse();
 
-        repo.release(InMemoryUploadRepository.Op.RECORD_PART);
+        repo.controls().release(InMemoryUploadRepository.Op.RECORD_PART);
         await("part 1 recorded", () -> heard.contains("recorded " + PART));
         long whenPaused = onSerial(() -> {
             long[] n = {0};

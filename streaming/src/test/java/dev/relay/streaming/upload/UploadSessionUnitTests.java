@@ -92,11 +92,11 @@ class UploadSessionUnitTests {
         channel.sendGranted();
         await("hibernated", () -> engine.states.contains(HIBERNATED));
 
-        engine.store.hold(InMemoryObjectStore.Op.GET_OBJECT);
+        engine.store.controls().hold(InMemoryObjectStore.Op.GET_OBJECT);
         engine.service.resume(SessionHarness.OWNER, upload.id()).block(TIMEOUT);
-        engine.store.awaitHeld(InMemoryObjectStore.Op.GET_OBJECT, 1, TIMEOUT);
+        engine.store.controls().awaitHeld(InMemoryObjectStore.Op.GET_OBJECT, 1, TIMEOUT);
         engine.service.pause(SessionHarness.OWNER, upload.id()).block(TIMEOUT);
-        engine.store.release(InMemoryObjectStore.Op.GET_OBJECT);
+        engine.store.controls().release(InMemoryObjectStore.Op.GET_OBJECT);
         await("hibernated again", () -> engine.states.lastIndexOf(HIBERNATED) > engine.states.indexOf(WAKING));
         assertNoCreditFor(channel, Duration.ofMillis(200));
 
@@ -112,18 +112,18 @@ class UploadSessionUnitTests {
     void aSessionResumedWhileStagingKeepsItsBufferAndReceivesAtOnce() throws Exception {
         Upload upload = engine.upload((int) (7 * MIB), null);
         Channel channel = engine.open(upload).sendUntil(MIB);
-        engine.store.hold(InMemoryObjectStore.Op.PUT_OBJECT);
+        engine.store.controls().hold(InMemoryObjectStore.Op.PUT_OBJECT);
         engine.service.pause(SessionHarness.OWNER, upload.id()).block(TIMEOUT);
         channel.sendGranted();
-        engine.store.awaitHeld(InMemoryObjectStore.Op.PUT_OBJECT, 1, TIMEOUT);
+        engine.store.controls().awaitHeld(InMemoryObjectStore.Op.PUT_OBJECT, 1, TIMEOUT);
         engine.service.resume(SessionHarness.OWNER, upload.id()).block(TIMEOUT);
         channel.sendUntil(2 * MIB);
-        engine.store.release(InMemoryObjectStore.Op.PUT_OBJECT);
+        engine.store.controls().release(InMemoryObjectStore.Op.PUT_OBJECT);
         channel.sendAll().awaitEnd();
 
         assertThat(channel.error.get()).isNull();
         assertThat(engine.states).containsExactly(RECEIVING, PAUSED, HIBERNATING, RECEIVING, FINISHING, CLOSED);
-        assertThat(engine.store.calls(InMemoryObjectStore.Op.GET_OBJECT)).as("no reload: the buffer was kept").isZero();
+        assertThat(engine.store.controls().calls(InMemoryObjectStore.Op.GET_OBJECT)).as("no reload: the buffer was kept").isZero();
         assertThat(engine.store.object(engine.record(upload.id()).objectKey())).isEqualTo(upload.data());
     }
 
@@ -175,7 +175,7 @@ class UploadSessionUnitTests {
 
         assertThat(errorOf(channel).code()).isEqualTo(ErrorCode.CANCELLED);
         assertThat(engine.states).containsExactly(RECEIVING, ABORTING, CLOSED);
-        assertThat(engine.store.calls(InMemoryObjectStore.Op.PUT_OBJECT)).as("no tail staged").isZero();
+        assertThat(engine.store.controls().calls(InMemoryObjectStore.Op.PUT_OBJECT)).as("no tail staged").isZero();
         assertThat(engine.store.pendingUploads()).extracting(PendingMultipart::key)
                 .doesNotContain(engine.record(upload.id()).objectKey());
         assertThat(engine.record(upload.id()).state()).isEqualTo(UploadState.CANCELLED);
@@ -215,7 +215,7 @@ class UploadSessionUnitTests {
         Upload upload = engine.upload((int) (12 * MIB), null);
         Channel channel = engine.open(upload).sendUntil(MIB);
         await("the multipart upload attached", () -> engine.record(upload.id()).s3UploadId() != null);
-        engine.repo.unavailable(true);
+        engine.repo.controls().unavailable(true);
         // Without records the bytes not durable reach the part size, and credit stops there.
         await("credit stopped", () -> {
             channel.sendGranted();
@@ -224,7 +224,7 @@ class UploadSessionUnitTests {
         assertNoCreditFor(channel, Duration.ofMillis(300));
         assertThat(channel.sent).isLessThanOrEqualTo(10 * MIB);
 
-        engine.repo.unavailable(false);
+        engine.repo.controls().unavailable(false);
         channel.sendAll().awaitEnd();
         assertThat(channel.error.get()).isNull();
         assertThat(engine.states).containsExactly(RECEIVING, FINISHING, CLOSED);
@@ -236,7 +236,7 @@ class UploadSessionUnitTests {
         Upload upload = engine.upload((int) (12 * MIB), null);
         Channel channel = engine.open(upload).sendUntil(6 * MIB);
         await("the first part recorded", () -> engine.record(upload.id()).partsBytes() == 5 * MIB);
-        engine.store.unavailable(true);
+        engine.store.controls().unavailable(true);
         channel.sendGranted();
         await("credit to stop or the channel to fail", () -> {
             channel.sendGranted();
