@@ -9,7 +9,6 @@ import dev.relay.streaming.port.StorageUnavailableException;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
 import io.minio.ListMultipartUploadsResponse;
-import io.minio.MinioAsyncClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.StatObjectArgs;

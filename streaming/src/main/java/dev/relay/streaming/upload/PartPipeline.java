@@ -11,7 +11,6 @@ import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.port.UploadRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 import java.util.ArrayDeque;
@@ -54,12 +53,10 @@ final class PartPipeline {
     private final String id;
     private final String objectKey;
     private final long size;
-    private final long epoch;
     private final boolean receiveAhead;
     private final ObjectStore store;
     /** The store's ability to stream a part as it fills, or null. */
     private final StreamedPartUpload streamed;
-    private final UploadRepository repo;
     private final Executor serial;
     private final Supplier<Retry> retry;
     private final Sizing sizing;
@@ -84,11 +81,9 @@ final class PartPipeline {
         this.id = upload.id();
         this.objectKey = upload.objectKey();
         this.size = upload.size();
-        this.epoch = epoch;
         this.receiveAhead = receiveAhead;
         this.store = store;
         this.streamed = store instanceof StreamedPartUpload s ? s : null;
-        this.repo = repo;
         this.serial = serial;
         this.retry = retry;
         this.sizing = sizing;

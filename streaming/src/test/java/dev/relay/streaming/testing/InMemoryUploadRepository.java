@@ -7,7 +7,6 @@ import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.FileCatalog;
 import dev.relay.streaming.port.NewUpload;
 import dev.relay.streaming.port.PartRecord;
-import dev.relay.streaming.port.StorageUnavailableException;
 import dev.relay.streaming.port.UploadLimits;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.port.UploadRepository;
@@ -17,7 +16,6 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
