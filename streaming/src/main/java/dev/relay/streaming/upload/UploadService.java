@@ -9,6 +9,7 @@ import dev.relay.api.wire.UploadTelemetry;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.port.FileCatalog;
 import dev.relay.streaming.port.NewUpload;
 import dev.relay.streaming.port.ObjectStore;
@@ -47,6 +48,9 @@ public final class UploadService {
         this.store = store;
         this.settings = settings;
         this.observer = observer;
+        // The SHA-256 engine loads now, at start-up: the native one unpacks its library from a jar (blocking I/O),
+        // which must not happen on an event loop when the first upload arrives.
+        ResumableSha256.accelerated();
     }
 
     public TransferSettings settings() {
