@@ -317,9 +317,10 @@ if [[ ! -d $BENCH_DIR/tus/node_modules ]]; then
     || { cat "$WORK/npm.log" >&2; die "npm ci failed"; }
 fi
 
-# The harness runs on the libraries inside the service's runnable jar: the Relay client (relay-api) of the same build
-# as the service, the MinIO SDK and Reactor. Nothing from the local Maven repository, so a fresh clone after
-# `mvn package` (or the `mvn verify` that runs the quick benchmark) has all it needs.
+# The harness runs on the libraries inside the service's runnable jar (web depends on the client): the Relay client
+# (relay-client, relay-api) of the same build as the service, the MinIO SDK and Reactor, without the service's own
+# modules. Nothing from the local Maven repository, so a fresh clone after `mvn package` (or the `mvn verify` that
+# runs the quick benchmark) has all it needs.
 mkdir -p "$WORK/lib"
 (cd "$WORK/lib" && jar xf "$SERVICE_JAR" BOOT-INF/lib) || die "could not unpack the libraries of $SERVICE_JAR"
 HARNESS_CP=$(ls "$WORK"/lib/BOOT-INF/lib/*.jar | grep -v -E '/relay-(streaming|infra|web)-' | paste -sd:)

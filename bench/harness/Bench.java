@@ -1,7 +1,7 @@
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.NettyBufferChecks;
-import dev.relay.api.client.RelayAuth;
-import dev.relay.api.client.RelayClient;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.NettyBufferChecks;
+import dev.relay.client.RelayAuth;
+import dev.relay.client.RelayClient;
 import dev.relay.infra.testing.DelayRelay;
 import io.minio.MinioClient;
 

@@ -1,9 +1,9 @@
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 

@@ -1,4 +1,4 @@
-import dev.relay.api.client.RelayClient;
+import dev.relay.client.RelayClient;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
 import org.reactivestreams.Subscription;

@@ -1,7 +1,7 @@
 package dev.relay.cli;
 
 import dev.relay.api.ErrorCode;
-import dev.relay.api.client.RelayException;
+import dev.relay.client.RelayException;
 import reactor.core.Exceptions;
 
 import java.net.ConnectException;

@@ -1,6 +1,6 @@
 package dev.relay.cli;
 
-import dev.relay.api.client.NettyBufferChecks;
+import dev.relay.client.NettyBufferChecks;
 
 /** The {@code relay} command. */
 public final class Main {

@@ -1,6 +1,5 @@
 package dev.relay.cli;
 
-import dev.relay.api.client.RelayException;
 import dev.relay.cli.command.CancelCommand;
 import dev.relay.cli.command.GetCommand;
 import dev.relay.cli.command.ListCommand;
@@ -12,6 +11,7 @@ import dev.relay.cli.command.ResumeCommand;
 import dev.relay.cli.command.SendCommand;
 import dev.relay.cli.progress.ProgressReporter;
 import dev.relay.cli.terminal.Terminal;
+import dev.relay.client.RelayException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

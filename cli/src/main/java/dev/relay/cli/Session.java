@@ -1,9 +1,9 @@
 package dev.relay.cli;
 
-import dev.relay.api.client.RelayClient;
 import dev.relay.cli.config.Config;
 import dev.relay.cli.config.ConfigStore;
 import dev.relay.cli.config.PendingUploads;
+import dev.relay.client.RelayClient;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 

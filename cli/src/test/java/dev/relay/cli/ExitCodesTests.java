@@ -1,7 +1,7 @@
 package dev.relay.cli;
 
 import dev.relay.api.ErrorCode;
-import dev.relay.api.client.RelayException;
+import dev.relay.client.RelayException;
 import org.junit.jupiter.api.Test;
 import reactor.core.Exceptions;
 

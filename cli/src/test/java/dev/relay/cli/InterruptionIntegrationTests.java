@@ -1,11 +1,11 @@
 package dev.relay.cli;
 
 import dev.relay.api.UploadState;
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.cli.config.ConfigStore;
 import dev.relay.cli.support.CliIntegrationTest;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayClient;
 import dev.relay.infra.testing.TcpProxy;
 import dev.relay.infra.testing.TestFiles;
 import org.junit.jupiter.api.AfterEach;

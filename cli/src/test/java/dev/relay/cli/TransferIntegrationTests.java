@@ -1,10 +1,10 @@
 package dev.relay.cli;
 
 import dev.relay.api.UploadState;
-import dev.relay.api.client.FileTransfers;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.cli.config.PendingUploads;
 import dev.relay.cli.support.CliIntegrationTest;
+import dev.relay.client.FileTransfers;
 import dev.relay.infra.testing.TestFiles;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package dev.relay.web;
 
-import dev.relay.api.client.NettyBufferChecks;
+import dev.relay.client.NettyBufferChecks;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 

@@ -2,14 +2,14 @@ package dev.relay.web;
 
 import dev.relay.api.ErrorCode;
 import dev.relay.api.UploadState;
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayAuth;
-import dev.relay.api.client.RelayClient;
-import dev.relay.api.client.RelayException;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.Event;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.api.wire.UserInfo;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayAuth;
+import dev.relay.client.RelayClient;
+import dev.relay.client.RelayException;
 import dev.relay.web.support.EventProbe;
 import dev.relay.web.support.ServiceIntegrationTest;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package dev.relay.web;
 
 import dev.relay.api.ErrorCode;
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.UploadTicket;
+import dev.relay.client.RelayClient;
 import dev.relay.web.support.ServiceIntegrationTest;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;

@@ -2,7 +2,7 @@ package dev.relay.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.relay.api.client.FileTransfers;
+import dev.relay.client.FileTransfers;
 import dev.relay.web.support.ServiceIntegrationTest;
 import org.junit.jupiter.api.Test;
 

@@ -1,11 +1,11 @@
 package dev.relay.web;
 
 import dev.relay.api.UploadState;
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadTelemetry;
 import dev.relay.api.wire.UploadTicket;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayClient;
 import dev.relay.web.support.ServiceIntegrationTest;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;

@@ -1,10 +1,10 @@
 package dev.relay.web;
 
 import dev.relay.api.ErrorCode;
-import dev.relay.api.client.RelayAuth;
-import dev.relay.api.client.RelayClient;
-import dev.relay.api.client.RelayException;
 import dev.relay.api.wire.AuthToken;
+import dev.relay.client.RelayAuth;
+import dev.relay.client.RelayClient;
+import dev.relay.client.RelayException;
 import dev.relay.web.support.ServiceIntegrationTest;
 import io.rsocket.exceptions.RejectedSetupException;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,12 @@
 package dev.relay.web;
 
 import dev.relay.api.UploadState;
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayAuth;
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayAuth;
+import dev.relay.client.RelayClient;
 import dev.relay.web.support.ChildService;
 import dev.relay.infra.testing.TestFiles;
 import org.junit.jupiter.api.AfterEach;

@@ -2,14 +2,14 @@ package dev.relay.web;
 
 import dev.relay.api.ErrorCode;
 import dev.relay.api.UploadState;
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
-import dev.relay.api.client.RelayException;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayClient;
+import dev.relay.client.RelayException;
 import dev.relay.web.support.ServiceIntegrationTest;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;

@@ -1,6 +1,5 @@
 package dev.relay.cli.command;
 
-import dev.relay.api.client.RelayAuth;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.cli.CliEnvironment;
 import dev.relay.cli.CliException;
@@ -8,6 +7,7 @@ import dev.relay.cli.ExitCodes;
 import dev.relay.cli.RelayCli;
 import dev.relay.cli.config.Config;
 import dev.relay.cli.config.ConfigStore;
+import dev.relay.client.RelayAuth;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;

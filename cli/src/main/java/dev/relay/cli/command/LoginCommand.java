@@ -1,7 +1,7 @@
 package dev.relay.cli.command;
 
-import dev.relay.api.client.RelayAuth;
 import dev.relay.api.wire.AuthToken;
+import dev.relay.client.RelayAuth;
 import picocli.CommandLine.Command;
 
 @Command(name = "login", description = "Log in; the token is kept in the config file.", mixinStandardHelpOptions = true)

@@ -1,7 +1,7 @@
 package dev.relay.cli.command;
 
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.UploadInfo;
+import dev.relay.client.RelayClient;
 import picocli.CommandLine.Command;
 import reactor.core.publisher.Mono;
 

@@ -1,7 +1,7 @@
 package dev.relay.cli.command;
 
-import dev.relay.api.client.RelayAuth;
 import dev.relay.api.wire.AuthToken;
+import dev.relay.client.RelayAuth;
 import picocli.CommandLine.Command;
 
 @Command(name = "register", description = "Create an account and log in to it.", mixinStandardHelpOptions = true)

@@ -1,12 +1,12 @@
 package dev.relay.cli.command;
 
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.cli.CliEnvironment;
 import dev.relay.cli.ExitCodes;
 import dev.relay.cli.RelayCli;
 import dev.relay.cli.Session;
 import dev.relay.cli.progress.Units;
+import dev.relay.client.RelayClient;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import reactor.core.publisher.Mono;

@@ -1,12 +1,12 @@
 package dev.relay.cli.transfer;
 
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.FileInfo;
 import dev.relay.cli.CliException;
 import dev.relay.cli.ExitCodes;
 import dev.relay.cli.Session;
 import dev.relay.cli.progress.ProgressReporter;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 

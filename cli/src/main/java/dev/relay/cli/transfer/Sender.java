@@ -2,9 +2,6 @@ package dev.relay.cli.transfer;
 
 import dev.relay.api.ErrorCode;
 import dev.relay.api.UploadState;
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
-import dev.relay.api.client.RelayException;
 import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
@@ -16,6 +13,9 @@ import dev.relay.cli.config.PendingUpload;
 import dev.relay.cli.config.PendingUploads;
 import dev.relay.cli.progress.ProgressReporter;
 import dev.relay.cli.progress.Units;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayClient;
+import dev.relay.client.RelayException;
 import reactor.core.publisher.Sinks;
 
 import java.io.IOException;

@@ -1,6 +1,5 @@
 package dev.relay.cli.support;
 
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.cli.CliEnvironment;
 import dev.relay.cli.RelayCli;
@@ -8,6 +7,7 @@ import dev.relay.cli.config.Config;
 import dev.relay.cli.config.ConfigStore;
 import dev.relay.cli.config.PendingUpload;
 import dev.relay.cli.config.PendingUploads;
+import dev.relay.client.RelayClient;
 import dev.relay.infra.testing.TestServices;
 import dev.relay.web.RelayApplication;
 import org.junit.jupiter.api.AfterEach;

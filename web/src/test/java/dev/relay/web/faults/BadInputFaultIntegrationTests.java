@@ -1,12 +1,12 @@
 package dev.relay.web.faults;
 
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.ChatMessage;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.api.wire.UserInfo;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayClient;
 import dev.relay.web.support.ServiceIntegrationTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,12 +1,12 @@
 package dev.relay.web.faults;
 
 import dev.relay.api.UploadState;
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
-import dev.relay.api.client.RelayException;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayClient;
+import dev.relay.client.RelayException;
 import dev.relay.infra.testing.TcpProxy;
 import dev.relay.web.support.ServiceIntegrationTest;
 import dev.relay.infra.testing.TestFiles;

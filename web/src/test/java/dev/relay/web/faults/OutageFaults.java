@@ -2,12 +2,12 @@ package dev.relay.web.faults;
 
 import dev.relay.api.ErrorCode;
 import dev.relay.api.UploadState;
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
-import dev.relay.api.client.RelayException;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
-import dev.relay.api.client.RelayAuth;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayAuth;
+import dev.relay.client.RelayClient;
+import dev.relay.client.RelayException;
 import dev.relay.infra.embedded.EmbeddedMariaDb;
 import dev.relay.infra.testing.TestServices;
 import dev.relay.web.support.NoBlockingOnEventLoops;

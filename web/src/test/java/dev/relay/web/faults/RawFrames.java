@@ -1,7 +1,7 @@
 package dev.relay.web.faults;
 
 import dev.relay.api.MimeTypes;
-import dev.relay.api.client.RelayClient;
+import dev.relay.client.RelayClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;

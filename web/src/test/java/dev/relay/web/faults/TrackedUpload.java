@@ -1,9 +1,9 @@
 package dev.relay.web.faults;
 
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayClient;
 
 import java.nio.file.Path;
 import java.time.Duration;

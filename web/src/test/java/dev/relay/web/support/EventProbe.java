@@ -1,7 +1,7 @@
 package dev.relay.web.support;
 
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.Event;
+import dev.relay.client.RelayClient;
 import reactor.core.Disposable;
 
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package dev.relay.web.support;
 
-import dev.relay.api.client.RelayAuth;
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.AuthToken;
+import dev.relay.client.RelayAuth;
+import dev.relay.client.RelayClient;
 import dev.relay.infra.testing.TestServices;
 import io.minio.MinioClient;
 import org.junit.jupiter.api.AfterEach;

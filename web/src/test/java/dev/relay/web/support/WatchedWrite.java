@@ -1,8 +1,8 @@
 package dev.relay.web.support;
 
-import dev.relay.api.client.FileTransfers;
-import dev.relay.api.client.RelayClient;
 import dev.relay.api.wire.UploadEvent;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayClient;
 import reactor.core.publisher.Sinks;
 
 import java.nio.file.Path;

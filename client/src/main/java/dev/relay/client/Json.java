@@ -1,4 +1,4 @@
-package dev.relay.api.client;
+package dev.relay.client;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.relay.api.client;
+package dev.relay.client;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

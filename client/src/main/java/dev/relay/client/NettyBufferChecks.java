@@ -1,4 +1,4 @@
-package dev.relay.api.client;
+package dev.relay.client;
 
 /**
  * Netty's per-access checks on its buffers, which an application's {@code main} may relax before Netty loads.

@@ -1,4 +1,4 @@
-package dev.relay.api.client;
+package dev.relay.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

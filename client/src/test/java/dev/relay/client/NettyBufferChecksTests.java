@@ -1,4 +1,4 @@
-package dev.relay.api.client;
+package dev.relay.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
