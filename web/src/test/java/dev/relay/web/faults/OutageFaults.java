@@ -8,7 +8,7 @@ import dev.relay.api.client.RelayException;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.api.client.RelayAuth;
-import dev.relay.infra.embedded.EmbeddedMariaDb;
+import dev.relay.embedded.EmbeddedMariaDb;
 import dev.relay.infra.testing.TestServices;
 import dev.relay.web.support.NoBlockingOnEventLoops;
 import dev.relay.infra.testing.TestFiles;
