@@ -58,7 +58,7 @@ S3_SECRET_KEY=bench-secret-$RANDOM$RANDOM
 S3_BUCKET=relay-bench
 
 SERVICE_JAR=$REPO/web/target/relay-web-0.1.0-SNAPSHOT-exec.jar
-S3PROXY_JAR=$REPO/infra/target/classes/dev/relay/infra/embedded/s3proxy.jar
+S3PROXY_JAR=$REPO/embedded/target/classes/dev/relay/embedded/s3proxy.jar
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -116,7 +116,7 @@ fi
 # commit and a warning if the jar is older than their last change; then its build time (build-info.properties if the
 # build wrote one, else the file's time).
 jar_origin() {
-  local jar=$1 dir top commit built modules=(api streaming infra web pom.xml)
+  local jar=$1 dir top commit built modules=(api client streaming embedded infra web pom.xml)
   dir=$(dirname "$(realpath "$jar")")
   commit="commit unknown"
   if top=$(git -C "$dir" rev-parse --show-toplevel 2>/dev/null) && [[ $dir == "$top/web/target" ]]; then
@@ -323,7 +323,7 @@ fi
 # runs the quick benchmark) has all it needs.
 mkdir -p "$WORK/lib"
 (cd "$WORK/lib" && jar xf "$SERVICE_JAR" BOOT-INF/lib) || die "could not unpack the libraries of $SERVICE_JAR"
-HARNESS_CP=$(ls "$WORK"/lib/BOOT-INF/lib/*.jar | grep -v -E '/relay-(streaming|infra|web)-' | paste -sd:)
+HARNESS_CP=$(ls "$WORK"/lib/BOOT-INF/lib/*.jar | grep -v -E '/relay-(streaming|embedded|infra|web)-' | paste -sd:)
 javac -nowarn -d "$WORK/classes" -cp "$HARNESS_CP" "$BENCH_DIR"/harness/*.java \
   "$REPO/infra/src/test/java/dev/relay/infra/testing/DelayRelay.java" >"$WORK/javac.log" 2>&1 \
   || { cat "$WORK/javac.log" >&2; die "the harness does not compile"; }

@@ -5,7 +5,7 @@ import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.client.FileTransfers;
 import dev.relay.client.RelayClient;
-import dev.relay.infra.embedded.EmbeddedMariaDb;
+import dev.relay.embedded.EmbeddedMariaDb;
 import dev.relay.web.support.ServiceIntegrationTest;
 import dev.relay.web.support.WatchedWrite;
 import org.junit.jupiter.api.AfterAll;

@@ -1,7 +1,7 @@
 package dev.relay.infra.testing;
 
-import dev.relay.infra.embedded.EmbeddedMariaDb;
-import dev.relay.infra.embedded.EmbeddedS3Server;
+import dev.relay.embedded.EmbeddedMariaDb;
+import dev.relay.embedded.EmbeddedS3Server;
 import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
@@ -42,6 +42,9 @@ import java.util.stream.Stream;
  * {@code relay.embedded.enabled=false}. The application's {@code relay.embedded.enabled=true} is read while the
  * environment is prepared, before {@code @DynamicPropertySource} values exist, so switch it off through
  * {@code @SpringBootTest(properties = "relay.embedded.enabled=false")} (or a test profile) as well.
+ *
+ * <p>It lives in infra's test-jar, beside the migrations that {@link #migratedConnectionFactory()} applies, and runs
+ * the servers of the {@code embedded} module, a test-scope dependency of infra.
  */
 public final class TestServices {
 

@@ -1,6 +1,6 @@
 package dev.relay.web.faults;
 
-import dev.relay.infra.embedded.EmbeddedMariaDb;
+import dev.relay.embedded.EmbeddedMariaDb;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.DynamicPropertyRegistry;

@@ -8,7 +8,7 @@ import dev.relay.client.FileTransfers;
 import dev.relay.client.RelayAuth;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayException;
-import dev.relay.infra.embedded.EmbeddedMariaDb;
+import dev.relay.embedded.EmbeddedMariaDb;
 import dev.relay.infra.testing.TestServices;
 import dev.relay.web.support.NoBlockingOnEventLoops;
 import dev.relay.infra.testing.TestFiles;

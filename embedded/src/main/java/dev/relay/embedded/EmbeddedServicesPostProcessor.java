@@ -1,4 +1,4 @@
-package dev.relay.infra.embedded;
+package dev.relay.embedded;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -38,7 +38,9 @@ import org.springframework.util.StringUtils;
  *
  * <p>It runs while the environment is prepared, before any bean exists, because the R2DBC, Flyway and S3
  * settings it contributes must be in place when auto-configuration reads them. They go into the
- * highest-precedence property source {@value #PROPERTY_SOURCE_NAME}, overriding any other value.
+ * highest-precedence property source {@value #PROPERTY_SOURCE_NAME}, overriding any other value. It knows the
+ * adapters' settings ({@code spring.r2dbc.*}, {@code spring.flyway.*}, {@code relay.s3.*}) and the service's
+ * {@code relay.security.jwt-secret} by name only: this module needs no class of theirs.
  *
  * <p>Layout of {@code relay.embedded.data-dir} (default {@code ./relay-data}), all kept across restarts:
  * {@code mariadb/} ({@link EmbeddedMariaDb}), {@code s3/} ({@link EmbeddedS3Server}), {@code s3-credentials.properties}

