@@ -28,18 +28,14 @@ public final class R2dbcFileCatalog implements FileCatalog {
 
     @Override
     public Mono<UploadRecord> findVisible(String id, String userId, boolean admin) {
-        if (admin) {
-            return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE id = :id")
-                    .bind("id", id)
-                    .map(UploadRows::toRecord)
-                    .one());
+        // Administrators see every upload; anyone else only what they sent or receive.
+        var query = db.sql("SELECT " + COLUMNS + " FROM uploads WHERE id = :id"
+                        + (admin ? "" : " AND (owner_id = :user OR recipient_id = :user)"))
+                .bind("id", id);
+        if (!admin) {
+            query = query.bind("user", userId);
         }
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE id = :id"
-                        + " AND (owner_id = :user OR recipient_id = :user)")
-                .bind("id", id)
-                .bind("user", userId)
-                .map(UploadRows::toRecord)
-                .one());
+        return Sql.classify(query.map(UploadRows::toRecord).one());
     }
 
     @Override
