@@ -128,6 +128,41 @@ class UploadSessionUnitTests {
     }
 
     @Test
+    void aHibernationStageThatFailsKeepsTheBytesSoTheUploadGoesOnAfterResume() throws Exception {
+        Upload upload = engine.upload((int) (7 * MIB), null);
+        Channel channel = engine.open(upload).sendUntil(MIB);
+        engine.store.controls().failNext(InMemoryObjectStore.Op.PUT_OBJECT,
+                new InMemoryObjectStore.S3Exception("AccessDenied", "refused"));
+        engine.service.pause(SessionHarness.OWNER, upload.id()).block(TIMEOUT);
+        channel.sendGranted();
+        await("back to paused", () -> engine.states.lastIndexOf(PAUSED) > engine.states.indexOf(HIBERNATING));
+        assertThat(engine.record(upload.id()).durableOffset()).isZero();
+
+        engine.service.resume(SessionHarness.OWNER, upload.id()).block(TIMEOUT);
+        channel.sendAll().awaitEnd();
+        assertThat(channel.error.get()).isNull();
+        assertThat(engine.states).containsExactly(RECEIVING, PAUSED, HIBERNATING, PAUSED, RECEIVING, FINISHING,
+                CLOSED);
+        assertThat(engine.store.object(engine.record(upload.id()).objectKey())).isEqualTo(upload.data());
+    }
+
+    @Test
+    void aCancelWhileTheChannelIsClosingEndsItWithCancelled() throws Exception {
+        Upload upload = engine.upload((int) (7 * MIB), null);
+        Channel channel = engine.open(upload).sendUntil(MIB);
+        engine.store.controls().hold(InMemoryObjectStore.Op.PUT_OBJECT);
+        channel.chunks.complete();
+        engine.store.controls().awaitHeld(InMemoryObjectStore.Op.PUT_OBJECT, 1, TIMEOUT);
+        engine.service.cancel(SessionHarness.OWNER, upload.id()).subscribe();
+        await("aborting", () -> engine.states.contains(ABORTING));
+        engine.store.controls().release(InMemoryObjectStore.Op.PUT_OBJECT);
+        channel.awaitEnd();
+
+        assertThat(errorOf(channel).code()).isEqualTo(ErrorCode.CANCELLED);
+        assertThat(engine.states).containsExactly(RECEIVING, CLOSING, ABORTING, CLOSED);
+    }
+
+    @Test
     void aChannelThatEndsMidPartStagesWhatItReceivedAndTheNextOneContinuesFromThere() {
         Upload upload = engine.upload((int) (7 * MIB), null);
         Channel first = engine.open(upload).sendUntil(6 * MIB + 5);
