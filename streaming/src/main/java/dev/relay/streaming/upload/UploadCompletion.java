@@ -74,8 +74,9 @@ final class UploadCompletion {
 
     /**
      * Completes the upload whose bytes have SHA-256 {@code sha256} from the multipart upload {@code s3UploadId}.
-     * Empty when it is COMPLETED; otherwise a {@link TransferException}: CHECKSUM_MISMATCH (the upload is FAILED),
-     * TAKEN_OVER (another writer holds it, or it is no longer open), or a storage failure.
+     * Empty when it is COMPLETED; otherwise it fails with CHECKSUM_MISMATCH (the upload is FAILED),
+     * TAKEN_OVER (another writer holds it, or it is no longer open), or the storage failure as it came ({@link
+     * #complete} says how far the upload is durable).
      */
     private Mono<Void> outcome(String sha256, String s3UploadId) {
         if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha256)) {
@@ -90,7 +91,6 @@ final class UploadCompletion {
         return assemble(s3UploadId)
                 .retryWhen(retry.get())
                 .then(repo.complete(id, epoch, sha256).retryWhen(retry.get()))
-                .onErrorMap(e -> SessionErrors.storage(id, "complete the upload", e, size))
                 .flatMap(done -> done ? Mono.<Void>empty() : Mono.error(SessionErrors.lostWriter(id)));
     }
 
