@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 final class Concurrent {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
+    /** A verb (create, limit, pause, cancel) answers in well under a second: a stuck one fails the run soon. */
+    private static final Duration VERB_TIMEOUT = Duration.ofMinutes(1);
 
     private Concurrent() {
     }
@@ -68,9 +70,9 @@ final class Concurrent {
             List<Mono<UploadEvent>> receiving = new ArrayList<>();
             for (RelayClient client : clients) {
                 UploadTicket ticket = client.createUpload(new CreateUploadRequest("active.bin", size,
-                        "application/octet-stream", sha256)).block(TIMEOUT);
+                        "application/octet-stream", sha256)).block(VERB_TIMEOUT);
                 // 2 MB/s: each upload keeps receiving (buffers in use) for as long as the measurement takes.
-                client.limit(ticket.id(), 2_000_000L).block(TIMEOUT);
+                client.limit(ticket.id(), 2_000_000L).block(VERB_TIMEOUT);
                 tickets.add(ticket);
                 reactor.core.publisher.Sinks.One<UploadEvent> started = reactor.core.publisher.Sinks.one();
                 writes.add(client.write(ticket.id(), 0, FileTransfers.read(file, 0, ticket.maxChunkBytes()))
@@ -89,7 +91,7 @@ final class Concurrent {
             results.add("memory.active" + n + ".heapMiB", during - before);
             results.add("memory.active" + n + ".rssMiB", rssDuring - rssBefore);
             for (int i = 0; i < n; i++) {
-                clients.get(i).cancel(tickets.get(i).id()).onErrorResume(e -> Mono.empty()).block(TIMEOUT);
+                clients.get(i).cancel(tickets.get(i).id()).onErrorResume(e -> Mono.empty()).block(VERB_TIMEOUT);
             }
             return (during - before) / n;
         } finally {
@@ -132,7 +134,8 @@ final class Concurrent {
             double during = memory.liveHeapMiB();
             results.add("memory.paused" + n + ".heapMiB", during - before);
             for (String[] o : opened) {
-                clients.get(Integer.parseInt(o[0])).cancel(o[1]).onErrorResume(e -> Mono.empty()).block(TIMEOUT);
+                clients.get(Integer.parseInt(o[0])).cancel(o[1]).onErrorResume(e -> Mono.empty())
+                        .block(VERB_TIMEOUT);
             }
             return (during - before) * 1024 / n;
         } finally {
@@ -145,7 +148,7 @@ final class Concurrent {
         List<RelayClient> clients = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             RelayClient client = RelayClient.connect(ws, token);
-            client.me().block(TIMEOUT);
+            client.me().block(VERB_TIMEOUT);
             clients.add(client);
         }
         return clients;

@@ -333,7 +333,9 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
 
     /**
      * The upload ended or storage failed: store nothing more, close once what is under way has returned. A
-     * FINISHING session completes or fails on its own (a cancel then finds its completion refused).
+     * FINISHING session completes or fails on its own (a cancel then finds its completion refused). Already
+     * ABORTING, this is the failure of a request it waited for (a part record refused because the upload was
+     * cancelled meanwhile, say): that request has returned, so closing goes on.
      */
     @Override
     public void abort(TransferException error) {
@@ -344,7 +346,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
             if (closeError == null) {
                 closeError = error;
             }
-        } else {
+        } else if (state != SessionState.ABORTING) {
             return;
         }
         parts.abort();

@@ -7,6 +7,7 @@ import dev.relay.streaming.TransferException;
 import dev.relay.streaming.port.ObjectStore.PendingMultipart;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.testing.InMemoryObjectStore;
+import dev.relay.streaming.testing.InMemoryUploadRepository;
 import dev.relay.streaming.upload.SessionHarness.Channel;
 import dev.relay.streaming.upload.SessionHarness.Upload;
 import org.junit.jupiter.api.Test;
@@ -213,6 +214,24 @@ class UploadSessionUnitTests {
         assertThat(engine.store.controls().calls(InMemoryObjectStore.Op.PUT_OBJECT)).as("no tail staged").isZero();
         assertThat(engine.store.pendingUploads()).extracting(PendingMultipart::key)
                 .doesNotContain(engine.record(upload.id()).objectKey());
+        assertThat(engine.record(upload.id()).state()).isEqualTo(UploadState.CANCELLED);
+    }
+
+    @Test
+    void aCancelWhileAPartRecordIsUnderWayEndsTheChannelOnceTheRefusedRecordReturns() throws Exception {
+        Upload upload = engine.upload((int) (12 * MIB), null);
+        engine.repo.controls().hold(InMemoryUploadRepository.Op.RECORD_PART);
+        Channel channel = engine.open(upload).sendUntil(6 * MIB);
+        engine.repo.controls().awaitHeld(InMemoryUploadRepository.Op.RECORD_PART, 1, TIMEOUT);
+        var cancelled = engine.service.cancel(SessionHarness.OWNER, upload.id()).toFuture();
+        await("aborting", () -> engine.states.contains(ABORTING));
+        // The record now finds the upload cancelled and is refused: the session must still close.
+        engine.repo.controls().release(InMemoryUploadRepository.Op.RECORD_PART);
+        channel.awaitEnd();
+        cancelled.get(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+
+        assertThat(errorOf(channel).code()).isEqualTo(ErrorCode.CANCELLED);
+        assertThat(engine.states).containsExactly(RECEIVING, ABORTING, CLOSED);
         assertThat(engine.record(upload.id()).state()).isEqualTo(UploadState.CANCELLED);
     }
 
