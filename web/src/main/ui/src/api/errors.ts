@@ -73,6 +73,7 @@ const HUMAN: Record<string, string> = {
   TAKEN_OVER: "This upload was continued from another window.",
   CANCELLED: "The upload was cancelled.",
   STORAGE_UNAVAILABLE: "The server's storage is unavailable; the upload will continue when it is back.",
+  STORAGE_INCONSISTENT: "The server's storage lost part of the file. Send it again.",
   SHUTTING_DOWN: "The server is restarting; reconnecting.",
   INTERNAL: "The server had an unexpected problem.",
   UNREACHABLE: "Cannot reach the server. Check your connection.",

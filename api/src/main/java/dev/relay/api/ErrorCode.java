@@ -41,6 +41,11 @@ public enum ErrorCode {
     CANCELLED,
     /** Storage (S3 or the database) stayed unavailable longer than the configured time. */
     STORAGE_UNAVAILABLE,
+    /**
+     * S3 does not hold the parts the database recorded for the upload (something else changed them), so the upload
+     * failed instead of completing a file that differs from the bytes sent; send the file again.
+     */
+    STORAGE_INCONSISTENT,
     /** The server is shutting down; what it received is durable ({@code offset}): resume on a new connection. */
     SHUTTING_DOWN,
     /** The user is disabled: their token no longer works, and nobody can send them anything. */

@@ -82,9 +82,14 @@ public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long c
         return Math.min(partSizeFor(fileSize), Math.max(preferredPartBytes, partsNeeded(fileSize)));
     }
 
-    /** The smallest part, in whole MiB, with which {@code fileSize} bytes fit in {@code maxParts} parts. */
+    /**
+     * The smallest part, in whole MiB, with which {@code fileSize} bytes fit in nine tenths of {@code maxParts} parts:
+     * the rest are for the part numbers that interrupted writers reserve and do not use (each writer's numbers start
+     * past every earlier writer's, see {@code WriterClaim}).
+     */
     private long partsNeeded(long fileSize) {
-        long needed = (fileSize + maxParts - 1) / maxParts;
+        long usable = maxParts - maxParts / 10L;
+        long needed = (fileSize + usable - 1) / usable;
         long mib = 1024L * 1024;
         return (needed + mib - 1) / mib * mib;
     }

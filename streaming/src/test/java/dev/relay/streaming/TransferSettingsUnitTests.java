@@ -27,12 +27,13 @@ class TransferSettingsUnitTests {
     @Test
     void aLargeFileGrowsThePreferredLengthBeforeThePartSize() {
         TransferSettings s = settings(32 * MIB, 16 * MIB);
-        // 200 GiB in 10,000 parts needs 20.48 MiB: 21 MiB.
-        assertThat(s.preferredPartFor(200 * GIB)).isEqualTo(21 * MIB);
+        // 200 GiB in 9,000 parts (a tenth of S3's 10,000 numbers is kept for interrupted writers) needs 22.76 MiB:
+        // 23 MiB.
+        assertThat(s.preferredPartFor(200 * GIB)).isEqualTo(23 * MIB);
         assertThat(s.partSizeFor(200 * GIB)).isEqualTo(32 * MIB);
-        // 500 GiB needs 51.2 MiB: both grow to 52 MiB.
-        assertThat(s.preferredPartFor(500 * GIB)).isEqualTo(52 * MIB);
-        assertThat(s.partSizeFor(500 * GIB)).isEqualTo(52 * MIB);
+        // 500 GiB needs 56.9 MiB: both grow to 57 MiB.
+        assertThat(s.preferredPartFor(500 * GIB)).isEqualTo(57 * MIB);
+        assertThat(s.partSizeFor(500 * GIB)).isEqualTo(57 * MIB);
     }
 
     @Test

@@ -13,6 +13,8 @@ import dev.relay.api.wire.WriteStart;
 import dev.relay.client.FileTransfers;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayException;
+import dev.relay.streaming.port.UploadRepository;
+import dev.relay.streaming.upload.ObjectKeys;
 import dev.relay.streaming.upload.UploadExpiry;
 import dev.relay.web.support.ServiceIntegrationTest;
 import dev.relay.infra.testing.TestServices;
@@ -46,6 +48,9 @@ class FlowControlIntegrationTests extends ServiceIntegrationTest {
 
     @Autowired
     UploadExpiry expiry;
+
+    @Autowired
+    private UploadRepository uploads;
 
     @Test
     void aClientThatSendsBeyondItsCreditIsStoppedWithCreditExceeded() {
@@ -115,6 +120,9 @@ class FlowControlIntegrationTests extends ServiceIntegrationTest {
         RelayClient later = client(alice);
         awaitUpload(later, ticket.id(), i -> i.offset() == PART + CHUNK, TIMEOUT);
         assertThat(multipartUploadsOf("files/" + ticket.id())).hasSize(1);
+        String tail = ObjectKeys.tail(uploads.find(ticket.id()).block(TIMEOUT));
+        assertThat(s3().statObject(StatObjectArgs.builder().bucket(TestServices.get().s3Bucket()).object(tail)
+                .build()).size()).as("the staged chunk").isEqualTo(CHUNK);
 
         UploadExpiry.Result result = expiry.sweep(Instant.now().plus(Duration.ofHours(25))).block(TIMEOUT);
 
@@ -122,7 +130,7 @@ class FlowControlIntegrationTests extends ServiceIntegrationTest {
         assertThat(later.upload(ticket.id()).block(TIMEOUT).state()).isEqualTo(UploadState.EXPIRED);
         assertThat(multipartUploadsOf("files/" + ticket.id())).isEmpty();
         assertThatThrownBy(() -> s3().statObject(StatObjectArgs.builder().bucket(TestServices.get().s3Bucket())
-                .object("staging/" + ticket.id() + ".tail").build()))
+                .object(tail).build()))
                 .as("the staged tail is deleted")
                 .isInstanceOf(ErrorResponseException.class)
                 .hasMessageContaining("does not exist");

@@ -9,6 +9,7 @@ import dev.relay.streaming.port.PartRecord;
 import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.port.UploadLimits;
 import dev.relay.streaming.port.UploadRecord;
+import dev.relay.streaming.port.WriterClaim;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
@@ -97,16 +98,22 @@ public final class R2dbcUploadRepository implements UploadRepository {
     }
 
     @Override
-    public Mono<Long> claimWriter(String id) {
-        Mono<Long> claim = db.sql("UPDATE uploads SET writer_epoch = writer_epoch + 1, updated_at = :now"
+    public Mono<WriterClaim> claimWriter(String id, int partNumbers) {
+        Mono<WriterClaim> claim = db.sql("UPDATE uploads SET writer_epoch = writer_epoch + 1,"
+                        + " part_numbers_reserved = part_numbers_reserved + :numbers, updated_at = :now"
                         + " WHERE id = :id AND state IN " + OPEN)
+                .bind("numbers", partNumbers)
                 .bind("now", Sql.now(clock))
                 .bind("id", id)
                 .fetch().rowsUpdated()
                 .flatMap(rows -> rows == 0 ? Mono.empty()
-                        : db.sql("SELECT writer_epoch FROM uploads WHERE id = :id")
+                        : db.sql("SELECT writer_epoch, part_numbers_reserved FROM uploads WHERE id = :id")
                         .bind("id", id)
-                        .map(row -> Sql.longOf(row, "writer_epoch"))
+                        .map(row -> {
+                            int through = Sql.intOf(row, "part_numbers_reserved");
+                            return new WriterClaim(Sql.longOf(row, "writer_epoch"), through - partNumbers + 1,
+                                    through);
+                        })
                         .one());
         return Sql.classify(tx.transactional(claim));
     }
@@ -124,11 +131,13 @@ public final class R2dbcUploadRepository implements UploadRepository {
     }
 
     @Override
-    public Mono<Boolean> recordPart(String id, long epoch, PartRecord part, DurablePoint point) {
+    public Mono<Boolean> recordPart(String id, long epoch, PartRecord part, DurablePoint point, int reserveThrough) {
         var now = Sql.now(clock);
         Mono<Boolean> record = db.sql("UPDATE uploads SET parts_bytes = :parts, tail_bytes = 0, digest_state = :digest,"
-                        + " updated_at = :now WHERE id = :id AND writer_epoch = :epoch AND state IN " + OPEN)
+                        + " part_numbers_reserved = GREATEST(part_numbers_reserved, :reserve), updated_at = :now"
+                        + " WHERE id = :id AND writer_epoch = :epoch AND state IN " + OPEN)
                 .bind("parts", point.partsBytes())
+                .bind("reserve", reserveThrough)
                 .bind("digest", point.digestState())
                 .bind("now", now)
                 .bind("id", id)
@@ -150,7 +159,8 @@ public final class R2dbcUploadRepository implements UploadRepository {
 
     @Override
     public Mono<Boolean> recordTail(String id, long epoch, DurablePoint point) {
-        return Sql.classify(db.sql("UPDATE uploads SET tail_bytes = :tail, digest_state = :digest, updated_at = :now"
+        return Sql.classify(db.sql("UPDATE uploads SET tail_bytes = :tail, tail_epoch = writer_epoch,"
+                        + " digest_state = :digest, updated_at = :now"
                         + " WHERE id = :id AND writer_epoch = :epoch AND parts_bytes = :parts AND state IN " + OPEN)
                 .bind("tail", point.tailBytes())
                 .bind("digest", point.digestState())
@@ -173,12 +183,14 @@ public final class R2dbcUploadRepository implements UploadRepository {
     }
 
     @Override
-    public Mono<Integer> lastPartNumber(String id) {
-        return Sql.classify(db.sql("SELECT COALESCE(MAX(part_number), 0) AS last FROM upload_parts"
-                        + " WHERE upload_id = :id")
+    public Mono<Boolean> releaseWriter(String id, long epoch, int lastUsed) {
+        return Sql.classify(db.sql("UPDATE uploads SET part_numbers_reserved = :last WHERE id = :id"
+                        + " AND writer_epoch = :epoch AND part_numbers_reserved >= :last")
+                .bind("last", lastUsed)
                 .bind("id", id)
-                .map(row -> Sql.intOf(row, "last"))
-                .one());
+                .bind("epoch", epoch)
+                .fetch().rowsUpdated()
+                .map(rows -> rows == 1));
     }
 
     @Override

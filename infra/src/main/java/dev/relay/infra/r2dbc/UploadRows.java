@@ -8,7 +8,7 @@ import io.r2dbc.spi.Readable;
 final class UploadRows {
 
     static final String COLUMNS = "id, owner_id, recipient_id, name, size, content_type, expected_sha256, state,"
-            + " part_size, object_key, s3_upload_id, parts_bytes, tail_bytes, digest_state, sha256, error_code,"
+            + " part_size, object_key, s3_upload_id, parts_bytes, tail_bytes, tail_epoch, digest_state, sha256, error_code,"
             + " error_message, writer_epoch, created_at, updated_at";
 
     private UploadRows() {
@@ -31,6 +31,7 @@ final class UploadRows {
                 row.get("s3_upload_id", String.class),
                 Sql.longOf(row, "parts_bytes"),
                 Sql.longOf(row, "tail_bytes"),
+                Sql.longOf(row, "tail_epoch"),
                 row.get("digest_state", byte[].class),
                 row.get("sha256", String.class),
                 errorCode == null ? null : errorCode + ": " + errorMessage,

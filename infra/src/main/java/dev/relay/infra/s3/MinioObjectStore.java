@@ -9,6 +9,7 @@ import dev.relay.streaming.port.StorageUnavailableException;
 import io.minio.GetObjectArgs;
 import io.minio.GetObjectResponse;
 import io.minio.ListMultipartUploadsResponse;
+import io.minio.ListPartsResponse;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.StatObjectArgs;
@@ -89,6 +90,26 @@ public final class MinioObjectStore implements ObjectStore, StreamedPartUpload {
         return call(() -> client.abortMultipartUploadAsync(bucket, null, key, uploadId, null, null))
                 .then()
                 .onErrorResume(MinioObjectStore::isMissing, e -> Mono.empty());
+    }
+
+    @Override
+    public Flux<ListedPart> listParts(String key, String uploadId) {
+        return partsPage(key, uploadId, 0)
+                .expand(page -> page.result().isTruncated()
+                        ? partsPage(key, uploadId, page.result().nextPartNumberMarker()) : Mono.empty())
+                .flatMapIterable(page -> page.result().partList())
+                .map(part -> new ListedPart(part.partNumber(), unquoted(part.etag()), part.partSize()));
+    }
+
+    private Mono<ListPartsResponse> partsPage(String key, String uploadId, int marker) {
+        return call(() -> client.listPartsAsync(bucket, null, key, 1000, marker == 0 ? null : marker, uploadId,
+                null, null));
+    }
+
+    /** S3 quotes ETags in listings; the engine records them as the part uploads return them. */
+    private static String unquoted(String etag) {
+        return etag != null && etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+                ? etag.substring(1, etag.length() - 1) : etag;
     }
 
     @Override

@@ -16,8 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  * A TCP forwarder on the loopback interface between a client and the service, for tests of dropped networks: it can
  * slow the upstream direction down (so a test can act in the middle of an upload), count what went upstream, and cut
  * every connection, at once or once a chosen number of bytes has gone upstream (in the middle of whatever frame they
- * belong to), with a reset (RST) or an orderly close (FIN). New connections are accepted as before, so a client can
- * reconnect. Shared by the service's fault suite and the CLI's tests (infra's test-jar).
+ * belong to), with a reset (RST) or an orderly close (FIN), or turn the open connections into a black hole (a
+ * half-open connection: neither side hears anything more, nor learns that). New connections are accepted as before,
+ * so a client can reconnect. Shared by the service's fault suite and the CLI's tests (infra's test-jar).
  */
 public final class TcpProxy implements AutoCloseable {
 
@@ -31,6 +32,8 @@ public final class TcpProxy implements AutoCloseable {
     private final AtomicInteger cuts = new AtomicInteger();
     private volatile long upstreamBytesPerSecond;
     private volatile long lastCutNanos = -1;
+    /** Connections opened before this many black holes swallow everything (see {@link #blackHole()}). */
+    private final AtomicInteger blackHoles = new AtomicInteger();
     private final Object lock = new Object();
     /** Upstream bytes still to forward before an armed cut; negative when not armed. */
     private long untilCut = -1;
@@ -81,6 +84,14 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on, the connections open now forward nothing in either direction, not even a close: each side keeps
+     * a connection that has silently died, as after a network partition. Connections opened later work normally.
+     */
+    public void blackHole() {
+        blackHoles.incrementAndGet();
+    }
+
     /** How many cuts have happened so far. */
     public int cuts() {
         return cuts.get();
@@ -100,8 +111,9 @@ public final class TcpProxy implements AutoCloseable {
                 server.setTcpNoDelay(true);
                 sockets.add(client);
                 sockets.add(server);
-                pump(client, server, true);
-                pump(server, client, false);
+                int generation = blackHoles.get();
+                pump(client, server, true, generation);
+                pump(server, client, false, generation);
             } catch (IOException e) {
                 if (listener.isClosed()) {
                     return;
@@ -110,13 +122,16 @@ public final class TcpProxy implements AutoCloseable {
         }
     }
 
-    private void pump(Socket from, Socket to, boolean upstream) {
+    private void pump(Socket from, Socket to, boolean upstream, int generation) {
         Thread thread = new Thread(() -> {
             byte[] buffer = new byte[16 * 1024];
             try (InputStream in = from.getInputStream()) {
                 OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
+                    if (blackHoles.get() != generation) {
+                        continue; // swallowed
+                    }
                     int forward = n;
                     Cut cutNow = null;
                     if (upstream) {
@@ -144,6 +159,9 @@ public final class TcpProxy implements AutoCloseable {
                         }
                     }
                 }
+                if (blackHoles.get() != generation) {
+                    return; // a black hole passes no FIN on either
+                }
                 // An orderly end: pass the FIN on and let the other direction drain, so nothing sent is lost.
                 to.shutdownOutput();
                 if (from.isOutputShutdown()) {
@@ -151,8 +169,10 @@ public final class TcpProxy implements AutoCloseable {
                     closeQuietly(from, false);
                 }
             } catch (IOException e) {
-                closeQuietly(to, false);
-                closeQuietly(from, false);
+                if (blackHoles.get() == generation) {
+                    closeQuietly(to, false);
+                    closeQuietly(from, false);
+                }
             }
         }, upstream ? "tcp-proxy-up" : "tcp-proxy-down");
         thread.setDaemon(true);

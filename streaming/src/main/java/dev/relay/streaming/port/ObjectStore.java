@@ -32,6 +32,9 @@ public interface ObjectStore {
     /** Aborts a multipart upload; an upload that no longer exists is not an error. */
     Mono<Void> abortMultipartUpload(String key, String uploadId);
 
+    /** The parts S3 holds for a multipart upload in progress, in ascending number order, with their ETags and sizes. */
+    Flux<ListedPart> listParts(String key, String uploadId);
+
     /** Multipart uploads in progress whose key starts with {@code prefix}. */
     Flux<PendingMultipart> listMultipartUploads(String prefix);
 
@@ -54,6 +57,9 @@ public interface ObjectStore {
     Mono<Void> deleteObject(String key);
 
     record StoredPart(int number, String etag) {
+    }
+
+    record ListedPart(int number, String etag, long size) {
     }
 
     record PendingMultipart(String key, String uploadId, Instant initiated) {

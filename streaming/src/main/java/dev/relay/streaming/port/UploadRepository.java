@@ -27,8 +27,12 @@ public interface UploadRepository {
     /** The upload if it belongs to {@code ownerId}; empty otherwise (others' uploads do not exist for a caller). */
     Mono<UploadRecord> findOwned(String id, String ownerId);
 
-    /** Bumps the writer epoch of an open upload and returns the new epoch; empty if the upload is not open. */
-    Mono<Long> claimWriter(String id);
+    /**
+     * Bumps the writer epoch of an open upload and reserves the next {@code partNumbers} S3 part numbers for the new
+     * writer, past every number an earlier writer reserved (so a stale writer's late part can never replace one of
+     * the new writer's); empty if the upload is not open.
+     */
+    Mono<WriterClaim> claimWriter(String id, int partNumbers);
 
     /**
      * Records the S3 multipart upload id of an upload that has none yet (it is created lazily, with the first part),
@@ -37,19 +41,27 @@ public interface UploadRepository {
     Mono<Boolean> attachMultipart(String id, long epoch, String s3UploadId);
 
     /**
-     * Records a stored part and the new durable point (the tail, if any, is consumed by the part). Applies only if
-     * the upload is open and {@code epoch} is still the writer epoch.
+     * Records a stored part and the new durable point (the tail, if any, is consumed by the part), and extends the
+     * writer's part numbers through {@code reserveThrough} (a reservation never shrinks here). Applies only if the
+     * upload is open and {@code epoch} is still the writer epoch.
      */
-    Mono<Boolean> recordPart(String id, long epoch, PartRecord part, DurablePoint point);
+    Mono<Boolean> recordPart(String id, long epoch, PartRecord part, DurablePoint point, int reserveThrough);
 
-    /** Records a staged tail object as the new durable point, under the same conditions as {@link #recordPart}. */
+    /**
+     * Records a staged tail object as the new durable point, and {@code epoch} as the epoch it was staged under,
+     * under the same conditions as {@link #recordPart} and only after exactly {@code point.partsBytes()}.
+     */
     Mono<Boolean> recordTail(String id, long epoch, DurablePoint point);
+
+    /**
+     * A writer whose channel closed gives back the part numbers it reserved and never used: the reservation ends at
+     * {@code lastUsed}, if {@code epoch} is still the writer epoch and nothing past {@code lastUsed} is given back
+     * that it did not reserve. Reports whether it applied.
+     */
+    Mono<Boolean> releaseWriter(String id, long epoch, int lastUsed);
 
     /** The recorded parts in part-number order. */
     Flux<PartRecord> parts(String id);
-
-    /** The highest recorded part number, 0 if none: a write channel numbers its parts on from there. */
-    Mono<Integer> lastPartNumber(String id);
 
     /** Moves an open upload to COMPLETED with its SHA-256, if {@code epoch} is still the writer epoch. */
     Mono<Boolean> complete(String id, long epoch, String sha256);

@@ -55,6 +55,11 @@ final class Hibernation {
         this.digest = digest;
     }
 
+    /** A part was recorded: the tail it continued is no longer needed. */
+    void partRecorded() {
+        tail.consumed();
+    }
+
     /** Whether a stage or a load is under way (closing waits for it). */
     boolean busy() {
         return tail.busy();

@@ -1,5 +1,6 @@
 package dev.relay.streaming.upload;
 
+import dev.relay.api.ErrorCode;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.port.DurablePoint;
@@ -9,6 +10,7 @@ import dev.relay.streaming.port.PartRecord;
 import dev.relay.streaming.port.StreamedPartUpload;
 import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.port.UploadRecord;
+import dev.relay.streaming.port.WriterClaim;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.util.retry.Retry;
@@ -24,6 +26,10 @@ import java.util.function.Supplier;
  * <b>recorded</b>, strictly in part order. Recording one part overlaps storing the next, and at most one part waits
  * for its record while another goes to S3, so a slow database stops the flow instead of piling up parts that no
  * durable offset covers.
+ *
+ * <p>S3 part numbers come from the writer's claim ({@link WriterClaim}): a request is only ever sent for a number
+ * in the writer's reserved range, which each record extends by {@link #PART_NUMBERS_AHEAD}. A stale writer (its
+ * client resumed on another node) can therefore never replace a part of a later writer, whose range starts past it.
  *
  * <p>Not thread-safe: the session's serial executor owns it, and the outcome of every storage call is posted back
  * there. What the session must act on arrives through {@link Listener}.
@@ -48,6 +54,13 @@ final class PartPipeline {
         long capacity(long start, int number);
     }
 
+    /**
+     * How many part numbers past its last recorded part a writer holds: more than its parts on their way to S3 and
+     * the database can ever number (two recording, one in flight, one filling), and what an interrupted writer that
+     * does not give its numbers back ({@link #highestUsedPartNumber}) costs of S3's 10,000.
+     */
+    static final int PART_NUMBERS_AHEAD = 8;
+
     private enum Mode { STORING, ABORTED, RELEASED }
 
     private final String id;
@@ -69,6 +82,11 @@ final class PartPipeline {
     /** Where the part not yet complete starts (sealing a part moves it on), and that part's number. */
     private long nextPartStart;
     private int nextPartNumber;
+    /** The writer may send parts numbered up to this (its reservation), and never past {@link #maxPartNumber}. */
+    private int partNumbersThrough;
+    private final int maxPartNumber;
+    /** The highest number a request of this writer was sent with; what it gives back when it closes. */
+    private int highestUsedPartNumber;
     private final MultipartUpload multipart;
     private PartBuffer filling;
     private final ArrayDeque<PartBuffer> sealed = new ArrayDeque<>();
@@ -76,8 +94,9 @@ final class PartPipeline {
     private final PartRecorder recorder;
     private byte[] spare;
 
-    PartPipeline(UploadRecord upload, int recordedParts, long epoch, boolean receiveAhead, ObjectStore store,
+    PartPipeline(UploadRecord upload, WriterClaim claim, int maxPartNumber, boolean receiveAhead, ObjectStore store,
                  UploadRepository repo, Executor serial, Supplier<Retry> retry, Sizing sizing, Listener listener) {
+        long epoch = claim.epoch();
         this.id = upload.id();
         this.objectKey = upload.objectKey();
         this.size = upload.size();
@@ -94,7 +113,10 @@ final class PartPipeline {
         this.tailBytes = upload.tailBytes();
         this.received = upload.durableOffset();
         this.nextPartStart = upload.partsBytes();
-        this.nextPartNumber = recordedParts + 1;
+        this.nextPartNumber = claim.firstPartNumber();
+        this.partNumbersThrough = claim.partNumbersThrough();
+        this.maxPartNumber = maxPartNumber;
+        this.highestUsedPartNumber = claim.firstPartNumber() - 1;
     }
 
     long received() {
@@ -123,6 +145,11 @@ final class PartPipeline {
 
     String s3UploadId() {
         return multipart.id();
+    }
+
+    /** The highest part number this writer sent a request with (below its first if none). */
+    int highestUsedPartNumber() {
+        return highestUsedPartNumber;
     }
 
     PartBuffer filling() {
@@ -177,6 +204,11 @@ final class PartPipeline {
         if (received >= size || (receiveAhead && unrecordedParts() >= 2)) {
             return false;
         }
+        if (nextPartNumber > maxPartNumber) {
+            fail(new TransferException(ErrorCode.INTERNAL, "Upload " + id + " has used up S3's " + maxPartNumber
+                    + " part numbers (each interrupted channel costs a few); cancel it and send the file again."));
+            return false;
+        }
         filling = newBuffer(received);
         return true;
     }
@@ -226,7 +258,7 @@ final class PartPipeline {
         filling = null;
         nextPartStart = part.end();
         nextPartNumber = part.number + 1;
-        if (inFlight == null && sealed.isEmpty() && mayStore()) {
+        if (inFlight == null && sealed.isEmpty() && mayStore(part)) {
             startUpload(part);
         } else {
             sealed.add(part);
@@ -253,9 +285,10 @@ final class PartPipeline {
      */
     private void openStream(PartBuffer part) {
         part.streamOpened = true;
-        if (streamed == null || mode != Mode.STORING) {
-            return;
+        if (streamed == null || mode != Mode.STORING || part.number > partNumbersThrough) {
+            return; // sent whole once complete and its number is reserved
         }
+        used(part.number);
         PartFeed feed = new PartFeed(part.data, part.capacity);
         part.feed = feed;
         multipart.get()
@@ -299,6 +332,7 @@ final class PartPipeline {
     }
 
     private void storePart(PartBuffer part) {
+        used(part.number);
         multipart.get()
                 .flatMap(uploadId -> store.uploadPart(objectKey, uploadId, part.number, part.data, part.fill)
                         .retryWhen(retry.get()))
@@ -327,20 +361,27 @@ final class PartPipeline {
         listener.partStored();
     }
 
-    /** At most one part may wait for its database record while another goes to S3 (see the class comment). */
-    private boolean mayStore() {
-        return recorder.waiting() < 2;
+    private void used(int number) {
+        highestUsedPartNumber = Math.max(highestUsedPartNumber, number);
+    }
+
+    /**
+     * At most one part may wait for its database record while another goes to S3 (see the class comment), and a
+     * part not already on its way needs a reserved number.
+     */
+    private boolean mayStore(PartBuffer part) {
+        return recorder.waiting() < 2 && (part.feed != null || part.etag != null || part.number <= partNumbersThrough);
     }
 
     private void storeSealed() {
-        if (!sealed.isEmpty() && inFlight == null && mode == Mode.STORING && mayStore()) {
+        if (!sealed.isEmpty() && inFlight == null && mode == Mode.STORING && mayStore(sealed.peek())) {
             startUpload(sealed.poll());
         }
     }
 
     /** While closing: sends the next queued part to S3, if there is one and nothing else is on its way. */
     boolean storeQueued() {
-        if (sealed.isEmpty() || storing() || mode != Mode.STORING) {
+        if (sealed.isEmpty() || storing() || mode != Mode.STORING || !mayStore(sealed.peek())) {
             return false;
         }
         startUpload(sealed.poll());
@@ -354,6 +395,7 @@ final class PartPipeline {
         public void recorded(PartRecorder.Pending part) {
             partsBytes = part.point().partsBytes();
             tailBytes = 0;
+            partNumbersThrough = Math.max(partNumbersThrough, part.part().number() + PART_NUMBERS_AHEAD);
             if (partsBytes < size) {
                 recorder.recordNext();
                 storeSealed();

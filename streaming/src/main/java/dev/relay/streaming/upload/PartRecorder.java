@@ -74,7 +74,7 @@ final class PartRecorder {
             return;
         }
         recording = true;
-        repo.recordPart(id, epoch, next.part(), next.point())
+        repo.recordPart(id, epoch, next.part(), next.point(), next.part().number() + PartPipeline.PART_NUMBERS_AHEAD)
                 .retryWhen(retry.get())
                 .subscribe(recorded -> serial.execute(() -> done(next, recorded)),
                         e -> serial.execute(() -> {

@@ -12,10 +12,12 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The bytes of a part that did not complete, kept between channels as the object {@code staging/<id>.tail}
- * (tusd's {@code .part} object plays the same role): staged when a channel ends or hibernates mid-part, recorded as
- * the durable tail, and loaded back into a buffer when the part continues. One operation at a time; outcomes are
- * posted back through the session's serial executor, which owns this object.
+ * The bytes of a part that did not complete, kept between channels as a tail object (tusd's {@code .part} object
+ * plays the same role): staged when a channel ends or hibernates mid-part, recorded as the durable tail, and loaded
+ * back into a buffer when the part continues. Each tail is named by its writer's epoch and its start
+ * ({@link ObjectKeys#tail(String, long, long)}), and only the one the database records is ever loaded: a stale
+ * writer's late stage lands beside it, never on it. Superseded tails are deleted as they are replaced. One operation
+ * at a time; outcomes are posted back through the session's serial executor, which owns this object.
  */
 final class TailStage {
 
@@ -29,10 +31,14 @@ final class TailStage {
     private final Executor serial;
     private final Supplier<Retry> retry;
     private boolean busy;
+    /** The tail object the durable offset includes now, or null. */
+    private String recorded;
 
-    TailStage(String id, long epoch, long partSize, ObjectStore store, UploadRepository repo, Executor serial,
-              Supplier<Retry> retry) {
+    /** @param recorded the tail object the upload's record names, or null */
+    TailStage(String id, long epoch, long partSize, String recorded, ObjectStore store, UploadRepository repo,
+              Executor serial, Supplier<Retry> retry) {
         this.id = id;
+        this.recorded = recorded;
         this.epoch = epoch;
         this.maxBytes = (int) partSize;
         this.store = store;
@@ -53,27 +59,38 @@ final class TailStage {
      */
     void stage(PartBuffer part, int length, long partsBytes, byte[] digestState, Consumer<Boolean> done) {
         busy = true;
-        store.putObject(ObjectKeys.tail(id), part.data, length, "application/octet-stream")
+        String key = ObjectKeys.tail(id, epoch, partsBytes);
+        store.putObject(key, part.data, length, "application/octet-stream")
                 .retryWhen(retry.get())
                 .then(repo.recordTail(id, epoch, new DurablePoint(partsBytes, length, digestState))
                         .retryWhen(retry.get()))
-                .subscribe(recorded -> serial.execute(() -> {
+                .subscribe(applied -> serial.execute(() -> {
                     busy = false;
                     log.debug("Upload {}: staged {} bytes after byte {} ({})", id, length, partsBytes,
-                            recorded ? "recorded" : "refused");
-                    done.accept(recorded);
+                            applied ? "recorded" : "refused");
+                    if (applied) {
+                        replaced(key);
+                    } else {
+                        discard(key);
+                    }
+                    done.accept(applied);
                 }), e -> serial.execute(() -> {
                     busy = false;
                     log.warn("Upload {}: could not stage {} received bytes; the durable offset stays at {}",
                             id, length, partsBytes, e);
+                    discard(key);
                     done.accept(false);
                 }));
     }
 
-    /** Loads the staged tail back; {@code done} receives its bytes, {@code failed} the error. */
+    /** Loads the recorded tail back; {@code done} receives its bytes, {@code failed} the error. */
     void load(Consumer<byte[]> done, Consumer<Throwable> failed) {
+        if (recorded == null) {
+            failed.accept(new IllegalStateException("Upload " + id + " has no staged tail to load"));
+            return;
+        }
         busy = true;
-        store.getObjectBytes(ObjectKeys.tail(id), maxBytes)
+        store.getObjectBytes(recorded, maxBytes)
                 .retryWhen(retry.get())
                 .subscribe(bytes -> serial.execute(() -> {
                     busy = false;
@@ -84,8 +101,36 @@ final class TailStage {
                 }));
     }
 
-    /** Removes the tail object of a completed upload (best effort: expiry sweeps orphans anyway). */
+    /** A part was recorded: it holds the tail's bytes, so the tail object is not needed any more. */
+    void consumed() {
+        replaced(null);
+    }
+
+    /** Removes the recorded tail object (a completed or discarded upload). */
     void delete() {
-        store.deleteObject(ObjectKeys.tail(id)).subscribe(null, e -> log.debug("Upload {}: tail cleanup failed", id, e));
+        replaced(null);
+    }
+
+    private void replaced(String key) {
+        String before = recorded;
+        recorded = key;
+        if (before != null && !before.equals(key)) {
+            remove(before);
+        }
+    }
+
+    /**
+     * A stage that did not become the durable tail: its object goes, unless it is the recorded one (a later stage of
+     * the same writer at the same start, whose bytes begin with the recorded ones).
+     */
+    private void discard(String key) {
+        if (!key.equals(recorded)) {
+            remove(key);
+        }
+    }
+
+    /** Best effort: a tail left behind wastes space, never correctness (only the recorded one is read). */
+    private void remove(String key) {
+        store.deleteObject(key).subscribe(null, e -> log.debug("Upload {}: could not delete {}", id, key, e));
     }
 }

@@ -14,6 +14,7 @@ import dev.relay.streaming.port.FileCatalog;
 import dev.relay.streaming.port.NewUpload;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.UploadRepository;
+import dev.relay.streaming.port.WriterClaim;
 import dev.relay.streaming.port.UploadLimits;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.support.StorageRetry;
@@ -101,18 +102,18 @@ public final class UploadService {
         return owned(ownerId, id)
                 .flatMap(u -> requireOpen(u, "written"))
                 .flatMap(u -> sessions.get(id).map(UploadSession::takeOver).orElse(Mono.empty())
-                        .then(repo.claimWriter(id).retryWhen(StorageRetry.until(settings.storageRetryTimeout()))))
+                        .then(repo.claimWriter(id, PartPipeline.PART_NUMBERS_AHEAD)
+                                .retryWhen(StorageRetry.until(settings.storageRetryTimeout()))))
                 .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.INVALID_STATE,
                         "Upload " + id + " is no longer open and cannot be written.")))
-                .flatMap(epoch -> Mono.zip(repo.find(id), repo.lastPartNumber(id),
-                        (u, parts) -> new Claim(u, parts, epoch)))
+                .flatMap(writer -> repo.find(id).map(u -> new Claim(u, writer)))
                 .flatMapMany(claim -> {
                     UploadRecord u = claim.upload();
                     if (startOffset != u.durableOffset()) {
                         return Flux.error(TransferException.offsetMismatch(id, u.durableOffset(), startOffset));
                     }
-                    UploadSession session = new UploadSession(u, claim.recordedParts(), claim.epoch(), store, repo,
-                            settings, observer, sessions::remove);
+                    UploadSession session = new UploadSession(u, claim.writer(), store, repo, settings, observer,
+                            sessions::remove);
                     sessions.register(session).ifPresent(UploadSession::takeOver);
                     Long limit = limits.get(id);
                     if (limit != null) {
@@ -232,9 +233,10 @@ public final class UploadService {
         Mono<Void> closeSession = sessions.get(u.id()).map(s -> s.terminate(reason)).orElse(Mono.empty());
         return closeSession
                 .then(repo.find(u.id()))
-                .flatMap(latest -> latest.s3UploadId() == null ? Mono.<Void>empty()
+                .flatMap(latest -> (latest.s3UploadId() == null ? Mono.<Void>empty()
                         : store.abortMultipartUpload(latest.objectKey(), latest.s3UploadId()))
-                .then(store.deleteObject(ObjectKeys.tail(u.id())))
+                        .then(ObjectKeys.tail(latest) == null ? Mono.<Void>empty()
+                                : store.deleteObject(ObjectKeys.tail(latest))))
                 .doOnTerminate(() -> observer.stateChanged(u.id()));
     }
 
@@ -265,6 +267,6 @@ public final class UploadService {
                 + " and cannot be " + verb + ".");
     }
 
-    private record Claim(UploadRecord upload, int recordedParts, long epoch) {
+    private record Claim(UploadRecord upload, WriterClaim writer) {
     }
 }

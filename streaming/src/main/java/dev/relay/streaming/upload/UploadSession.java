@@ -9,6 +9,7 @@ import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.port.UploadRepository;
+import dev.relay.streaming.port.WriterClaim;
 import dev.relay.streaming.support.SerialExecutor;
 import dev.relay.streaming.support.StorageRetry;
 import org.reactivestreams.Subscription;
@@ -35,6 +36,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
 
     private static final Logger log = LoggerFactory.getLogger(UploadSession.class);
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
+    private static final java.time.Duration RELEASE_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     private final String id;
     private final String ownerId;
@@ -43,6 +45,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     private final int maxChunkBytes;
     private final TransferSettings settings;
     private final Consumer<UploadSession> onClosed;
+    private final UploadRepository repo;
 
     private final SerialExecutor serial = new SerialExecutor();
     private final Sinks.Empty<Void> closed = Sinks.empty();
@@ -62,23 +65,25 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     private TransferException closeError;
 
     /**
-     * @param recordedParts the highest part number recorded so far (0 if none): the next part takes the one after
+     * @param claim this channel's writer epoch and the S3 part numbers it may use
      */
-    UploadSession(UploadRecord upload, int recordedParts, long epoch, ObjectStore store, UploadRepository repo,
+    UploadSession(UploadRecord upload, WriterClaim claim, ObjectStore store, UploadRepository repo,
                   TransferSettings settings, UploadObserver observer, Consumer<UploadSession> onClosed) {
         this.id = upload.id();
         this.ownerId = upload.ownerId();
         this.size = upload.size();
-        this.epoch = epoch;
+        this.epoch = claim.epoch();
+        this.repo = repo;
         this.maxChunkBytes = settings.maxChunkBytes();
         this.settings = settings;
         this.onClosed = onClosed;
         this.digest = ResumableSha256.restore(upload.digestState());
         this.planner = new CreditPlanner(id, size, upload.partSize(), settings, serial);
-        this.parts = new PartPipeline(upload, recordedParts, epoch, settings.receiveAhead(), store, repo, serial,
+        this.parts = new PartPipeline(upload, claim, settings.maxParts(), settings.receiveAhead(), store, repo, serial,
                 this::storageRetry, planner::capacity, this);
         planner.plan(parts);
-        TailStage tail = new TailStage(id, epoch, upload.partSize(), store, repo, serial, this::storageRetry);
+        TailStage tail = new TailStage(id, epoch, upload.partSize(), ObjectKeys.tail(upload), store, repo, serial,
+                this::storageRetry);
         this.hibernation = new Hibernation(id, this, parts, planner, tail, digest);
         this.events = new SessionEvents(id, size, PROGRESS_INTERVAL_NANOS, observer, serial, parts,
                 () -> uploadState, () -> state != SessionState.CLOSED);
@@ -292,6 +297,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     @Override
     public void partRecorded(long sealedNanos) {
         planner.recorded(parts.partsBytes(), System.nanoTime() - sealedNanos);
+        hibernation.partRecorded();
         if (parts.partsBytes() == size && state != SessionState.ABORTING) {
             finish();
             return;
@@ -394,7 +400,14 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         cancelInbound();
         onClosed.accept(this);
         events.end(error);
-        closed.tryEmitEmpty();
+        // The part numbers reserved and not used go back before the next writer claims (a takeover on this node
+        // waits for this), so reconnects do not use up S3's numbers. If this fails, only numbers are lost.
+        repo.releaseWriter(id, epoch, parts.highestUsedPartNumber())
+                .timeout(RELEASE_TIMEOUT)
+                .doOnError(e -> log.debug("Upload {}: part numbers not given back: {}", id, e.toString()))
+                .onErrorComplete()
+                .doFinally(signal -> closed.tryEmitEmpty())
+                .subscribe();
     }
 
     private void cancelInbound() {

@@ -17,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -54,7 +55,7 @@ public final class InMemoryObjectStore implements ObjectStore, StreamedPartUploa
          * then is held, fails or takes effect like any other call.
          */
         UPLOAD_PART_STREAMED,
-        COMPLETE_MULTIPART, ABORT_MULTIPART, LIST_MULTIPART, PUT_OBJECT, GET_OBJECT, READ, OBJECT_SIZE,
+        COMPLETE_MULTIPART, ABORT_MULTIPART, LIST_PARTS, LIST_MULTIPART, PUT_OBJECT, GET_OBJECT, READ, OBJECT_SIZE,
         DELETE_OBJECT
     }
 
@@ -213,6 +214,18 @@ public final class InMemoryObjectStore implements ObjectStore, StreamedPartUploa
                 }
             }
             return null;
+        });
+    }
+
+    @Override
+    public Flux<ListedPart> listParts(String key, String uploadId) {
+        return controls.flux(Op.LIST_PARTS, () -> {
+            List<ListedPart> listed = new ArrayList<>();
+            synchronized (this) {
+                upload(key, uploadId).parts().forEach((number, part) ->
+                        listed.add(new ListedPart(number, part.etag(), part.data().length)));
+            }
+            return Flux.fromIterable(listed).publishOn(controls.completions());
         });
     }
 

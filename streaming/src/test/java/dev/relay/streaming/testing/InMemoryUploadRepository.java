@@ -10,6 +10,7 @@ import dev.relay.streaming.port.PartRecord;
 import dev.relay.streaming.port.UploadLimits;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.port.UploadRepository;
+import dev.relay.streaming.port.WriterClaim;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -43,7 +44,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
 
     /** The kinds of call, for the test controls. */
     public enum Op {
-        CREATE, FIND, FIND_OWNED, CLAIM_WRITER, ATTACH_MULTIPART, RECORD_PART, RECORD_TAIL, PARTS, LAST_PART_NUMBER,
+        CREATE, FIND, FIND_OWNED, CLAIM_WRITER, ATTACH_MULTIPART, RECORD_PART, RECORD_TAIL, PARTS, RELEASE_WRITER,
         COMPLETE, TRANSITION, FIND_IDLE_OPEN, LIST_BY_OWNER, FIND_VISIBLE, LIST_FILES
     }
 
@@ -114,7 +115,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
     }
 
     @Override
-    public Mono<Long> claimWriter(String id) {
+    public Mono<WriterClaim> claimWriter(String id, int partNumbers) {
         return controls.mono(Op.CLAIM_WRITER, () -> {
             synchronized (this) {
                 Row row = rows.get(id);
@@ -122,8 +123,10 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
                     return null;
                 }
                 row.writerEpoch++;
+                row.partNumbersReserved += partNumbers;
                 row.updatedAt = now();
-                return row.writerEpoch;
+                return new WriterClaim(row.writerEpoch, row.partNumbersReserved - partNumbers + 1,
+                        row.partNumbersReserved);
             }
         });
     }
@@ -144,7 +147,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
     }
 
     @Override
-    public Mono<Boolean> recordPart(String id, long epoch, PartRecord part, DurablePoint point) {
+    public Mono<Boolean> recordPart(String id, long epoch, PartRecord part, DurablePoint point, int reserveThrough) {
         return controls.mono(Op.RECORD_PART, () -> {
             synchronized (this) {
                 Row row = writable(id, epoch);
@@ -155,6 +158,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
                 row.partsBytes = point.partsBytes();
                 row.tailBytes = 0;
                 row.digestState = copy(point.digestState());
+                row.partNumbersReserved = Math.max(row.partNumbersReserved, reserveThrough);
                 row.updatedAt = now();
                 row.parts.put(part.number(), part);
                 return true;
@@ -171,6 +175,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
                     return false;
                 }
                 row.tailBytes = point.tailBytes();
+                row.tailEpoch = epoch;
                 row.digestState = copy(point.digestState());
                 row.updatedAt = now();
                 return true;
@@ -189,11 +194,15 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
     }
 
     @Override
-    public Mono<Integer> lastPartNumber(String id) {
-        return controls.mono(Op.LAST_PART_NUMBER, () -> {
+    public Mono<Boolean> releaseWriter(String id, long epoch, int lastUsed) {
+        return controls.mono(Op.RELEASE_WRITER, () -> {
             synchronized (this) {
                 Row row = rows.get(id);
-                return row == null || row.parts.isEmpty() ? 0 : row.parts.lastKey();
+                if (row == null || row.writerEpoch != epoch || row.partNumbersReserved < lastUsed) {
+                    return false;
+                }
+                row.partNumbersReserved = lastUsed;
+                return true;
             }
         });
     }
@@ -320,6 +329,8 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
         String s3UploadId;
         long partsBytes;
         long tailBytes;
+        long tailEpoch;
+        int partNumbersReserved;
         byte[] digestState;
         String sha256;
         ErrorCode errorCode;
@@ -347,7 +358,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
 
         UploadRecord toRecord() {
             return new UploadRecord(id, ownerId, recipientId, name, size, contentType, expectedSha256, state,
-                    partSize, objectKey, s3UploadId, partsBytes, tailBytes, copy(digestState), sha256,
+                    partSize, objectKey, s3UploadId, partsBytes, tailBytes, tailEpoch, copy(digestState), sha256,
                     errorCode == null ? null : errorCode + ": " + errorMessage, writerEpoch, createdAt, updatedAt);
         }
     }

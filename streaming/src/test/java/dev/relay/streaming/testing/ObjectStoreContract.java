@@ -59,6 +59,24 @@ public interface ObjectStoreContract {
         assertThat(readAll(key, 100, 300_000, 64 * 1024)).isEqualTo(Arrays.copyOfRange(data, 100, 300_100));
     }
 
+    /** What completion checks against the recorded parts: each stored part's number, ETag (as uploads return it), size. */
+    @Test
+    default void thePartsOfAMultipartUploadAreListedWithTheirETagsAndSizes() {
+        String key = newKey();
+        byte[] first = random(MIN_PART, 4);
+        byte[] third = random(1234, 5);
+        String uploadId = store().createMultipartUpload(key, null).block(TIMEOUT);
+        String etag1 = store().uploadPart(key, uploadId, 1, first, first.length).block(TIMEOUT);
+        String etag3 = store().uploadPart(key, uploadId, 3, third, third.length).block(TIMEOUT);
+
+        assertThat(store().listParts(key, uploadId).collectList().block(TIMEOUT)).containsExactly(
+                new ObjectStore.ListedPart(1, etag1, first.length), new ObjectStore.ListedPart(3, etag3, third.length));
+        String again = store().uploadPart(key, uploadId, 1, third, third.length).block(TIMEOUT);
+        assertThat(store().listParts(key, uploadId).collectList().block(TIMEOUT)).first()
+                .isEqualTo(new ObjectStore.ListedPart(1, again, third.length));
+        store().abortMultipartUpload(key, uploadId).block(TIMEOUT);
+    }
+
     /** Only the parts named are assembled, in their order; numbers may skip (a writer's part that was never kept). */
     @Test
     default void completingAssemblesExactlyTheNamedParts() {

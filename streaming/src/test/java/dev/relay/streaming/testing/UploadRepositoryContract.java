@@ -10,7 +10,9 @@ import dev.relay.streaming.port.PartRecord;
 import dev.relay.streaming.port.UploadLimits;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.port.UploadRepository;
+import dev.relay.streaming.port.WriterClaim;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +39,20 @@ public interface UploadRepositoryContract {
 
     /** A user who may own uploads (the R2DBC adapter needs an account row); a new one on every call. */
     String newOwner();
+
+    /** Claims the upload for a new writer with 8 part numbers; returns its epoch. */
+    private long claim(String id) {
+        return uploads().claimWriter(id, 8).block(TIMEOUT).epoch();
+    }
+
+    /** Records a part, reserving part numbers through 8 past it. */
+    private Mono<Boolean> recordPart(String id, long epoch, PartRecord part, DurablePoint point) {
+        return uploads().recordPart(id, epoch, part, point, part.number() + 8);
+    }
+
+    private Mono<Integer> lastPartNumber(String id) {
+        return uploads().parts(id).map(PartRecord::number).reduce(0, Math::max);
+    }
 
     @Test
     default void aNewUploadIsActiveWithNothingDurableAndNoWriter() {
@@ -70,30 +86,30 @@ public interface UploadRepositoryContract {
     @Test
     default void claimingBumpsTheEpochOfOpenUploadsOnly() {
         UploadRecord upload = newUpload(newOwner(), 10);
-        long first = uploads().claimWriter(upload.id()).block(TIMEOUT);
-        assertThat(uploads().claimWriter(upload.id()).block(TIMEOUT)).isEqualTo(first + 1);
+        long first = claim(upload.id());
+        assertThat(claim(upload.id())).isEqualTo(first + 1);
         uploads().transition(upload.id(), UploadState.PAUSED, null, null).block(TIMEOUT);
-        assertThat(uploads().claimWriter(upload.id()).block(TIMEOUT)).as("paused is open").isEqualTo(first + 2);
+        assertThat(claim(upload.id())).as("paused is open").isEqualTo(first + 2);
 
         uploads().transition(upload.id(), UploadState.CANCELLED, null, null).block(TIMEOUT);
-        assertThat(uploads().claimWriter(upload.id()).blockOptional(TIMEOUT)).as("no writer for a final upload")
+        assertThat(uploads().claimWriter(upload.id(), 8).blockOptional(TIMEOUT)).as("no writer for a final upload")
                 .isEmpty();
         assertThat(uploads().find(upload.id()).block(TIMEOUT).writerEpoch()).isEqualTo(first + 2);
-        assertThat(uploads().claimWriter(UUID.randomUUID().toString()).blockOptional(TIMEOUT)).isEmpty();
+        assertThat(uploads().claimWriter(UUID.randomUUID().toString(), 8).blockOptional(TIMEOUT)).isEmpty();
     }
 
     @Test
     default void onlyTheCurrentWriterEpochCanRecord() {
         UploadRecord upload = newUpload(newOwner(), 20 * MIB);
-        long stale = uploads().claimWriter(upload.id()).block(TIMEOUT);
-        long current = uploads().claimWriter(upload.id()).block(TIMEOUT);
+        long stale = claim(upload.id());
+        long current = claim(upload.id());
 
-        assertThat(uploads().lastPartNumber(upload.id()).block(TIMEOUT)).isZero();
+        assertThat(lastPartNumber(upload.id()).block(TIMEOUT)).isZero();
         DurablePoint point = new DurablePoint(5 * MIB, 0, new byte[]{1});
-        assertThat(uploads().recordPart(upload.id(), stale, new PartRecord(1, "e1", 5 * MIB), point).block(TIMEOUT))
+        assertThat(recordPart(upload.id(), stale, new PartRecord(1, "e1", 5 * MIB), point).block(TIMEOUT))
                 .as("stale writer").isFalse();
-        assertThat(uploads().lastPartNumber(upload.id()).block(TIMEOUT)).as("nothing recorded").isZero();
-        assertThat(uploads().recordPart(upload.id(), current, new PartRecord(1, "e1", 5 * MIB), point)
+        assertThat(lastPartNumber(upload.id()).block(TIMEOUT)).as("nothing recorded").isZero();
+        assertThat(recordPart(upload.id(), current, new PartRecord(1, "e1", 5 * MIB), point)
                 .block(TIMEOUT)).isTrue();
         assertThat(uploads().recordTail(upload.id(), stale, new DurablePoint(5 * MIB, 100, new byte[]{9}))
                 .block(TIMEOUT)).as("stale writer's tail").isFalse();
@@ -108,14 +124,14 @@ public interface UploadRepositoryContract {
         assertThat(stored.digestState()).containsExactly(2);
         assertThat(uploads().parts(upload.id()).collectList().block(TIMEOUT)).containsExactly(
                 new PartRecord(1, "e1", 5 * MIB));
-        assertThat(uploads().lastPartNumber(upload.id()).block(TIMEOUT)).isEqualTo(1);
+        assertThat(lastPartNumber(upload.id()).block(TIMEOUT)).isEqualTo(1);
     }
 
     @Test
     default void aTailMustStartWhereThePartsEnd() {
         UploadRecord upload = newUpload(newOwner(), 20 * MIB);
-        long epoch = uploads().claimWriter(upload.id()).block(TIMEOUT);
-        uploads().recordPart(upload.id(), epoch, new PartRecord(1, "e1", 5 * MIB),
+        long epoch = claim(upload.id());
+        recordPart(upload.id(), epoch, new PartRecord(1, "e1", 5 * MIB),
                 new DurablePoint(5 * MIB, 0, new byte[]{1})).block(TIMEOUT);
 
         assertThat(uploads().recordTail(upload.id(), epoch, new DurablePoint(0, 100, new byte[]{2})).block(TIMEOUT))
@@ -131,12 +147,12 @@ public interface UploadRepositoryContract {
     @Test
     default void aRecordedPartConsumesTheTail() {
         UploadRecord upload = newUpload(newOwner(), 20 * MIB);
-        long epoch = uploads().claimWriter(upload.id()).block(TIMEOUT);
+        long epoch = claim(upload.id());
         assertThat(uploads().recordTail(upload.id(), epoch, new DurablePoint(0, 1000, new byte[]{1})).block(TIMEOUT))
                 .isTrue();
         assertThat(uploads().find(upload.id()).block(TIMEOUT).tailBytes()).isEqualTo(1000);
 
-        assertThat(uploads().recordPart(upload.id(), epoch, new PartRecord(1, "e1", 5 * MIB),
+        assertThat(recordPart(upload.id(), epoch, new PartRecord(1, "e1", 5 * MIB),
                 new DurablePoint(5 * MIB, 0, new byte[]{2})).block(TIMEOUT)).isTrue();
         UploadRecord stored = uploads().find(upload.id()).block(TIMEOUT);
         assertThat(stored.partsBytes()).isEqualTo(5 * MIB);
@@ -151,33 +167,79 @@ public interface UploadRepositoryContract {
     @Test
     default void aPartRecordedAgainReplacesTheEarlierRecordAndPartsComeInNumberOrder() {
         UploadRecord upload = newUpload(newOwner(), 30 * MIB);
-        long epoch = uploads().claimWriter(upload.id()).block(TIMEOUT);
+        long epoch = claim(upload.id());
         for (int number : new int[]{2, 1, 4}) {
-            uploads().recordPart(upload.id(), epoch, new PartRecord(number, "e" + number, 5 * MIB),
+            recordPart(upload.id(), epoch, new PartRecord(number, "e" + number, 5 * MIB),
                     new DurablePoint(number * 5 * MIB, 0, new byte[]{(byte) number})).block(TIMEOUT);
         }
-        uploads().recordPart(upload.id(), epoch, new PartRecord(2, "again", 4 * MIB),
+        recordPart(upload.id(), epoch, new PartRecord(2, "again", 4 * MIB),
                 new DurablePoint(15 * MIB, 0, new byte[]{4})).block(TIMEOUT);
 
         assertThat(uploads().parts(upload.id()).collectList().block(TIMEOUT)).containsExactly(
                 new PartRecord(1, "e1", 5 * MIB), new PartRecord(2, "again", 4 * MIB),
                 new PartRecord(4, "e4", 5 * MIB));
-        assertThat(uploads().lastPartNumber(upload.id()).block(TIMEOUT)).isEqualTo(4);
+        assertThat(lastPartNumber(upload.id()).block(TIMEOUT)).isEqualTo(4);
         assertThat(uploads().parts(UUID.randomUUID().toString()).collectList().block(TIMEOUT)).isEmpty();
+    }
+
+    /**
+     * Each writer's S3 part numbers start past everything an earlier writer reserved, so a stale writer's late part
+     * can never replace a part of the current one; a closed writer gives back what it did not use.
+     */
+    @Test
+    default void eachWriterGetsPartNumbersNoEarlierWriterCouldHaveUsed() {
+        UploadRecord upload = newUpload(newOwner(), 100 * MIB);
+        WriterClaim first = uploads().claimWriter(upload.id(), 8).block(TIMEOUT);
+        assertThat(first.firstPartNumber()).isEqualTo(1);
+        assertThat(first.partNumbersThrough()).isEqualTo(8);
+        assertThat(uploads().recordPart(upload.id(), first.epoch(), new PartRecord(1, "e1", 5 * MIB),
+                new DurablePoint(5 * MIB, 0, new byte[]{1}), 9).block(TIMEOUT)).isTrue();
+        assertThat(uploads().recordPart(upload.id(), first.epoch(), new PartRecord(2, "e2", 5 * MIB),
+                new DurablePoint(10 * MIB, 0, new byte[]{2}), 3).block(TIMEOUT)).as("never shrinks").isTrue();
+
+        WriterClaim second = uploads().claimWriter(upload.id(), 8).block(TIMEOUT);
+        assertThat(second.epoch()).isEqualTo(first.epoch() + 1);
+        assertThat(second.firstPartNumber()).as("past the first writer's reservation").isEqualTo(10);
+        assertThat(second.partNumbersThrough()).isEqualTo(17);
+        assertThat(uploads().recordPart(upload.id(), first.epoch(), new PartRecord(3, "late", 5 * MIB),
+                new DurablePoint(15 * MIB, 0, new byte[]{3}), 40).block(TIMEOUT)).as("stale").isFalse();
+        assertThat(uploads().releaseWriter(upload.id(), first.epoch(), 2).block(TIMEOUT)).as("stale").isFalse();
+        assertThat(uploads().releaseWriter(upload.id(), second.epoch(), 30).block(TIMEOUT))
+                .as("a release never reserves more").isFalse();
+
+        assertThat(uploads().releaseWriter(upload.id(), second.epoch(), 11).block(TIMEOUT)).isTrue();
+        WriterClaim third = uploads().claimWriter(upload.id(), 8).block(TIMEOUT);
+        assertThat(third.firstPartNumber()).as("after the numbers the second writer used").isEqualTo(12);
+    }
+
+    @Test
+    default void aTailIsRecordedWithTheEpochOfTheWriterThatStagedIt() {
+        UploadRecord upload = newUpload(newOwner(), 20 * MIB);
+        long first = claim(upload.id());
+        uploads().recordTail(upload.id(), first, new DurablePoint(0, 100, new byte[]{1})).block(TIMEOUT);
+        assertThat(uploads().find(upload.id()).block(TIMEOUT).tailEpoch()).isEqualTo(first);
+
+        long second = claim(upload.id());
+        assertThat(uploads().find(upload.id()).block(TIMEOUT).tailEpoch()).as("until another stage")
+                .isEqualTo(first);
+        uploads().recordTail(upload.id(), second, new DurablePoint(0, 200, new byte[]{2})).block(TIMEOUT);
+        UploadRecord staged = uploads().find(upload.id()).block(TIMEOUT);
+        assertThat(staged.tailEpoch()).isEqualTo(second);
+        assertThat(staged.tailBytes()).isEqualTo(200);
     }
 
     /** The S3 multipart upload is created lazily by the first writer to need it, and never replaced. */
     @Test
     default void aMultipartUploadIsAttachedOnceAndOnlyByTheCurrentWriter() {
         UploadRecord upload = newUpload(newOwner(), 20 * MIB);
-        long stale = uploads().claimWriter(upload.id()).block(TIMEOUT);
-        long current = uploads().claimWriter(upload.id()).block(TIMEOUT);
+        long stale = claim(upload.id());
+        long current = claim(upload.id());
 
         assertThat(uploads().attachMultipart(upload.id(), stale, "mp-stale").block(TIMEOUT)).isFalse();
         assertThat(uploads().attachMultipart(upload.id(), current, "mp-1").block(TIMEOUT)).isTrue();
         assertThat(uploads().attachMultipart(upload.id(), current, "mp-2").block(TIMEOUT)).as("already attached")
                 .isFalse();
-        long next = uploads().claimWriter(upload.id()).block(TIMEOUT);
+        long next = claim(upload.id());
         assertThat(uploads().attachMultipart(upload.id(), next, "mp-3").block(TIMEOUT)).as("a later writer neither")
                 .isFalse();
         assertThat(uploads().find(upload.id()).block(TIMEOUT).s3UploadId()).isEqualTo("mp-1");
@@ -186,7 +248,7 @@ public interface UploadRepositoryContract {
     @Test
     default void completionNeedsTheCurrentWriterAndAnOpenUpload() {
         UploadRecord upload = newUpload(newOwner(), 10);
-        long epoch = uploads().claimWriter(upload.id()).block(TIMEOUT);
+        long epoch = claim(upload.id());
         uploads().recordTail(upload.id(), epoch, new DurablePoint(0, 10, new byte[]{1})).block(TIMEOUT);
         uploads().transition(upload.id(), UploadState.PAUSED, null, null).block(TIMEOUT);
 
@@ -204,11 +266,11 @@ public interface UploadRepositoryContract {
     @Test
     default void aFinalUploadRefusesEveryWrite() {
         UploadRecord upload = newUpload(newOwner(), 20 * MIB);
-        long epoch = uploads().claimWriter(upload.id()).block(TIMEOUT);
+        long epoch = claim(upload.id());
         uploads().transition(upload.id(), UploadState.CANCELLED, null, null).block(TIMEOUT);
 
         assertThat(uploads().attachMultipart(upload.id(), epoch, "mp").block(TIMEOUT)).isFalse();
-        assertThat(uploads().recordPart(upload.id(), epoch, new PartRecord(1, "e1", 5 * MIB),
+        assertThat(recordPart(upload.id(), epoch, new PartRecord(1, "e1", 5 * MIB),
                 new DurablePoint(5 * MIB, 0, new byte[]{1})).block(TIMEOUT)).isFalse();
         assertThat(uploads().recordTail(upload.id(), epoch, new DurablePoint(0, 10, new byte[]{1})).block(TIMEOUT))
                 .isFalse();
@@ -279,7 +341,7 @@ public interface UploadRepositoryContract {
         String owner = newOwner();
         UploadLimits limits = new UploadLimits(100, 1);
         UploadRecord completed = create(owner, 50, limits);
-        long epoch = uploads().claimWriter(completed.id()).block(TIMEOUT);
+        long epoch = claim(completed.id());
         assertThat(uploads().complete(completed.id(), epoch, "c".repeat(64)).block(TIMEOUT)).isTrue();
 
         UploadRecord cancelled = create(owner, 50, limits);
@@ -313,7 +375,7 @@ public interface UploadRepositoryContract {
 
         assertThat(idleBefore(mark)).containsSubsequence(older.id(), newer.id()).doesNotContain(ended.id());
         assertThat(idleBefore(older.createdAt())).doesNotContain(older.id(), newer.id());
-        uploads().claimWriter(older.id()).block(TIMEOUT);
+        claim(older.id());
         assertThat(idleBefore(mark)).contains(newer.id()).doesNotContain(older.id());
         assertThat(idleBefore(Instant.now().plusSeconds(60))).containsSubsequence(newer.id(), older.id());
     }
@@ -380,7 +442,7 @@ public interface UploadRepositoryContract {
         String id = UUID.randomUUID().toString();
         uploads().create(new NewUpload(id, owner, "f.bin", 1, "application/octet-stream", null, 5 * MIB,
                 "files/" + id, recipient), GENEROUS).block(TIMEOUT);
-        long epoch = uploads().claimWriter(id).block(TIMEOUT);
+        long epoch = claim(id);
         assertThat(uploads().complete(id, epoch, "d".repeat(64)).block(TIMEOUT)).isTrue();
         return uploads().find(id).block(TIMEOUT);
     }

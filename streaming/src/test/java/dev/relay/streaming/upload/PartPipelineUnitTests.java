@@ -7,6 +7,7 @@ import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.port.NewUpload;
 import dev.relay.streaming.port.StorageUnavailableException;
 import dev.relay.streaming.port.UploadLimits;
+import dev.relay.streaming.port.WriterClaim;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.support.SerialExecutor;
 import dev.relay.streaming.support.StorageRetry;
@@ -56,9 +57,9 @@ class PartPipelineUnitTests {
         upload = repo.create(new NewUpload("u-1", "owner", "f.bin", data.length, "application/octet-stream", null,
                 settings.partSizeFor(data.length), ObjectKeys.file("u-1"), null), new UploadLimits(1L << 40, 10))
                 .block(TIMEOUT);
-        long epoch = repo.claimWriter("u-1").block(TIMEOUT);
+        WriterClaim claim = repo.claimWriter("u-1", PartPipeline.PART_NUMBERS_AHEAD).block(TIMEOUT);
         planner = new CreditPlanner("u-1", data.length, upload.partSize(), settings, serial);
-        parts = new PartPipeline(upload, 0, epoch, false, store, repo, serial,
+        parts = new PartPipeline(upload, claim, settings.maxParts(), false, store, repo, serial,
                 () -> StorageRetry.until(settings.storageRetryTimeout()),
                 (start, number) -> Math.min(PART, data.length - start),
                 new PartPipeline.Listener() {
@@ -161,7 +162,7 @@ class PartPipelineUnitTests {
 
     @Test
     void aRefusedRecordFailsThePipelineWithTakenOver() {
-        repo.claimWriter("u-1").block(TIMEOUT);
+        repo.claimWriter("u-1", PartPipeline.PART_NUMBERS_AHEAD).block(TIMEOUT);
         write(0, PART);
         await("the pipeline failed", () -> heard.stream().anyMatch(h -> h.startsWith("failed")));
 

@@ -3,6 +3,7 @@ package dev.relay.streaming.upload;
 import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.testing.InMemoryObjectStore;
 import dev.relay.streaming.testing.InMemoryUploadRepository;
@@ -58,7 +59,12 @@ final class SessionHarness {
 
     private SessionHarness(TransferSettings settings) {
         this.settings = settings;
-        this.service = new UploadService(repo, repo, store, settings, new UploadObserver() {
+        this.service = node(store, settings);
+    }
+
+    /** A node of its own on the same database and S3 store (as another service process would be). */
+    UploadService node(ObjectStore nodeStore, TransferSettings nodeSettings) {
+        return new UploadService(repo, repo, nodeStore, nodeSettings, new UploadObserver() {
             @Override
             public void sessionState(String uploadId, SessionState state) {
                 states.add(state);
@@ -126,9 +132,14 @@ final class SessionHarness {
     }
 
     Channel open(Upload upload, TestPublisher<Chunk> chunks) {
+        return open(service, upload, chunks);
+    }
+
+    /** Opens a write channel on {@code node} from the upload's durable offset. */
+    Channel open(UploadService node, Upload upload, TestPublisher<Chunk> chunks) {
         long offset = record(upload.id()).durableOffset();
         Channel channel = new Channel(upload, offset, chunks);
-        channel.subscription = service.write(OWNER, upload.id(), offset,
+        channel.subscription = node.write(OWNER, upload.id(), offset,
                         chunks.flux().doOnRequest(channel.granted::addAndGet))
                 .subscribe(channel.events::add, channel.error::set, () -> channel.completed = true);
         return channel;

@@ -71,7 +71,7 @@ class UploadSessionUnitTests {
 
         UploadRecord paused = engine.record(upload.id());
         assertThat(paused.tailBytes()).isEqualTo(channel.sent);
-        assertThat(engine.store.object(ObjectKeys.tail(upload.id())))
+        assertThat(engine.store.object(ObjectKeys.tail(paused)))
                 .isEqualTo(Arrays.copyOf(upload.data(), (int) channel.sent));
         assertNoCreditFor(channel, Duration.ofMillis(200));
 
@@ -254,7 +254,7 @@ class UploadSessionUnitTests {
     void aWriterWhoseEpochWasSupersededElsewhereEndsWithTakenOverAtItsNextRecord() {
         Upload upload = engine.upload((int) (12 * MIB), null);
         Channel channel = engine.open(upload).sendUntil(MIB);
-        engine.repo.claimWriter(upload.id()).block(TIMEOUT); // another node's channel
+        engine.repo.claimWriter(upload.id(), 8).block(TIMEOUT); // another node's channel
         channel.sendWhileOpen(7 * MIB);
         channel.awaitEnd();
 

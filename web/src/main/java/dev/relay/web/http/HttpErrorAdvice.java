@@ -63,7 +63,7 @@ class HttpErrorAdvice {
             case FILE_TOO_LARGE, QUOTA_EXCEEDED -> HttpStatus.PAYLOAD_TOO_LARGE;
             case TOO_MANY_UPLOADS, RATE_LIMITED -> HttpStatus.TOO_MANY_REQUESTS;
             case STORAGE_UNAVAILABLE, SHUTTING_DOWN -> HttpStatus.SERVICE_UNAVAILABLE;
-            case INTERNAL -> HttpStatus.INTERNAL_SERVER_ERROR;
+            case INTERNAL, STORAGE_INCONSISTENT -> HttpStatus.INTERNAL_SERVER_ERROR;
         };
     }
 }
