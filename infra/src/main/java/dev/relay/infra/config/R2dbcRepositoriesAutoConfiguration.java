@@ -6,6 +6,7 @@ import dev.relay.infra.r2dbc.R2dbcChatRepository;
 import dev.relay.infra.r2dbc.R2dbcTransactions;
 import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.port.EventBus;
+import dev.relay.streaming.port.NodeBus;
 import dev.relay.streaming.port.Transactions;
 import dev.relay.infra.r2dbc.R2dbcFileCatalog;
 import dev.relay.infra.r2dbc.R2dbcUploadRepository;
@@ -67,6 +68,13 @@ public class R2dbcRepositoriesAutoConfiguration {
     @ConditionalOnMissingBean
     EventBus eventBus() {
         return new InProcessEventBus();
+    }
+
+    /** A node alone (ClusterAutoConfiguration provides one across nodes). */
+    @Bean
+    @ConditionalOnMissingBean
+    NodeBus nodeBus() {
+        return NodeBus.standalone();
     }
 
     @Bean

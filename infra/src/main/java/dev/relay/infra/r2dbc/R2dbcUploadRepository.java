@@ -17,6 +17,8 @@ import reactor.core.publisher.Mono;
 
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /** {@link UploadRepository} on MySQL/MariaDB through R2DBC; the read side is {@link R2dbcFileCatalog}. */
@@ -98,11 +100,23 @@ public final class R2dbcUploadRepository implements UploadRepository {
     }
 
     @Override
-    public Mono<WriterClaim> claimWriter(String id, int partNumbers) {
+    public Flux<UploadRecord> findAll(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Flux.empty();
+        }
+        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE id IN (:ids)")
+                .bind("ids", List.copyOf(ids))
+                .map(UploadRows::toRecord)
+                .all());
+    }
+
+    @Override
+    public Mono<WriterClaim> claimWriter(String id, int partNumbers, String nodeId) {
         Mono<WriterClaim> claim = db.sql("UPDATE uploads SET writer_epoch = writer_epoch + 1,"
-                        + " part_numbers_reserved = part_numbers_reserved + :numbers, updated_at = :now"
-                        + " WHERE id = :id AND state IN " + OPEN)
+                        + " part_numbers_reserved = part_numbers_reserved + :numbers, writer_node = :node,"
+                        + " updated_at = :now WHERE id = :id AND state IN " + OPEN)
                 .bind("numbers", partNumbers)
+                .bind("node", nodeId)
                 .bind("now", Sql.now(clock))
                 .bind("id", id)
                 .fetch().rowsUpdated()

@@ -8,10 +8,12 @@ import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.EventBus.Envelope;
 import dev.relay.streaming.support.SerialExecutor;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,11 +33,21 @@ public final class EventFeed {
     private final ChatRepository chat;
     private final EventBus bus;
     private final Clock clock;
+    private final Duration positionCheck;
 
     public EventFeed(ChatRepository chat, EventBus bus, Clock clock) {
+        this(chat, bus, clock, null);
+    }
+
+    /**
+     * @param positionCheck how often each stream compares its position with the log (null: never), for a bus that
+     *                      may lose an event: a lost event shows as a gap only when a later one arrives
+     */
+    public EventFeed(ChatRepository chat, EventBus bus, Clock clock, Duration positionCheck) {
         this.chat = chat;
         this.bus = bus;
         this.clock = clock;
+        this.positionCheck = positionCheck;
     }
 
     public Flux<Event> stream(String userId, Long since) {
@@ -78,9 +90,14 @@ public final class EventFeed {
                     fill();
                 }
             }), error -> serial.execute(() -> fail(error)));
+            Disposable check = positionCheck == null ? Disposables.disposed()
+                    : Flux.interval(positionCheck, positionCheck)
+                    .onBackpressureDrop()
+                    .subscribe(tick -> serial.execute(this::checkPosition));
             return out.asFlux()
                     .doOnRequest(n -> serial.execute(() -> buffered = 0))
                     .doFinally(signal -> {
+                        check.dispose();
                         live.dispose();
                         serial.execute(() -> done = true);
                     });
@@ -99,6 +116,19 @@ public final class EventFeed {
                 filling = true;
                 fill();
             }
+        }
+
+        /** Reads the log after {@code last} if it holds more than the stream delivered. */
+        private void checkPosition() {
+            if (filling || done) {
+                return;
+            }
+            chat.eventRange(userId).subscribe(range -> serial.execute(() -> {
+                if (!filling && !done && range.last() > last) {
+                    filling = true;
+                    fill();
+                }
+            }), error -> { }); // the next check tries again
         }
 
         /** Reads the log after {@code last}, page by page, then releases what the bus delivered meanwhile. */

@@ -14,12 +14,14 @@ import java.time.Instant;
  * @param tailEpoch   the epoch of the writer that staged the tail (its object is named by it, see
  *                    {@code ObjectKeys.tail}); 0 for a tail staged before tails were named so
  * @param writerEpoch bumped by every write channel that claims the upload; a stale writer's records are refused
+ * @param writerNode  the node of the last writer's claim ({@link NodeBus#nodeId}), or null if never claimed
  */
 public record UploadRecord(String id, String ownerId, String recipientId, String name, long size, String contentType,
                            String expectedSha256, UploadState state, long partSize, String objectKey,
                            String s3UploadId, long partsBytes, long tailBytes, long tailEpoch, byte[] digestState,
                            String sha256,
-                           String error, long writerEpoch, Instant createdAt, Instant updatedAt) {
+                           String error, long writerEpoch, String writerNode, Instant createdAt,
+                           Instant updatedAt) {
 
     public long durableOffset() {
         return partsBytes + tailBytes;

@@ -6,6 +6,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.time.Instant;
+import java.util.Collection;
 
 /**
  * Persistence of uploads and their parts, for the commands on them. Every method that moves an upload forward is
@@ -27,12 +28,15 @@ public interface UploadRepository {
     /** The upload if it belongs to {@code ownerId}; empty otherwise (others' uploads do not exist for a caller). */
     Mono<UploadRecord> findOwned(String id, String ownerId);
 
+    /** The uploads among {@code ids} that exist, in no particular order. */
+    Flux<UploadRecord> findAll(Collection<String> ids);
+
     /**
-     * Bumps the writer epoch of an open upload and reserves the next {@code partNumbers} S3 part numbers for the new
-     * writer, past every number an earlier writer reserved (so a stale writer's late part can never replace one of
-     * the new writer's); empty if the upload is not open.
+     * Bumps the writer epoch of an open upload, records {@code nodeId} as the writer's node, and reserves the next
+     * {@code partNumbers} S3 part numbers for the new writer, past every number an earlier writer reserved (so a
+     * stale writer's late part can never replace one of the new writer's); empty if the upload is not open.
      */
-    Mono<WriterClaim> claimWriter(String id, int partNumbers);
+    Mono<WriterClaim> claimWriter(String id, int partNumbers, String nodeId);
 
     /**
      * Records the S3 multipart upload id of an upload that has none yet (it is created lazily, with the first part),

@@ -12,17 +12,25 @@ import dev.relay.streaming.TransferSettings;
 import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.port.FileCatalog;
 import dev.relay.streaming.port.NewUpload;
+import dev.relay.streaming.port.NodeBus;
+import dev.relay.streaming.port.NodeBus.UploadCommand;
+import dev.relay.streaming.port.NodeBus.UploadCommand.Kind;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.port.WriterClaim;
 import dev.relay.streaming.port.UploadLimits;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.support.StorageRetry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -33,17 +41,28 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class UploadService {
 
+    private static final Logger log = LoggerFactory.getLogger(UploadService.class);
+
     private final UploadRepository repo;
     private final FileCatalog catalog;
     private final ObjectStore store;
     private final TransferSettings settings;
     private final UploadObserver observer;
+    private final NodeBus nodes;
     private final SessionRegistry sessions = new SessionRegistry();
     /** Rate caps by upload id, for the open channel and later ones on this node. */
     private final ConcurrentMap<String, Long> limits = new ConcurrentHashMap<>();
 
+    /** A single node: every write channel is on this one. */
     public UploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store, TransferSettings settings,
                          UploadObserver observer) {
+        this(repo, catalog, store, settings, observer, NodeBus.standalone());
+    }
+
+    /** One node of several: verbs on an upload whose channel is on another node go there through {@code nodes}. */
+    public UploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store, TransferSettings settings,
+                         UploadObserver observer, NodeBus nodes) {
+        this.nodes = nodes;
         this.repo = repo;
         this.catalog = catalog;
         this.store = store;
@@ -102,7 +121,7 @@ public final class UploadService {
         return owned(ownerId, id)
                 .flatMap(u -> requireOpen(u, "written"))
                 .flatMap(u -> sessions.get(id).map(UploadSession::takeOver).orElse(Mono.empty())
-                        .then(repo.claimWriter(id, PartPipeline.PART_NUMBERS_AHEAD)
+                        .then(repo.claimWriter(id, PartPipeline.PART_NUMBERS_AHEAD, nodes.nodeId())
                                 .retryWhen(StorageRetry.until(settings.storageRetryTimeout()))))
                 .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.INVALID_STATE,
                         "Upload " + id + " is no longer open and cannot be written.")))
@@ -138,13 +157,15 @@ public final class UploadService {
     /** Pauses an upload: its open write channel (if any) is granted no more credit until it is resumed. */
     public Mono<UploadInfo> pause(String ownerId, String id) {
         return changeState(ownerId, id, UploadState.PAUSED, "paused")
-                .doOnNext(u -> sessions.get(id).ifPresent(UploadSession::pause));
+                .doOnNext(u -> control(u, new UploadCommand(Kind.PAUSE, id, 0, null)))
+                .map(UploadViews::info);
     }
 
     /** Resumes an upload: its open write channel is granted credit again; the client needs no new request. */
     public Mono<UploadInfo> resume(String ownerId, String id) {
         return changeState(ownerId, id, UploadState.ACTIVE, "resumed")
-                .doOnNext(u -> sessions.get(id).ifPresent(UploadSession::resume));
+                .doOnNext(u -> control(u, new UploadCommand(Kind.RESUME, id, 0, null)))
+                .map(UploadViews::info);
     }
 
     /** Caps the upload's rate (null or 0 lifts the cap): its channel's credit is paced to it. */
@@ -155,14 +176,80 @@ public final class UploadService {
         }
         long rate = bytesPerSecond == null ? 0 : bytesPerSecond;
         return owned(ownerId, id).flatMap(u -> requireOpen(u, "limited")).map(u -> {
-            if (rate == 0) {
-                limits.remove(id);
-            } else {
-                limits.put(id, rate);
-            }
-            sessions.get(id).ifPresent(session -> session.limit(rate));
+            control(u, new UploadCommand(Kind.LIMIT, id, rate, null));
             return UploadViews.info(u);
         });
+    }
+
+    /**
+     * Applies a verb to the upload's write channel: here if it is open on this node, otherwise on the node that
+     * claimed it last (through the node bus, best effort: {@link #reconcile} covers a lost pause, resume or end).
+     */
+    private void control(UploadRecord u, UploadCommand command) {
+        if (!apply(command) && u.writerNode() != null && !u.writerNode().equals(nodes.nodeId())) {
+            nodes.send(u.writerNode(), command);
+        }
+    }
+
+    /** Applies a command to the channel open on this node, if any; returns whether there was one. */
+    private boolean apply(UploadCommand command) {
+        String id = command.uploadId();
+        if (command.kind() == Kind.LIMIT) {
+            // Kept for later channels on this node too.
+            if (command.limit() == 0) {
+                limits.remove(id);
+            } else {
+                limits.put(id, command.limit());
+            }
+        }
+        Optional<UploadSession> session = sessions.get(id);
+        session.ifPresent(s -> {
+            switch (command.kind()) {
+                case PAUSE -> s.pause();
+                case RESUME -> s.resume();
+                case LIMIT -> s.limit(command.limit());
+                case END -> s.terminate(ended(id, command.reason()));
+            }
+        });
+        return session.isPresent();
+    }
+
+    /**
+     * Carries out the commands other nodes send to this one, until disposed. A command for a channel that is not
+     * here (it closed meanwhile) is dropped: the next channel reads the upload's state when it opens.
+     */
+    public Disposable receiveCommands() {
+        return nodes.commands()
+                .doOnNext(command -> log.debug("Upload {}: {} from another node", command.uploadId(), command.kind()))
+                .subscribe(this::apply, e -> log.warn("The node bus failed; verbs from other nodes arrive through"
+                        + " the database until the service restarts", e));
+    }
+
+    /**
+     * Re-reads the state of every upload with a channel on this node and applies it: a pause, resume or end
+     * decided on another node takes effect here within one interval even if its command was lost (the node bus is
+     * at most once, and may be down).
+     */
+    public Mono<Void> reconcile() {
+        if (sessions.size() == 0) {
+            return Mono.empty();
+        }
+        List<String> ids = sessions.all().stream().map(UploadSession::uploadId).toList();
+        return repo.findAll(ids)
+                .doOnNext(u -> {
+                    switch (u.state()) {
+                        case PAUSED -> apply(new UploadCommand(Kind.PAUSE, u.id(), 0, null));
+                        case ACTIVE -> apply(new UploadCommand(Kind.RESUME, u.id(), 0, null));
+                        case COMPLETED -> { }
+                        default -> apply(new UploadCommand(Kind.END, u.id(), 0, u.state().name()));
+                    }
+                })
+                .then();
+    }
+
+    private static TransferException ended(String id, String state) {
+        String verb = state == null ? "ended" : state.toLowerCase(java.util.Locale.ROOT);
+        return new TransferException(ErrorCode.CANCELLED, "Upload " + id + " was " + verb + ".");
     }
 
     /**
@@ -230,7 +317,12 @@ public final class UploadService {
      * this node, aborts the multipart upload and deletes the staged tail.
      */
     Mono<Void> end(UploadRecord u, TransferException reason) {
-        Mono<Void> closeSession = sessions.get(u.id()).map(s -> s.terminate(reason)).orElse(Mono.empty());
+        Mono<Void> closeSession = sessions.get(u.id()).map(s -> s.terminate(reason)).orElseGet(() -> {
+            if (u.writerNode() != null && !u.writerNode().equals(nodes.nodeId())) {
+                nodes.send(u.writerNode(), new UploadCommand(Kind.END, u.id(), 0, u.state().name()));
+            }
+            return Mono.empty();
+        });
         return closeSession
                 .then(repo.find(u.id()))
                 .flatMap(latest -> (latest.s3UploadId() == null ? Mono.<Void>empty()
@@ -240,16 +332,15 @@ public final class UploadService {
                 .doOnTerminate(() -> observer.stateChanged(u.id()));
     }
 
-    private Mono<UploadInfo> changeState(String ownerId, String id, UploadState target, String verb) {
+    private Mono<UploadRecord> changeState(String ownerId, String id, UploadState target, String verb) {
         return owned(ownerId, id).flatMap(u -> {
             if (u.state() == target) {
-                return Mono.just(UploadViews.info(u));
+                return Mono.just(u);
             }
             return repo.transition(id, target, null, null)
                     .doOnNext(changed -> observer.stateChanged(id))
-                    .map(UploadViews::info)
                     .switchIfEmpty(Mono.defer(() -> repo.find(id).flatMap(latest -> latest.state() == target
-                            ? Mono.just(UploadViews.info(latest)) : Mono.error(notInState(latest, verb)))));
+                            ? Mono.just(latest) : Mono.error(notInState(latest, verb)))));
         });
     }
 

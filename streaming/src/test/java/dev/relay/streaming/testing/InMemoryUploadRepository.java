@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,7 +45,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
 
     /** The kinds of call, for the test controls. */
     public enum Op {
-        CREATE, FIND, FIND_OWNED, CLAIM_WRITER, ATTACH_MULTIPART, RECORD_PART, RECORD_TAIL, PARTS, RELEASE_WRITER,
+        CREATE, FIND, FIND_OWNED, FIND_ALL, CLAIM_WRITER, ATTACH_MULTIPART, RECORD_PART, RECORD_TAIL, PARTS, RELEASE_WRITER,
         COMPLETE, TRANSITION, FIND_IDLE_OPEN, LIST_BY_OWNER, FIND_VISIBLE, LIST_FILES
     }
 
@@ -115,7 +116,21 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
     }
 
     @Override
-    public Mono<WriterClaim> claimWriter(String id, int partNumbers) {
+    public Flux<UploadRecord> findAll(Collection<String> ids) {
+        return controls.flux(Op.FIND_ALL, () -> {
+            List<UploadRecord> found = new ArrayList<>();
+            for (String id : ids) {
+                UploadRecord record = record(id, row -> true);
+                if (record != null) {
+                    found.add(record);
+                }
+            }
+            return delivered(found);
+        });
+    }
+
+    @Override
+    public Mono<WriterClaim> claimWriter(String id, int partNumbers, String nodeId) {
         return controls.mono(Op.CLAIM_WRITER, () -> {
             synchronized (this) {
                 Row row = rows.get(id);
@@ -124,6 +139,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
                 }
                 row.writerEpoch++;
                 row.partNumbersReserved += partNumbers;
+                row.writerNode = nodeId;
                 row.updatedAt = now();
                 return new WriterClaim(row.writerEpoch, row.partNumbersReserved - partNumbers + 1,
                         row.partNumbersReserved);
@@ -336,6 +352,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
         ErrorCode errorCode;
         String errorMessage;
         long writerEpoch;
+        String writerNode;
         Instant updatedAt;
 
         Row(NewUpload u, Instant now) {
@@ -359,7 +376,8 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
         UploadRecord toRecord() {
             return new UploadRecord(id, ownerId, recipientId, name, size, contentType, expectedSha256, state,
                     partSize, objectKey, s3UploadId, partsBytes, tailBytes, tailEpoch, copy(digestState), sha256,
-                    errorCode == null ? null : errorCode + ": " + errorMessage, writerEpoch, createdAt, updatedAt);
+                    errorCode == null ? null : errorCode + ": " + errorMessage, writerEpoch, writerNode, createdAt,
+                    updatedAt);
         }
     }
 }

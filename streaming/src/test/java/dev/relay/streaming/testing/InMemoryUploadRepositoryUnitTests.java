@@ -32,7 +32,7 @@ class InMemoryUploadRepositoryUnitTests {
     @Test
     void aHeldRecordLeavesTheDurablePointUntilReleased() throws Exception {
         UploadRecord upload = create("u1");
-        long epoch = repository.claimWriter(upload.id(), 8).block(TIMEOUT).epoch();
+        long epoch = repository.claimWriter(upload.id(), 8, "node-1").block(TIMEOUT).epoch();
         repository.controls().hold(Op.RECORD_PART);
         CompletableFuture<Boolean> recorded = repository.recordPart(upload.id(), epoch, new PartRecord(1, "e", 10),
                 new DurablePoint(10, 0, new byte[]{1}), 9).toFuture();
@@ -48,14 +48,14 @@ class InMemoryUploadRepositoryUnitTests {
     void anOutageOrAQueuedFailureFailsCallsWithoutEffect() {
         UploadRecord upload = create("u1");
         repository.controls().unavailable(true);
-        assertThatThrownBy(() -> repository.claimWriter(upload.id(), 8).block(TIMEOUT))
+        assertThatThrownBy(() -> repository.claimWriter(upload.id(), 8, "node-1").block(TIMEOUT))
                 .isInstanceOf(StorageUnavailableException.class);
         assertThatThrownBy(() -> repository.listByOwner("u1").blockLast(TIMEOUT))
                 .isInstanceOf(StorageUnavailableException.class);
         repository.controls().unavailable(false);
 
         repository.controls().failNext(Op.CLAIM_WRITER, new StorageUnavailableException("deadlock", null));
-        assertThat(repository.claimWriter(upload.id(), 8).retry(1).block(TIMEOUT).epoch()).as("one epoch bump only")
+        assertThat(repository.claimWriter(upload.id(), 8, "node-1").retry(1).block(TIMEOUT).epoch()).as("one epoch bump only")
                 .isEqualTo(1);
         assertThat(repository.controls().calls(Op.CLAIM_WRITER)).isEqualTo(3);
     }

@@ -42,7 +42,7 @@ public interface UploadRepositoryContract {
 
     /** Claims the upload for a new writer with 8 part numbers; returns its epoch. */
     private long claim(String id) {
-        return uploads().claimWriter(id, 8).block(TIMEOUT).epoch();
+        return uploads().claimWriter(id, 8, "node-1").block(TIMEOUT).epoch();
     }
 
     /** Records a part, reserving part numbers through 8 past it. */
@@ -92,10 +92,10 @@ public interface UploadRepositoryContract {
         assertThat(claim(upload.id())).as("paused is open").isEqualTo(first + 2);
 
         uploads().transition(upload.id(), UploadState.CANCELLED, null, null).block(TIMEOUT);
-        assertThat(uploads().claimWriter(upload.id(), 8).blockOptional(TIMEOUT)).as("no writer for a final upload")
+        assertThat(uploads().claimWriter(upload.id(), 8, "node-1").blockOptional(TIMEOUT)).as("no writer for a final upload")
                 .isEmpty();
         assertThat(uploads().find(upload.id()).block(TIMEOUT).writerEpoch()).isEqualTo(first + 2);
-        assertThat(uploads().claimWriter(UUID.randomUUID().toString(), 8).blockOptional(TIMEOUT)).isEmpty();
+        assertThat(uploads().claimWriter(UUID.randomUUID().toString(), 8, "node-1").blockOptional(TIMEOUT)).isEmpty();
     }
 
     @Test
@@ -189,7 +189,7 @@ public interface UploadRepositoryContract {
     @Test
     default void eachWriterGetsPartNumbersNoEarlierWriterCouldHaveUsed() {
         UploadRecord upload = newUpload(newOwner(), 100 * MIB);
-        WriterClaim first = uploads().claimWriter(upload.id(), 8).block(TIMEOUT);
+        WriterClaim first = uploads().claimWriter(upload.id(), 8, "node-1").block(TIMEOUT);
         assertThat(first.firstPartNumber()).isEqualTo(1);
         assertThat(first.partNumbersThrough()).isEqualTo(8);
         assertThat(uploads().recordPart(upload.id(), first.epoch(), new PartRecord(1, "e1", 5 * MIB),
@@ -197,7 +197,7 @@ public interface UploadRepositoryContract {
         assertThat(uploads().recordPart(upload.id(), first.epoch(), new PartRecord(2, "e2", 5 * MIB),
                 new DurablePoint(10 * MIB, 0, new byte[]{2}), 3).block(TIMEOUT)).as("never shrinks").isTrue();
 
-        WriterClaim second = uploads().claimWriter(upload.id(), 8).block(TIMEOUT);
+        WriterClaim second = uploads().claimWriter(upload.id(), 8, "node-1").block(TIMEOUT);
         assertThat(second.epoch()).isEqualTo(first.epoch() + 1);
         assertThat(second.firstPartNumber()).as("past the first writer's reservation").isEqualTo(10);
         assertThat(second.partNumbersThrough()).isEqualTo(17);
@@ -208,8 +208,21 @@ public interface UploadRepositoryContract {
                 .as("a release never reserves more").isFalse();
 
         assertThat(uploads().releaseWriter(upload.id(), second.epoch(), 11).block(TIMEOUT)).isTrue();
-        WriterClaim third = uploads().claimWriter(upload.id(), 8).block(TIMEOUT);
+        WriterClaim third = uploads().claimWriter(upload.id(), 8, "node-2").block(TIMEOUT);
         assertThat(third.firstPartNumber()).as("after the numbers the second writer used").isEqualTo(12);
+        assertThat(uploads().find(upload.id()).block(TIMEOUT).writerNode()).as("the last claim's node")
+                .isEqualTo("node-2");
+    }
+
+    @Test
+    default void findAllReturnsTheUploadsThatExistAmongTheIds() {
+        String owner = newOwner();
+        UploadRecord first = newUpload(owner, MIB);
+        UploadRecord second = newUpload(owner, MIB);
+        assertThat(uploads().findAll(List.of(first.id(), second.id(), UUID.randomUUID().toString()))
+                .map(UploadRecord::id).collectList().block(TIMEOUT)).containsExactlyInAnyOrder(first.id(), second.id());
+        assertThat(uploads().findAll(List.of()).collectList().block(TIMEOUT)).isEmpty();
+        assertThat(first.writerNode()).as("never claimed").isNull();
     }
 
     @Test

@@ -57,7 +57,7 @@ class PartPipelineUnitTests {
         upload = repo.create(new NewUpload("u-1", "owner", "f.bin", data.length, "application/octet-stream", null,
                 settings.partSizeFor(data.length), ObjectKeys.file("u-1"), null), new UploadLimits(1L << 40, 10))
                 .block(TIMEOUT);
-        WriterClaim claim = repo.claimWriter("u-1", PartPipeline.PART_NUMBERS_AHEAD).block(TIMEOUT);
+        WriterClaim claim = repo.claimWriter("u-1", PartPipeline.PART_NUMBERS_AHEAD, "node-1").block(TIMEOUT);
         planner = new CreditPlanner("u-1", data.length, upload.partSize(), settings, serial);
         parts = new PartPipeline(upload, claim, settings.maxParts(), false, store, repo, serial,
                 () -> StorageRetry.until(settings.storageRetryTimeout()),
@@ -162,7 +162,7 @@ class PartPipelineUnitTests {
 
     @Test
     void aRefusedRecordFailsThePipelineWithTakenOver() {
-        repo.claimWriter("u-1", PartPipeline.PART_NUMBERS_AHEAD).block(TIMEOUT);
+        repo.claimWriter("u-1", PartPipeline.PART_NUMBERS_AHEAD, "node-1").block(TIMEOUT);
         write(0, PART);
         await("the pipeline failed", () -> heard.stream().anyMatch(h -> h.startsWith("failed")));
 

@@ -254,7 +254,7 @@ class UploadSessionUnitTests {
     void aWriterWhoseEpochWasSupersededElsewhereEndsWithTakenOverAtItsNextRecord() {
         Upload upload = engine.upload((int) (12 * MIB), null);
         Channel channel = engine.open(upload).sendUntil(MIB);
-        engine.repo.claimWriter(upload.id(), 8).block(TIMEOUT); // another node's channel
+        engine.repo.claimWriter(upload.id(), 8, "node-1").block(TIMEOUT); // another node's channel
         channel.sendWhileOpen(7 * MIB);
         channel.awaitEnd();
 

@@ -11,6 +11,7 @@ import dev.relay.streaming.chat.UserDirectory;
 import dev.relay.streaming.port.AccountRepository;
 import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.port.EventBus;
+import dev.relay.streaming.port.NodeBus;
 import dev.relay.streaming.port.Transactions;
 import dev.relay.streaming.download.DownloadService;
 import dev.relay.streaming.port.ObjectStore;
@@ -19,6 +20,7 @@ import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.upload.UploadExpiry;
 import dev.relay.streaming.upload.UploadService;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -26,7 +28,7 @@ import java.time.Clock;
 
 /** Wires the transfer engine and the chat to whatever adapters implement their ports (the infra module's). */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({TransferProperties.class, ChatProperties.class})
+@EnableConfigurationProperties({TransferProperties.class, ChatProperties.class, ClusterProperties.class})
 class TransferConfiguration {
 
     @Bean
@@ -40,8 +42,9 @@ class TransferConfiguration {
     }
 
     @Bean
-    EventFeed eventFeed(ChatRepository chat, EventBus bus, Clock clock) {
-        return new EventFeed(chat, bus, clock);
+    EventFeed eventFeed(ChatRepository chat, EventBus bus, Clock clock, ClusterProperties cluster) {
+        // Alone, the in-process bus loses nothing; across nodes pub/sub may, and a lost last event shows no gap.
+        return new EventFeed(chat, bus, clock, cluster.enabled() ? cluster.positionCheckInterval() : null);
     }
 
     @Bean
@@ -73,8 +76,14 @@ class TransferConfiguration {
 
     @Bean
     UploadService uploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store,
-                                TransferSettings settings, TransferFeed transferFeed) {
-        return new UploadService(repo, catalog, store, settings, transferFeed);
+                                TransferSettings settings, TransferFeed transferFeed, NodeBus nodes) {
+        return new UploadService(repo, catalog, store, settings, transferFeed, nodes);
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "relay.cluster.enabled", havingValue = "true")
+    UploadControl uploadControl(UploadService uploads, ClusterProperties cluster) {
+        return new UploadControl(uploads, cluster.reconcileInterval());
     }
 
     @Bean

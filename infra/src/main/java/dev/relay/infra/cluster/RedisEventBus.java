@@ -1,0 +1,78 @@
+package dev.relay.infra.cluster;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relay.streaming.port.EventBus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
+import reactor.core.publisher.Flux;
+
+/**
+ * {@link EventBus} across nodes on Redis pub/sub: a channel per user, subscribed on a node only while that user has
+ * an event stream there (so an event costs one message to the nodes that need it, not to all), one channel for
+ * events to everyone and one for connection signals (disconnect a user). Pub/sub is at most once and keeps nothing
+ * while a node is cut off: the database event log stays the source of truth, and each event stream fills gaps from
+ * it ({@code EventFeed}, which also checks its position periodically in a cluster, for a lost last event).
+ */
+public final class RedisEventBus implements EventBus {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisEventBus.class);
+    private static final String USER_PREFIX = "relay:events:user:";
+    private static final ChannelTopic EVERYONE = ChannelTopic.of("relay:events:everyone");
+    private static final ChannelTopic SIGNALS = ChannelTopic.of("relay:events:signals");
+    private static final int SUBSCRIBER_BUFFER = 4096;
+
+    private final ReactiveStringRedisTemplate redis;
+    private final ReactiveRedisMessageListenerContainer listeners;
+    private final ObjectMapper json;
+
+    public RedisEventBus(ReactiveStringRedisTemplate redis, ReactiveRedisMessageListenerContainer listeners,
+                         ObjectMapper json) {
+        this.redis = redis;
+        this.listeners = listeners;
+        this.json = json;
+    }
+
+    @Override
+    public void publish(Envelope envelope) {
+        String channel = envelope.disconnect() ? SIGNALS.getTopic()
+                : envelope.userId() == null ? EVERYONE.getTopic() : USER_PREFIX + envelope.userId();
+        String body;
+        try {
+            body = json.writeValueAsString(envelope);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("An event could not be written as JSON", e);
+        }
+        // Best effort, as the bus's contract says: subscribers catch up from the event log.
+        redis.convertAndSend(channel, body)
+                .subscribe(null, e -> log.debug("An event was not published ({}); clients catch up from the log",
+                        e.toString()));
+    }
+
+    @Override
+    public Flux<Envelope> subscribe() {
+        return receive(SIGNALS, EVERYONE);
+    }
+
+    @Override
+    public Flux<Envelope> subscribe(String userId) {
+        return receive(ChannelTopic.of(USER_PREFIX + userId), EVERYONE);
+    }
+
+    private Flux<Envelope> receive(ChannelTopic... topics) {
+        return listeners.receive(topics)
+                .map(message -> read(message.getMessage()))
+                .onBackpressureBuffer(SUBSCRIBER_BUFFER);
+    }
+
+    private Envelope read(String body) {
+        try {
+            return json.readValue(body, Envelope.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("An event from Redis could not be read", e);
+        }
+    }
+}

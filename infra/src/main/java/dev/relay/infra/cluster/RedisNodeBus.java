@@ -1,0 +1,65 @@
+package dev.relay.infra.cluster;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relay.streaming.port.NodeBus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
+import reactor.core.publisher.Flux;
+
+/** {@link NodeBus} on Redis pub/sub: one channel per node, {@code relay:node:<id>}. */
+public final class RedisNodeBus implements NodeBus {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisNodeBus.class);
+    private static final String PREFIX = "relay:node:";
+
+    private final String nodeId;
+    private final ReactiveStringRedisTemplate redis;
+    private final ReactiveRedisMessageListenerContainer listeners;
+    private final ObjectMapper json;
+
+    public RedisNodeBus(String nodeId, ReactiveStringRedisTemplate redis,
+                        ReactiveRedisMessageListenerContainer listeners, ObjectMapper json) {
+        this.nodeId = nodeId;
+        this.redis = redis;
+        this.listeners = listeners;
+        this.json = json;
+    }
+
+    @Override
+    public String nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public void send(String node, UploadCommand command) {
+        String body;
+        try {
+            body = json.writeValueAsString(command);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A command could not be written as JSON", e);
+        }
+        redis.convertAndSend(PREFIX + node, body)
+                .subscribe(receivers -> {
+                    if (receivers == 0) {
+                        log.debug("No node {} listens for {} of upload {}", node, command.kind(), command.uploadId());
+                    }
+                }, e -> log.debug("{} of upload {} not sent to node {} ({}); it arrives through the database",
+                        command.kind(), command.uploadId(), node, e.toString()));
+    }
+
+    @Override
+    public Flux<UploadCommand> commands() {
+        return listeners.receive(ChannelTopic.of(PREFIX + nodeId))
+                .map(message -> {
+                    try {
+                        return json.readValue(message.getMessage(), UploadCommand.class);
+                    } catch (JsonProcessingException e) {
+                        throw new IllegalStateException("A command from Redis could not be read", e);
+                    }
+                });
+    }
+}

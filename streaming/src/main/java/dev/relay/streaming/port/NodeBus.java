@@ -1,0 +1,50 @@
+package dev.relay.streaming.port;
+
+import reactor.core.publisher.Flux;
+
+/**
+ * Commands from one node of the service to another: a verb on a live upload (pause, resume, rate cap, end) reaches
+ * the node whose write channel holds the upload (recorded with the writer's claim). Delivery is at most once, so
+ * nothing depends on it alone: the verb is in the database first, and a holder also re-reads the state of the
+ * uploads it holds ({@code UploadService.reconcile}), which carries pause, resume and end within seconds when the
+ * bus is down. A single node needs no bus: {@link #standalone()}.
+ */
+public interface NodeBus {
+
+    /** This node's id, recorded with each writer claim it makes. */
+    String nodeId();
+
+    /** Sends {@code command} to node {@code nodeId}; best effort, never fails the caller. */
+    void send(String nodeId, UploadCommand command);
+
+    /** The commands sent to this node. */
+    Flux<UploadCommand> commands();
+
+    /** A node alone: every upload's channel is local, so nothing is ever sent. */
+    static NodeBus standalone() {
+        return new NodeBus() {
+            @Override
+            public String nodeId() {
+                return "standalone";
+            }
+
+            @Override
+            public void send(String nodeId, UploadCommand command) {
+            }
+
+            @Override
+            public Flux<UploadCommand> commands() {
+                return Flux.never();
+            }
+        };
+    }
+
+    /**
+     * @param limit  for LIMIT: bytes per second, 0 for none
+     * @param reason for END: the upload's final state ({@code CANCELLED}, {@code EXPIRED}, {@code DELETED}, ...)
+     */
+    record UploadCommand(Kind kind, String uploadId, long limit, String reason) {
+
+        public enum Kind { PAUSE, RESUME, LIMIT, END }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.relay.web.cluster;
+
+import dev.relay.api.UploadState;
+import dev.relay.api.wire.AuthToken;
+import dev.relay.api.wire.Event;
+import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTicket;
+import dev.relay.client.FileTransfers;
+import dev.relay.client.RelayAuth;
+import dev.relay.client.RelayClient;
+import dev.relay.infra.testing.TcpProxy;
+import dev.relay.infra.testing.TestFiles;
+import dev.relay.web.support.ChildService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import reactor.core.Disposable;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import static dev.relay.web.support.ServiceIntegrationTest.CHUNK;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two service processes (nodes A and B) on one database, one S3 server and Redis (through a TCP proxy, so a test can
+ * take Redis away): verbs on an upload reach the node that holds its write channel, and chat events reach users on
+ * the other node, with Redis and, within a bounded delay, without it. The nodes start once (two JVMs take a while on
+ * two cores); the tests run in order, those that take Redis away last.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIntegrationTests {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final long WINDOW = 256 * 1024;
+    private static final AtomicInteger STARTS = new AtomicInteger();
+
+    private final List<Process> nodes = new ArrayList<>();
+    private final List<RelayClient> clients = new ArrayList<>();
+    private TcpProxy redis;
+    private int portA;
+    private int portB;
+
+    @BeforeAll
+    void startTwoNodes() throws Exception {
+        redis = new TcpProxy(6379);
+        portA = start("a");
+        portB = start("b");
+    }
+
+    @AfterEach
+    void closeClients() {
+        clients.forEach(RelayClient::close);
+        clients.clear();
+    }
+
+    @AfterAll
+    void stopEverything() throws Exception {
+        nodes.forEach(Process::destroyForcibly);
+        redis.close();
+    }
+
+    @Test
+    @Order(1)
+    void aPauseThroughTheOtherNodeStopsCreditWithinOneWindowAndAResumeThereRestartsTheSameChannel() throws Exception {
+        pauseAndResumeThroughB(false);
+    }
+
+    @Test
+    @Order(3)
+    void withoutRedisAPauseThroughTheOtherNodeStillStopsCreditWithinSeconds() throws Exception {
+        pauseAndResumeThroughB(true);
+    }
+
+    private void pauseAndResumeThroughB(boolean redisDown) throws Exception {
+        AuthToken alice = register(portA, "ca");
+        Path file = TestFiles.random(12L * 1024 * 1024, 5);
+        RelayClient onA = connect(portA, alice);
+        RelayClient onB = connect(portB, alice);
+        UploadTicket ticket = onA.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
+        onA.limit(ticket.id(), 2_000_000L).block(TIMEOUT); // slow enough to act in the middle
+        AtomicLong sent = new AtomicLong();
+        List<UploadInfo> done = new ArrayList<>();
+        Disposable upload = onA.write(ticket.id(), 0, FileTransfers.read(file, 0, CHUNK)
+                        .doOnNext(b -> sent.addAndGet(b.remaining())))
+                .then(onA.upload(ticket.id()))
+                .subscribe(done::add, e -> { });
+        await("a MiB sent", () -> sent.get() >= 1024 * 1024);
+        if (redisDown) {
+            redis.close();
+        }
+
+        UploadInfo paused = onB.pause(ticket.id()).block(TIMEOUT);
+        long atAck = sent.get();
+        assertThat(paused.state()).isEqualTo(UploadState.PAUSED);
+        long bound = redisDown ? WINDOW + 2 * CHUNK + 4 * 2_000_000L : WINDOW + CHUNK;
+        // Redis down: the holder re-reads its uploads every 2 s, and credit goes on at 2 MB/s until then.
+        Thread.sleep(redisDown ? 5000 : 1500);
+        long afterPause = sent.get();
+        assertThat(afterPause - atAck).as("bytes sent after the pause was acknowledged").isLessThanOrEqualTo(bound);
+        Thread.sleep(1000);
+        assertThat(sent.get()).as("credit stopped").isEqualTo(afterPause);
+        assertThat(onA.upload(ticket.id()).block(TIMEOUT).state()).isEqualTo(UploadState.PAUSED);
+
+        onB.limit(ticket.id(), 0L).block(TIMEOUT);
+        onB.resume(ticket.id()).block(TIMEOUT);
+        await("the same channel to finish", () -> !done.isEmpty());
+        assertThat(done.get(0).state()).isEqualTo(UploadState.COMPLETED);
+        assertThat(done.get(0).sha256()).isEqualTo(FileTransfers.sha256(file));
+        upload.dispose();
+    }
+
+    @Test
+    @Order(2)
+    void aMessageFromAUserOnOneNodeReachesItsRecipientOnTheOtherWithRedisAndWithoutIt() throws Exception {
+        AuthToken alice = register(portA, "ma");
+        AuthToken bob = register(portB, "mb");
+        RelayClient aliceOnA = connect(portA, alice);
+        RelayClient bobOnB = connect(portB, bob);
+        String bobId = bobOnB.me().block(TIMEOUT).id();
+        BlockingQueue<Event> bobHears = new LinkedBlockingQueue<>();
+        Disposable stream = bobOnB.events(null).filter(e -> e.type() == Event.Type.MESSAGE)
+                .subscribe(bobHears::add, e -> { });
+        Thread.sleep(500); // the stream is subscribed on B
+
+        long sentAt = System.nanoTime();
+        aliceOnA.sendText(bobId, "through redis").block(TIMEOUT);
+        Event first = bobHears.poll(10, TimeUnit.SECONDS);
+        assertThat(first).as("delivered through Redis").isNotNull();
+        assertThat(first.message().text()).isEqualTo("through redis");
+        assertThat(System.nanoTime() - sentAt).as("well before the position check").isLessThan(2_000_000_000L);
+
+        redis.close();
+        aliceOnA.sendText(bobId, "while redis is down").block(TIMEOUT);
+        Event second = bobHears.poll(15, TimeUnit.SECONDS);
+        assertThat(second).as("delivered from the event log by the position check").isNotNull();
+        assertThat(second.message().text()).isEqualTo("while redis is down");
+        assertThat(second.id()).isEqualTo(first.id() + 1);
+        assertThat(bobHears.poll(1, TimeUnit.SECONDS)).as("no duplicate").isNull();
+        stream.dispose();
+    }
+
+    private AuthToken register(int port, String prefix) {
+        return new RelayAuth(URI.create("http://127.0.0.1:" + port))
+                .register(prefix + System.nanoTime() % 1_000_000, "long enough pw").block(TIMEOUT);
+    }
+
+    private RelayClient connect(int port, AuthToken token) {
+        RelayClient client = RelayClient.connect(URI.create("ws://127.0.0.1:" + port + "/rsocket"), token.token());
+        client.me().block(TIMEOUT);
+        clients.add(client);
+        return client;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out waiting until " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** A node in the cluster, with a window of one chunk so that a pause's bound is exact. */
+    private int start(String name) throws Exception {
+        int port = ChildService.freePort();
+        Path log = Path.of("target", "cluster-" + name + "-" + STARTS.incrementAndGet() + ".log");
+        nodes.add(ChildService.start(port, log, TIMEOUT, List.of("--relay.cluster.enabled=true",
+                "--relay.cluster.node-id=node-" + name, "--spring.data.redis.host=127.0.0.1",
+                "--spring.data.redis.port=" + redis.port(), "--relay.transfer.part-size=5MB",
+                "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=256KB",
+                "--relay.transfer.credit-window-max=256KB")));
+        return port;
+    }
+}
