@@ -197,6 +197,16 @@ public final class R2dbcUploadRepository implements UploadRepository {
     }
 
     @Override
+    public Mono<Boolean> setRateLimit(String id, long bytesPerSecond) {
+        return Sql.classify(db.sql("UPDATE uploads SET rate_limit = :limit WHERE id = :id AND state IN " + OPEN)
+                .bind("limit", bytesPerSecond)
+                .bind("id", id)
+                .fetch().rowsUpdated()
+                .flatMap(rows -> rows == 1 ? Mono.just(true) : find(id).map(u -> u.state().isOpen())
+                        .defaultIfEmpty(false)));
+    }
+
+    @Override
     public Mono<Boolean> releaseWriter(String id, long epoch, int lastUsed) {
         return Sql.classify(db.sql("UPDATE uploads SET part_numbers_reserved = :last WHERE id = :id"
                         + " AND writer_epoch = :epoch AND part_numbers_reserved >= :last")

@@ -9,7 +9,7 @@ final class UploadRows {
 
     static final String COLUMNS = "id, owner_id, recipient_id, name, size, content_type, expected_sha256, state,"
             + " part_size, object_key, s3_upload_id, parts_bytes, tail_bytes, tail_epoch, digest_state, sha256, error_code,"
-            + " error_message, writer_epoch, writer_node, created_at, updated_at";
+            + " error_message, writer_epoch, writer_node, rate_limit, created_at, updated_at";
 
     private UploadRows() {
     }
@@ -37,6 +37,7 @@ final class UploadRows {
                 errorCode == null ? null : errorCode + ": " + errorMessage,
                 Sql.longOf(row, "writer_epoch"),
                 row.get("writer_node", String.class),
+                Sql.longOf(row, "rate_limit"),
                 Sql.instantOf(row, "created_at"),
                 Sql.instantOf(row, "updated_at"));
     }

@@ -15,13 +15,14 @@ import java.time.Instant;
  *                    {@code ObjectKeys.tail}); 0 for a tail staged before tails were named so
  * @param writerEpoch bumped by every write channel that claims the upload; a stale writer's records are refused
  * @param writerNode  the node of the last writer's claim ({@link NodeBus#nodeId}), or null if never claimed
+ * @param rateLimit   the upload's rate cap in bytes per second, 0 for none
  */
 public record UploadRecord(String id, String ownerId, String recipientId, String name, long size, String contentType,
                            String expectedSha256, UploadState state, long partSize, String objectKey,
                            String s3UploadId, long partsBytes, long tailBytes, long tailEpoch, byte[] digestState,
                            String sha256,
-                           String error, long writerEpoch, String writerNode, Instant createdAt,
-                           Instant updatedAt) {
+                           String error, long writerEpoch, String writerNode, long rateLimit,
+                           Instant createdAt, Instant updatedAt) {
 
     public long durableOffset() {
         return partsBytes + tailBytes;

@@ -64,6 +64,9 @@ public interface UploadRepository {
      */
     Mono<Boolean> releaseWriter(String id, long epoch, int lastUsed);
 
+    /** Sets the rate cap (bytes per second, 0 for none) of an open upload; reports whether it is open. */
+    Mono<Boolean> setRateLimit(String id, long bytesPerSecond);
+
     /** The recorded parts in part-number order. */
     Flux<PartRecord> parts(String id);
 

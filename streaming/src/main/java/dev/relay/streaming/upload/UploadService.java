@@ -32,8 +32,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * The upload use cases. Callers pass the authenticated owner's id; an upload of someone else is reported as not
@@ -50,8 +48,6 @@ public final class UploadService {
     private final UploadObserver observer;
     private final NodeBus nodes;
     private final SessionRegistry sessions = new SessionRegistry();
-    /** Rate caps by upload id, for the open channel and later ones on this node. */
-    private final ConcurrentMap<String, Long> limits = new ConcurrentHashMap<>();
 
     /** A single node: every write channel is on this one. */
     public UploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store, TransferSettings settings,
@@ -134,9 +130,8 @@ public final class UploadService {
                     UploadSession session = new UploadSession(u, claim.writer(), store, repo, settings, observer,
                             sessions::remove);
                     sessions.register(session).ifPresent(UploadSession::takeOver);
-                    Long limit = limits.get(id);
-                    if (limit != null) {
-                        session.limit(limit);
+                    if (u.rateLimit() > 0) {
+                        session.limit(u.rateLimit());
                     }
                     return session.run(chunks);
                 });
@@ -175,10 +170,13 @@ public final class UploadService {
                     + " second, 0 or more (0 or null: no cap)."));
         }
         long rate = bytesPerSecond == null ? 0 : bytesPerSecond;
-        return owned(ownerId, id).flatMap(u -> requireOpen(u, "limited")).map(u -> {
-            control(u, new UploadCommand(Kind.LIMIT, id, rate, null));
-            return UploadViews.info(u);
-        });
+        return owned(ownerId, id).flatMap(u -> requireOpen(u, "limited"))
+                .flatMap(u -> repo.setRateLimit(id, rate).flatMap(open -> open ? Mono.just(u)
+                        : repo.find(id).flatMap(latest -> Mono.error(notInState(latest, "limited")))))
+                .map(u -> {
+                    control(u, new UploadCommand(Kind.LIMIT, id, rate, null));
+                    return UploadViews.info(u);
+                });
     }
 
     /**
@@ -194,14 +192,6 @@ public final class UploadService {
     /** Applies a command to the channel open on this node, if any; returns whether there was one. */
     private boolean apply(UploadCommand command) {
         String id = command.uploadId();
-        if (command.kind() == Kind.LIMIT) {
-            // Kept for later channels on this node too.
-            if (command.limit() == 0) {
-                limits.remove(id);
-            } else {
-                limits.put(id, command.limit());
-            }
-        }
         Optional<UploadSession> session = sessions.get(id);
         session.ifPresent(s -> {
             switch (command.kind()) {
@@ -237,6 +227,9 @@ public final class UploadService {
         List<String> ids = sessions.all().stream().map(UploadSession::uploadId).toList();
         return repo.findAll(ids)
                 .doOnNext(u -> {
+                    if (u.state().isOpen()) {
+                        apply(new UploadCommand(Kind.LIMIT, u.id(), u.rateLimit(), null));
+                    }
                     switch (u.state()) {
                         case PAUSED -> apply(new UploadCommand(Kind.PAUSE, u.id(), 0, null));
                         case ACTIVE -> apply(new UploadCommand(Kind.RESUME, u.id(), 0, null));
@@ -266,7 +259,7 @@ public final class UploadService {
                 .concatMap(tick -> sessions.get(id).map(UploadSession::snapshot)
                         .orElseGet(() -> repo.find(id).map(u -> new SessionSnapshot(u.state(), false, u.size(),
                                 u.durableOffset(), u.durableOffset(), 0, 0, 0, 0, 0, 0,
-                                limits.getOrDefault(id, 0L)))), 1)
+                                u.rateLimit()))), 1)
                 .scan(new Sample(null, 0, 0), (previous, snapshot) -> previous.next(snapshot, System.nanoTime()))
                 .skip(1)
                 .map(sample -> sample.toWire(clock, id)));

@@ -151,6 +151,9 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     /** Caps the rate (bytes per second; 0 removes the cap): credit is paced from now on. */
     void limit(long bytesPerSecond) {
         serial.execute(() -> {
+            if (planner.rateLimit() == bytesPerSecond) {
+                return; // re-read from the database (reconcile): the pacing goes on as it was
+            }
             planner.limit(bytesPerSecond);
             grant();
         });

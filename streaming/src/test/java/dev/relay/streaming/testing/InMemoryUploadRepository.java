@@ -45,7 +45,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
 
     /** The kinds of call, for the test controls. */
     public enum Op {
-        CREATE, FIND, FIND_OWNED, FIND_ALL, CLAIM_WRITER, ATTACH_MULTIPART, RECORD_PART, RECORD_TAIL, PARTS, RELEASE_WRITER,
+        CREATE, FIND, FIND_OWNED, FIND_ALL, CLAIM_WRITER, ATTACH_MULTIPART, RECORD_PART, RECORD_TAIL, SET_RATE_LIMIT, PARTS, RELEASE_WRITER,
         COMPLETE, TRANSITION, FIND_IDLE_OPEN, LIST_BY_OWNER, FIND_VISIBLE, LIST_FILES
     }
 
@@ -210,6 +210,20 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
     }
 
     @Override
+    public Mono<Boolean> setRateLimit(String id, long bytesPerSecond) {
+        return controls.mono(Op.SET_RATE_LIMIT, () -> {
+            synchronized (this) {
+                Row row = rows.get(id);
+                if (row == null || !row.state.isOpen()) {
+                    return false;
+                }
+                row.rateLimit = bytesPerSecond;
+                return true;
+            }
+        });
+    }
+
+    @Override
     public Mono<Boolean> releaseWriter(String id, long epoch, int lastUsed) {
         return controls.mono(Op.RELEASE_WRITER, () -> {
             synchronized (this) {
@@ -353,6 +367,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
         String errorMessage;
         long writerEpoch;
         String writerNode;
+        long rateLimit;
         Instant updatedAt;
 
         Row(NewUpload u, Instant now) {
@@ -376,8 +391,8 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
         UploadRecord toRecord() {
             return new UploadRecord(id, ownerId, recipientId, name, size, contentType, expectedSha256, state,
                     partSize, objectKey, s3UploadId, partsBytes, tailBytes, tailEpoch, copy(digestState), sha256,
-                    errorCode == null ? null : errorCode + ": " + errorMessage, writerEpoch, writerNode, createdAt,
-                    updatedAt);
+                    errorCode == null ? null : errorCode + ": " + errorMessage, writerEpoch, writerNode, rateLimit,
+                    createdAt, updatedAt);
         }
     }
 }

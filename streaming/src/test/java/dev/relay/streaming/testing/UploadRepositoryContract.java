@@ -215,6 +215,18 @@ public interface UploadRepositoryContract {
     }
 
     @Test
+    default void aRateCapIsKeptWithAnOpenUploadOnly() {
+        UploadRecord upload = newUpload(newOwner(), MIB);
+        assertThat(upload.rateLimit()).isZero();
+        assertThat(uploads().setRateLimit(upload.id(), 1000).block(TIMEOUT)).isTrue();
+        assertThat(uploads().setRateLimit(upload.id(), 1000).block(TIMEOUT)).as("unchanged is fine").isTrue();
+        assertThat(uploads().find(upload.id()).block(TIMEOUT).rateLimit()).isEqualTo(1000);
+        uploads().transition(upload.id(), UploadState.CANCELLED, null, null).block(TIMEOUT);
+        assertThat(uploads().setRateLimit(upload.id(), 5).block(TIMEOUT)).isFalse();
+        assertThat(uploads().find(upload.id()).block(TIMEOUT).rateLimit()).isEqualTo(1000);
+    }
+
+    @Test
     default void findAllReturnsTheUploadsThatExistAmongTheIds() {
         String owner = newOwner();
         UploadRecord first = newUpload(owner, MIB);

@@ -103,6 +103,14 @@ class ClusterIntegrationTests {
         await("a MiB sent", () -> sent.get() >= 1024 * 1024);
         if (redisDown) {
             redis.close();
+        } else {
+            // A rate cap set through B is followed by the channel on A.
+            onB.limit(ticket.id(), 500_000L).block(TIMEOUT);
+            Thread.sleep(300);
+            long capped = sent.get();
+            Thread.sleep(2000);
+            assertThat(sent.get() - capped).as("bytes in 2 s under a cap of 500 kB/s set through the other node")
+                    .isLessThanOrEqualTo(2 * 500_000L + WINDOW + CHUNK).isPositive();
         }
 
         UploadInfo paused = onB.pause(ticket.id()).block(TIMEOUT);
