@@ -2,6 +2,7 @@ package dev.relay.infra.cluster;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relay.api.wire.UploadTelemetry;
 import dev.relay.streaming.port.NodeBus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,11 +11,15 @@ import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import reactor.core.publisher.Flux;
 
-/** {@link NodeBus} on Redis pub/sub: one channel per node, {@code relay:node:<id>}. */
+/**
+ * {@link NodeBus} on Redis pub/sub: one channel per node for commands, {@code relay:node:<id>}, and one per upload
+ * for the telemetry samples its holder publishes while another node's client watches, {@code relay:telemetry:<id>}.
+ */
 public final class RedisNodeBus implements NodeBus {
 
     private static final Logger log = LoggerFactory.getLogger(RedisNodeBus.class);
     private static final String PREFIX = "relay:node:";
+    private static final String TELEMETRY_PREFIX = "relay:telemetry:";
 
     private final String nodeId;
     private final ReactiveStringRedisTemplate redis;
@@ -49,6 +54,28 @@ public final class RedisNodeBus implements NodeBus {
                     }
                 }, e -> log.debug("{} of upload {} not sent to node {} ({}); it arrives through the database",
                         command.kind(), command.uploadId(), node, e.toString()));
+    }
+
+    @Override
+    public void publishTelemetry(UploadTelemetry sample) {
+        try {
+            redis.convertAndSend(TELEMETRY_PREFIX + sample.uploadId(), json.writeValueAsString(sample))
+                    .subscribe(null, e -> log.debug("A telemetry sample was not published ({})", e.toString()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("A telemetry sample could not be written as JSON", e);
+        }
+    }
+
+    @Override
+    public Flux<UploadTelemetry> telemetry(String uploadId) {
+        return listeners.receive(ChannelTopic.of(TELEMETRY_PREFIX + uploadId))
+                .map(message -> {
+                    try {
+                        return json.readValue(message.getMessage(), UploadTelemetry.class);
+                    } catch (JsonProcessingException e) {
+                        throw new IllegalStateException("A telemetry sample from Redis could not be read", e);
+                    }
+                });
     }
 
     @Override

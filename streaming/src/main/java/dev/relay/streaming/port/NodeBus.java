@@ -1,5 +1,6 @@
 package dev.relay.streaming.port;
 
+import dev.relay.api.wire.UploadTelemetry;
 import reactor.core.publisher.Flux;
 
 /**
@@ -20,6 +21,12 @@ public interface NodeBus {
     /** The commands sent to this node. */
     Flux<UploadCommand> commands();
 
+    /** Publishes a sample of an upload's channel on this node, for the node that asked for it (TELEMETRY). */
+    void publishTelemetry(UploadTelemetry sample);
+
+    /** The samples of an upload published by whichever node holds its channel, while subscribed. */
+    Flux<UploadTelemetry> telemetry(String uploadId);
+
     /** A node alone: every upload's channel is local, so nothing is ever sent. */
     static NodeBus standalone() {
         return new NodeBus() {
@@ -36,15 +43,25 @@ public interface NodeBus {
             public Flux<UploadCommand> commands() {
                 return Flux.never();
             }
+
+            @Override
+            public void publishTelemetry(UploadTelemetry sample) {
+            }
+
+            @Override
+            public Flux<UploadTelemetry> telemetry(String uploadId) {
+                return Flux.never();
+            }
         };
     }
 
     /**
-     * @param limit  for LIMIT: bytes per second, 0 for none
+     * @param limit  for LIMIT: bytes per second, 0 for none; for TELEMETRY: the interval between samples, in ms
      * @param reason for END: the upload's final state ({@code CANCELLED}, {@code EXPIRED}, {@code DELETED}, ...)
      */
     record UploadCommand(Kind kind, String uploadId, long limit, String reason) {
 
-        public enum Kind { PAUSE, RESUME, LIMIT, END }
+        /** TELEMETRY: publish samples of the channel for a while ({@code UploadService.TELEMETRY_LEASE}). */
+        public enum Kind { PAUSE, RESUME, LIMIT, END, TELEMETRY }
     }
 }

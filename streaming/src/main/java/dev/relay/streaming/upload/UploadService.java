@@ -30,8 +30,10 @@ import reactor.core.publisher.Mono;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The upload use cases. Callers pass the authenticated owner's id; an upload of someone else is reported as not
@@ -40,6 +42,8 @@ import java.util.UUID;
 public final class UploadService {
 
     private static final Logger log = LoggerFactory.getLogger(UploadService.class);
+    /** How long a holder publishes an upload's samples after the watching node last asked. */
+    static final Duration TELEMETRY_LEASE = Duration.ofSeconds(10);
 
     private final UploadRepository repo;
     private final FileCatalog catalog;
@@ -48,6 +52,8 @@ public final class UploadService {
     private final UploadObserver observer;
     private final NodeBus nodes;
     private final SessionRegistry sessions = new SessionRegistry();
+    /** Uploads whose channel here publishes samples for another node, and until when ({@link System#nanoTime}). */
+    private final Map<String, Long> telemetryLeases = new ConcurrentHashMap<>();
 
     /** A single node: every write channel is on this one. */
     public UploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store, TransferSettings settings,
@@ -199,6 +205,7 @@ public final class UploadService {
                 case RESUME -> s.resume();
                 case LIMIT -> s.limit(command.limit());
                 case END -> s.terminate(ended(id, command.reason()));
+                case TELEMETRY -> publishSamples(id, Duration.ofMillis(Math.max(100, command.limit())));
             }
         });
         return session.isPresent();
@@ -251,10 +258,43 @@ public final class UploadService {
      */
     public Flux<UploadTelemetry> telemetry(String ownerId, String id, Duration interval, Clock clock) {
         // A channel open here proves ownership without the database, so samples keep coming during its outages.
-        Mono<?> owner = sessions.get(id).filter(session -> session.ownerId().equals(ownerId))
-                .<Mono<?>>map(Mono::just)
-                .orElseGet(() -> owned(ownerId, id));
-        return owner.flatMapMany(first -> Flux.interval(Duration.ZERO, interval)
+        if (sessions.get(id).filter(session -> session.ownerId().equals(ownerId)).isPresent()) {
+            return samples(id, interval, clock);
+        }
+        return owned(ownerId, id).flatMapMany(u -> u.state().isOpen() && u.writerNode() != null
+                && !u.writerNode().equals(nodes.nodeId()) ? remoteSamples(u, interval, clock)
+                : samples(id, interval, clock));
+    }
+
+    /**
+     * The samples the node holding the upload's channel publishes, asked for again every half lease; if none come
+     * (no channel there any more, or no Redis), the database's view instead.
+     */
+    private Flux<UploadTelemetry> remoteSamples(UploadRecord u, Duration interval, Clock clock) {
+        UploadCommand ask = new UploadCommand(Kind.TELEMETRY, u.id(), interval.toMillis(), null);
+        Flux<UploadTelemetry> asking = Flux.interval(Duration.ZERO, TELEMETRY_LEASE.dividedBy(2))
+                .onBackpressureDrop()
+                .doOnNext(tick -> nodes.send(u.writerNode(), ask))
+                .flatMap(tick -> Mono.empty());
+        return Flux.merge(nodes.telemetry(u.id()), asking)
+                .timeout(interval.multipliedBy(3).plusSeconds(2), samples(u.id(), interval, clock));
+    }
+
+    /** Samples of this node's channel for the node that asked, until the lease it renews runs out. */
+    private void publishSamples(String id, Duration interval) {
+        long until = System.nanoTime() + TELEMETRY_LEASE.toNanos();
+        if (telemetryLeases.put(id, until) != null) {
+            return; // a sampler runs already: it goes on until the new end of the lease
+        }
+        samples(id, interval, Clock.systemUTC())
+                .takeWhile(sample -> sample.channelOpen()
+                        && System.nanoTime() < telemetryLeases.getOrDefault(id, 0L))
+                .doFinally(signal -> telemetryLeases.remove(id))
+                .subscribe(nodes::publishTelemetry, e -> log.debug("Upload {}: telemetry stopped", id, e));
+    }
+
+    private Flux<UploadTelemetry> samples(String id, Duration interval, Clock clock) {
+        return Flux.interval(Duration.ZERO, interval)
                 .onBackpressureDrop()
                 .concatMap(tick -> sessions.get(id).map(UploadSession::snapshot)
                         .orElseGet(() -> repo.find(id).map(u -> new SessionSnapshot(u.state(), false, u.size(),
@@ -262,7 +302,7 @@ public final class UploadService {
                                 u.rateLimit()))), 1)
                 .scan(new Sample(null, 0, 0), (previous, snapshot) -> previous.next(snapshot, System.nanoTime()))
                 .skip(1)
-                .map(sample -> sample.toWire(clock, id)));
+                .map(sample -> sample.toWire(clock, id));
     }
 
     /** A snapshot with the receive rate since the previous one. */

@@ -4,6 +4,7 @@ import dev.relay.api.UploadState;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.Event;
 import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTelemetry;
 import dev.relay.api.wire.UploadTicket;
 import dev.relay.client.FileTransfers;
 import dev.relay.client.RelayAuth;
@@ -111,6 +112,12 @@ class ClusterIntegrationTests {
             Thread.sleep(2000);
             assertThat(sent.get() - capped).as("bytes in 2 s under a cap of 500 kB/s set through the other node")
                     .isLessThanOrEqualTo(2 * 500_000L + WINDOW + CHUNK).isPositive();
+            // Telemetry asked of B streams the counters of A's channel (the database knows no credit or cap).
+            UploadTelemetry fromB = onB.telemetry(ticket.id()).filter(UploadTelemetry::channelOpen)
+                    .blockFirst(Duration.ofSeconds(10));
+            assertThat(fromB).as("a sample of the open channel on A").isNotNull();
+            assertThat(fromB.creditsGranted()).isPositive();
+            assertThat(fromB.limitBytesPerSecond()).isEqualTo(500_000L);
         }
 
         UploadInfo paused = onB.pause(ticket.id()).block(TIMEOUT);
