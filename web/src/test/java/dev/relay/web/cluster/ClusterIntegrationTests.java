@@ -50,6 +50,7 @@ class ClusterIntegrationTests {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final long WINDOW = 256 * 1024;
     private static final AtomicInteger STARTS = new AtomicInteger();
+    private static final String ADMIN = "clusteradmin" + System.nanoTime() % 1_000_000;
 
     private final List<Process> nodes = new ArrayList<>();
     private final List<RelayClient> clients = new ArrayList<>();
@@ -83,7 +84,7 @@ class ClusterIntegrationTests {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void withoutRedisAPauseThroughTheOtherNodeStillStopsCreditWithinSeconds() throws Exception {
         pauseAndResumeThroughB(true);
     }
@@ -141,7 +142,7 @@ class ClusterIntegrationTests {
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void aMessageFromAUserOnOneNodeReachesItsRecipientOnTheOtherWithRedisAndWithoutIt() throws Exception {
         AuthToken alice = register(portA, "ma");
         AuthToken bob = register(portB, "mb");
@@ -168,6 +169,21 @@ class ClusterIntegrationTests {
         assertThat(second.id()).isEqualTo(first.id() + 1);
         assertThat(bobHears.poll(1, TimeUnit.SECONDS)).as("no duplicate").isNull();
         stream.dispose();
+    }
+
+    @Test
+    @Order(2)
+    void disablingAUserThroughOneNodeClosesTheirConnectionOnTheOther() throws Exception {
+        AuthToken admin = new RelayAuth(URI.create("http://127.0.0.1:" + portB)).register(ADMIN, "long enough pw")
+                .block(TIMEOUT);
+        AuthToken bob = register(portA, "rb");
+        RelayClient bobOnA = connect(portA, bob);
+        String bobId = bobOnA.me().block(TIMEOUT).id();
+        io.rsocket.RSocket bobsConnection = bobOnA.rsocket().block(TIMEOUT);
+
+        connect(portB, admin).disableUser(bobId).block(TIMEOUT);
+        bobsConnection.onClose().onErrorComplete().block(Duration.ofSeconds(10));
+        assertThat(bobsConnection.isDisposed()).as("bob's connection on node A is closed").isTrue();
     }
 
     private AuthToken register(int port, String prefix) {
@@ -197,7 +213,7 @@ class ClusterIntegrationTests {
         int port = ChildService.freePort();
         Path log = Path.of("target", "cluster-" + name + "-" + STARTS.incrementAndGet() + ".log");
         nodes.add(ChildService.start(port, log, TIMEOUT, List.of("--relay.cluster.enabled=true",
-                "--relay.cluster.node-id=node-" + name, "--spring.data.redis.host=127.0.0.1",
+                "--relay.cluster.node-id=node-" + name, "--relay.security.admins=" + ADMIN, "--spring.data.redis.host=127.0.0.1",
                 "--spring.data.redis.port=" + redis.port(), "--relay.transfer.part-size=5MB",
                 "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=256KB",
                 "--relay.transfer.credit-window-max=256KB")));
