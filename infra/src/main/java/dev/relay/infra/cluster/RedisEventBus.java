@@ -7,7 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.listener.ChannelTopic;
-import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import reactor.core.publisher.Flux;
 
 /**
@@ -26,10 +25,10 @@ public final class RedisEventBus implements EventBus {
     private static final int SUBSCRIBER_BUFFER = 4096;
 
     private final ReactiveStringRedisTemplate redis;
-    private final ReactiveRedisMessageListenerContainer listeners;
+    private final RedisSubscriptions listeners;
     private final ObjectMapper json;
 
-    public RedisEventBus(ReactiveStringRedisTemplate redis, ReactiveRedisMessageListenerContainer listeners,
+    public RedisEventBus(ReactiveStringRedisTemplate redis, RedisSubscriptions listeners,
                          ObjectMapper json) {
         this.redis = redis;
         this.listeners = listeners;
@@ -64,7 +63,7 @@ public final class RedisEventBus implements EventBus {
 
     private Flux<Envelope> receive(ChannelTopic... topics) {
         return listeners.receive(topics)
-                .map(message -> read(message.getMessage()))
+                .map(this::read)
                 .onBackpressureBuffer(SUBSCRIBER_BUFFER);
     }
 

@@ -8,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.listener.ChannelTopic;
-import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import reactor.core.publisher.Flux;
 
 /**
@@ -23,11 +22,11 @@ public final class RedisNodeBus implements NodeBus {
 
     private final String nodeId;
     private final ReactiveStringRedisTemplate redis;
-    private final ReactiveRedisMessageListenerContainer listeners;
+    private final RedisSubscriptions listeners;
     private final ObjectMapper json;
 
     public RedisNodeBus(String nodeId, ReactiveStringRedisTemplate redis,
-                        ReactiveRedisMessageListenerContainer listeners, ObjectMapper json) {
+                        RedisSubscriptions listeners, ObjectMapper json) {
         this.nodeId = nodeId;
         this.redis = redis;
         this.listeners = listeners;
@@ -71,7 +70,7 @@ public final class RedisNodeBus implements NodeBus {
         return listeners.receive(ChannelTopic.of(TELEMETRY_PREFIX + uploadId))
                 .map(message -> {
                     try {
-                        return json.readValue(message.getMessage(), UploadTelemetry.class);
+                        return json.readValue(message, UploadTelemetry.class);
                     } catch (JsonProcessingException e) {
                         throw new IllegalStateException("A telemetry sample from Redis could not be read", e);
                     }
@@ -83,7 +82,7 @@ public final class RedisNodeBus implements NodeBus {
         return listeners.receive(ChannelTopic.of(PREFIX + nodeId))
                 .map(message -> {
                     try {
-                        return json.readValue(message.getMessage(), UploadCommand.class);
+                        return json.readValue(message, UploadCommand.class);
                     } catch (JsonProcessingException e) {
                         throw new IllegalStateException("A command from Redis could not be read", e);
                     }

@@ -3,6 +3,7 @@ package dev.relay.infra.config;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.infra.cluster.RedisEventBus;
 import dev.relay.infra.cluster.RedisNodeBus;
+import dev.relay.infra.cluster.RedisSubscriptions;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.NodeBus;
 import org.springframework.beans.factory.annotation.Value;
@@ -13,7 +14,7 @@ import org.springframework.boot.autoconfigure.jackson.JacksonAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
-import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
+
 
 import java.util.UUID;
 
@@ -28,12 +29,12 @@ import java.util.UUID;
 public class ClusterAutoConfiguration {
 
     @Bean
-    ReactiveRedisMessageListenerContainer relayRedisListeners(ReactiveRedisConnectionFactory redis) {
-        return new ReactiveRedisMessageListenerContainer(redis);
+    RedisSubscriptions relayRedisSubscriptions(ReactiveRedisConnectionFactory redis) {
+        return new RedisSubscriptions(redis);
     }
 
     @Bean
-    EventBus eventBus(ReactiveStringRedisTemplate redis, ReactiveRedisMessageListenerContainer listeners,
+    EventBus eventBus(ReactiveStringRedisTemplate redis, RedisSubscriptions listeners,
                       ObjectMapper json) {
         return new RedisEventBus(redis, listeners, json);
     }
@@ -41,7 +42,7 @@ public class ClusterAutoConfiguration {
     /** The node's id: {@code relay.cluster.node-id}, or a new one at every start (a restarted node is a new one). */
     @Bean
     NodeBus nodeBus(@Value("${relay.cluster.node-id:}") String nodeId, ReactiveStringRedisTemplate redis,
-                    ReactiveRedisMessageListenerContainer listeners, ObjectMapper json) {
+                    RedisSubscriptions listeners, ObjectMapper json) {
         String id = nodeId.isBlank() ? UUID.randomUUID().toString() : nodeId;
         return new RedisNodeBus(id, redis, listeners, json);
     }

@@ -186,6 +186,20 @@ class ClusterIntegrationTests {
         assertThat(bobsConnection.isDisposed()).as("bob's connection on node A is closed").isTrue();
     }
 
+    /** Redis keeps nothing durable: a node that starts while it is down serves uploads all the same. */
+    @Test
+    @Order(5)
+    void aNodeStartsAndCompletesAnUploadWhileRedisIsDown() throws Exception {
+        redis.close();
+        int portC = start("c");
+        AuthToken carol = register(portC, "rc");
+        RelayClient onC = connect(portC, carol);
+        Path file = TestFiles.random(6L * 1024 * 1024 + 5, 6);
+        UploadInfo done = new FileTransfers(onC).upload(file, null, e -> { }).block(TIMEOUT);
+        assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
+        assertThat(done.sha256()).isEqualTo(FileTransfers.sha256(file));
+    }
+
     private AuthToken register(int port, String prefix) {
         return new RelayAuth(URI.create("http://127.0.0.1:" + port))
                 .register(prefix + System.nanoTime() % 1_000_000, "long enough pw").block(TIMEOUT);
