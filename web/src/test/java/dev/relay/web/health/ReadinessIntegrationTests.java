@@ -22,9 +22,9 @@ import java.util.function.IntPredicate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What a load balancer reads from a node (a child process whose S3 is behind a proxy the test can close): readiness
- * is 200 when the node can serve, 503 while S3 is unreachable and while the node drains after SIGTERM; liveness
- * stays 200 through an S3 outage. One node for both tests, stopped by the last.
+ * What a load balancer reads from a node (a child process whose S3 and database are behind proxies the test can
+ * close): readiness is 200 when the node can serve, 503 while S3 or the database is unreachable and while the node
+ * drains after SIGTERM; liveness stays 200 through the outages. One node for all tests, stopped by the last.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ReadinessIntegrationTests {
@@ -37,19 +37,27 @@ class ReadinessIntegrationTests {
     private static int port;
     private static int s3Port;
     private static TcpProxy s3;
+    private static int dbPort;
+    private static TcpProxy db;
 
     @BeforeAll
     static void startNode() throws Exception {
         s3Port = URI.create(TestServices.get().s3Endpoint()).getPort();
         s3 = new TcpProxy(s3Port);
+        TestServices services = TestServices.get();
+        dbPort = URI.create(services.r2dbcUrl().substring("r2dbc:".length())).getPort();
+        db = new TcpProxy(dbPort);
         port = ChildService.freePort();
         node = ChildService.start(port, Path.of("target", "readiness-node.log"), TIMEOUT,
-                List.of("--relay.s3.endpoint=" + s3.url(), "--relay.shutdown.drain-delay=2s"));
+                List.of("--relay.s3.endpoint=" + s3.url(),
+                        "--spring.r2dbc.url=r2dbc:mysql://127.0.0.1:" + db.port() + "/" + services.dbName(),
+                        "--relay.shutdown.drain-delay=2s"));
     }
 
     @AfterAll
     static void stopNode() throws Exception {
         s3.close();
+        db.close();
         node.destroyForcibly();
     }
 
@@ -70,6 +78,19 @@ class ReadinessIntegrationTests {
 
     @Test
     @Order(2)
+    void readinessIsDownWhileTheDatabaseIsUnreachableAndUpAgainWhenItReturns() throws Exception {
+        assertThat(HttpProbe.status(port, READINESS)).isEqualTo(200);
+
+        db.close();
+        assertThat(await(READINESS, status -> status == 503)).as("database unreachable").isEqualTo(503);
+        assertThat(HttpProbe.status(port, LIVENESS)).as("liveness ignores the database").isEqualTo(200);
+
+        db = TcpProxy.listeningOn(db.port(), dbPort);
+        assertThat(await(READINESS, status -> status == 200)).as("database back").isEqualTo(200);
+    }
+
+    @Test
+    @Order(3)
     void afterSigtermReadinessAnswers503ForTheDrainDelayBeforeTheListenerCloses() throws Exception {
         assertThat(HttpProbe.status(port, READINESS)).isEqualTo(200);
 
