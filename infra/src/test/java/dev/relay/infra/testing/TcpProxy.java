@@ -40,8 +40,20 @@ public final class TcpProxy implements AutoCloseable {
     private Cut armedCut = Cut.RST;
 
     public TcpProxy(int targetPort) throws IOException {
+        this(0, targetPort);
+    }
+
+    /**
+     * A proxy on a chosen port: a closed proxy's port opened again, so that whatever the closed one forwarded to
+     * becomes reachable again at the same address.
+     */
+    public static TcpProxy listeningOn(int port, int targetPort) throws IOException {
+        return new TcpProxy(port, targetPort);
+    }
+
+    private TcpProxy(int listenPort, int targetPort) throws IOException {
         this.targetPort = targetPort;
-        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.listener = new ServerSocket(listenPort, 50, InetAddress.getLoopbackAddress());
         Thread accept = new Thread(this::acceptLoop, "tcp-proxy-accept");
         accept.setDaemon(true);
         accept.start();

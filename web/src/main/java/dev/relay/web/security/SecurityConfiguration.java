@@ -5,6 +5,9 @@ import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.ErrorBody;
 import dev.relay.web.http.JsonErrors;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.actuate.autoconfigure.security.reactive.EndpointRequest;
+import org.springframework.boot.actuate.health.HealthEndpoint;
+import org.springframework.boot.actuate.info.InfoEndpoint;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -119,6 +122,10 @@ class SecurityConfiguration {
                 .authorizeExchange(auth -> auth
                         .pathMatchers(HttpMethod.POST, "/api/auth/register", "/api/auth/login").permitAll()
                         .pathMatchers(rsocketPath).permitAll()
+                        // Health (probes included) and info for load balancers, without a token; any other actuator
+                        // endpoint someone exposes by configuration stays closed.
+                        .matchers(EndpointRequest.to(HealthEndpoint.class, InfoEndpoint.class)).permitAll()
+                        .matchers(EndpointRequest.toAnyEndpoint()).denyAll()
                         // A download link authenticates itself (?link=); a request without one needs a bearer token,
                         // which the controller then requires.
                         .pathMatchers(HttpMethod.GET, "/api/files/*/content").permitAll()

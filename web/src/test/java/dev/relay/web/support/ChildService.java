@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The service in a child JVM, on the shared test database and S3 server: for tests that stop it (SIGTERM) or kill it
@@ -21,14 +23,22 @@ public final class ChildService {
     }
 
     /**
-     * Starts {@code RelayApplication} on {@code port} with {@code args} (Spring properties as {@code --name=value}),
-     * its output in {@code log}, and waits until it listens.
+     * Starts {@code RelayApplication} on {@code port} with {@code args} (Spring properties as {@code --name=value},
+     * which replace the shared services' settings of the same name), its output in {@code log}, and waits until it
+     * listens.
      */
     public static Process start(int port, Path log, Duration timeout, List<String> args) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
                 "--server.port=" + port, "--spring.main.banner-mode=off"));
-        TestServices.get().springProperties().forEach((key, value) -> command.add("--" + key + "=" + value));
+        // A property given twice on the command line would read as both values joined by a comma: args win.
+        Set<String> overridden = args.stream().filter(a -> a.startsWith("--") && a.contains("="))
+                .map(a -> a.substring(2, a.indexOf('='))).collect(Collectors.toSet());
+        TestServices.get().springProperties().forEach((key, value) -> {
+            if (!overridden.contains(key)) {
+                command.add("--" + key + "=" + value);
+            }
+        });
         command.addAll(args);
         Files.createDirectories(log.toAbsolutePath().getParent());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
