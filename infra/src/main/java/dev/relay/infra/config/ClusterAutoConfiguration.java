@@ -3,9 +3,11 @@ package dev.relay.infra.config;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.infra.cluster.RedisEventBus;
 import dev.relay.infra.cluster.RedisNodeBus;
+import dev.relay.infra.cluster.RedisPresence;
 import dev.relay.infra.cluster.RedisSubscriptions;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.NodeBus;
+import dev.relay.streaming.port.PresenceStore;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -20,8 +22,9 @@ import java.util.UUID;
 
 /**
  * Several nodes (relay.cluster.enabled=true): user events and commands to the node that holds an upload's channel
- * go through Redis pub/sub ({@code spring.data.redis.*}). Off, the node is alone: the in-process event bus and no
- * node bus ({@link R2dbcRepositoriesAutoConfiguration}), and Redis is never contacted.
+ * go through Redis pub/sub ({@code spring.data.redis.*}), and presence is counted in Redis. Off, the node is alone:
+ * the in-process event bus, no node bus and presence in memory ({@link R2dbcRepositoriesAutoConfiguration}), and
+ * Redis is never contacted.
  */
 @AutoConfiguration(after = {RedisReactiveAutoConfiguration.class, JacksonAutoConfiguration.class},
         before = R2dbcRepositoriesAutoConfiguration.class)
@@ -37,6 +40,11 @@ public class ClusterAutoConfiguration {
     EventBus eventBus(ReactiveStringRedisTemplate redis, RedisSubscriptions listeners,
                       ObjectMapper json) {
         return new RedisEventBus(redis, listeners, json);
+    }
+
+    @Bean
+    PresenceStore presenceStore(NodeBus nodes, ReactiveStringRedisTemplate redis) {
+        return new RedisPresence(nodes.nodeId(), redis);
     }
 
     /** The node's id: {@code relay.cluster.node-id}, or a new one at every start (a restarted node is a new one). */

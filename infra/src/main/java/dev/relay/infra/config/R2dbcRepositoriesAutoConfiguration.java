@@ -7,6 +7,8 @@ import dev.relay.infra.r2dbc.R2dbcTransactions;
 import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.NodeBus;
+import dev.relay.streaming.port.PresenceStore;
+import dev.relay.streaming.chat.Presence;
 import dev.relay.streaming.port.Transactions;
 import dev.relay.infra.r2dbc.R2dbcFileCatalog;
 import dev.relay.infra.r2dbc.R2dbcUploadRepository;
@@ -68,6 +70,13 @@ public class R2dbcRepositoriesAutoConfiguration {
     @ConditionalOnMissingBean
     EventBus eventBus() {
         return new InProcessEventBus();
+    }
+
+    /** Presence of a node alone (ClusterAutoConfiguration provides one across nodes). */
+    @Bean
+    @ConditionalOnMissingBean
+    PresenceStore presenceStore() {
+        return new Presence();
     }
 
     /** A node alone (ClusterAutoConfiguration provides one across nodes). */

@@ -17,6 +17,8 @@ import dev.relay.streaming.port.Transactions;
 import dev.relay.streaming.upload.UploadService;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.function.Tuple2;
+import reactor.util.function.Tuples;
 
 import java.time.Clock;
 import java.util.List;
@@ -110,8 +112,11 @@ public final class ChatService {
 
     public Flux<Conversation> conversations(String userId) {
         return chat.conversations(userId)
-                .concatMap(row -> accounts.findById(row.peerId())
-                        .map(peer -> new Conversation(users.info(peer), row.lastMessage(), row.unread())));
+                .concatMap(row -> accounts.findById(row.peerId()).map(peer -> Tuples.of(row, peer)))
+                .collectList()
+                .flatMapMany(rows -> users.infos(rows.stream().map(Tuple2::getT2).toList())
+                        .zipWithIterable(rows, (info, row) -> new Conversation(info, row.getT1().lastMessage(),
+                                row.getT1().unread())));
     }
 
     /**

@@ -5,11 +5,14 @@ import dev.relay.api.wire.Event;
 import dev.relay.api.wire.UserInfo;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.port.AccountRepository;
+import dev.relay.streaming.port.PresenceStore;
 import dev.relay.streaming.port.AccountRepository.Account;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.time.Clock;
+import java.util.List;
 
 /**
  * The users directory, profiles, presence and what administrators do to accounts. Disabled users are hidden from
@@ -21,29 +24,42 @@ public final class UserDirectory {
     private static final int MAX_DISPLAY_NAME = 64;
 
     private final AccountRepository accounts;
-    private final Presence presence;
+    private final PresenceStore presence;
     private final EventLog events;
     private final Clock clock;
 
-    public UserDirectory(AccountRepository accounts, Presence presence, EventLog events, Clock clock) {
+    public UserDirectory(AccountRepository accounts, PresenceStore presence, EventLog events, Clock clock) {
         this.accounts = accounts;
         this.presence = presence;
         this.events = events;
         this.clock = clock;
     }
 
-    public UserInfo info(Account a) {
-        return new UserInfo(a.id(), a.username(), a.displayName(), a.role(), presence.isOnline(a.id()), a.disabled());
+    public Mono<UserInfo> info(Account a) {
+        return presence.online(List.of(a.id())).map(online -> info(a, online.contains(a.id())));
+    }
+
+    /** The accounts' infos in their order, with one presence lookup for all. */
+    public Flux<UserInfo> infos(List<Account> list) {
+        if (list.isEmpty()) {
+            return Flux.empty();
+        }
+        return presence.online(list.stream().map(Account::id).toList())
+                .flatMapIterable(online -> list.stream().map(a -> info(a, online.contains(a.id()))).toList());
+    }
+
+    private static UserInfo info(Account a, boolean online) {
+        return new UserInfo(a.id(), a.username(), a.displayName(), a.role(), online, a.disabled());
     }
 
     public Mono<UserInfo> me(String userId) {
-        return accounts.findById(userId).map(this::info)
+        return accounts.findById(userId).flatMap(this::info)
                 .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.UNAUTHENTICATED,
                         "The account of this token no longer exists; log in again.")));
     }
 
     public Flux<UserInfo> list() {
-        return accounts.list(false, MAX_LIST).map(this::info);
+        return accounts.list(false, MAX_LIST).collectList().flatMapMany(this::infos);
     }
 
     public Flux<UserInfo> search(String query, Integer limit) {
@@ -52,7 +68,7 @@ public final class UserDirectory {
                     + " \"query\"."));
         }
         int n = limit == null ? 50 : Math.max(1, Math.min(limit, MAX_LIST));
-        return accounts.search(query.strip(), n).map(this::info);
+        return accounts.search(query.strip(), n).collectList().flatMapMany(this::infos);
     }
 
     /** An enabled user other than {@code viewerId}, for sending them something. */
@@ -91,24 +107,36 @@ public final class UserDirectory {
             return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "A display name has 1 to "
                     + MAX_DISPLAY_NAME + " characters and no control characters."));
         }
-        return accounts.updateDisplayName(userId, name).map(this::info)
+        return accounts.updateDisplayName(userId, name).flatMap(this::info)
                 .doOnNext(user -> announce(Event.Type.USER, user));
     }
 
     // ---- presence --------------------------------------------------------------------------------------------------
 
-    /** A connection of the user opened; announces them online if it is their first. */
+    /** A connection of the user opened; announces them online if it is their first anywhere. */
     public void connected(String userId) {
-        if (presence.connected(userId)) {
-            accounts.findById(userId).subscribe(a -> announce(Event.Type.PRESENCE, info(a)), e -> { });
-        }
+        presence.connected(userId)
+                .filter(first -> first)
+                .flatMap(first -> accounts.findById(userId))
+                .subscribe(a -> announce(Event.Type.PRESENCE, info(a, true)), e -> { });
     }
 
-    /** A connection of the user closed; announces them offline if it was their last. */
+    /** A connection of the user closed; announces them offline if it was their last anywhere. */
     public void disconnected(String userId) {
-        if (presence.disconnected(userId)) {
-            accounts.findById(userId).subscribe(a -> announce(Event.Type.PRESENCE, info(a)), e -> { });
-        }
+        presence.disconnected(userId)
+                .filter(last -> last)
+                .flatMap(last -> accounts.findById(userId))
+                .subscribe(a -> announce(Event.Type.PRESENCE, info(a, false)), e -> { });
+    }
+
+    /**
+     * Announces offline the users whose connections were on a node that stopped answering, until disposed (the
+     * store reports each such user once, on one node).
+     */
+    public Disposable announceLost() {
+        return presence.lost()
+                .concatMap(userId -> accounts.findById(userId).onErrorResume(e -> Mono.empty()))
+                .subscribe(a -> announce(Event.Type.PRESENCE, info(a, false)), e -> { });
     }
 
     private void announce(Event.Type type, UserInfo user) {
@@ -118,7 +146,7 @@ public final class UserDirectory {
     // ---- administration --------------------------------------------------------------------------------------------
 
     public Flux<UserInfo> all() {
-        return accounts.list(true, MAX_LIST).map(this::info);
+        return accounts.list(true, MAX_LIST).collectList().flatMapMany(this::infos);
     }
 
     /** Disables a user: their token stops working and their connections close at once. */
@@ -128,18 +156,18 @@ public final class UserDirectory {
         }
         return existing(userId)
                 .then(accounts.setDisabled(userId, true))
-                .doOnNext(a -> {
+                .flatMap(this::info)
+                .doOnNext(user -> {
                     // The user's own streams hear it first, so their clients know why the connection closes.
-                    announce(Event.Type.USER, info(a));
+                    announce(Event.Type.USER, user);
                     events.disconnect(userId);
-                })
-                .map(this::info);
+                });
     }
 
     public Mono<UserInfo> enable(String userId) {
         return existing(userId)
                 .then(accounts.setDisabled(userId, false))
-                .doOnNext(a -> announce(Event.Type.USER, info(a)))
-                .map(this::info);
+                .flatMap(this::info)
+                .doOnNext(user -> announce(Event.Type.USER, user));
     }
 }

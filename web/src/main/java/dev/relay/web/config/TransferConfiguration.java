@@ -5,13 +5,13 @@ import dev.relay.streaming.chat.ChatService;
 import dev.relay.streaming.chat.ChatSettings;
 import dev.relay.streaming.chat.EventFeed;
 import dev.relay.streaming.chat.EventLog;
-import dev.relay.streaming.chat.Presence;
 import dev.relay.streaming.chat.TransferFeed;
 import dev.relay.streaming.chat.UserDirectory;
 import dev.relay.streaming.port.AccountRepository;
 import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.NodeBus;
+import dev.relay.streaming.port.PresenceStore;
 import dev.relay.streaming.port.Transactions;
 import dev.relay.streaming.download.DownloadService;
 import dev.relay.streaming.port.ObjectStore;
@@ -54,12 +54,7 @@ class TransferConfiguration {
     }
 
     @Bean
-    Presence presence() {
-        return new Presence();
-    }
-
-    @Bean
-    UserDirectory userDirectory(AccountRepository accounts, Presence presence, EventLog events, Clock clock) {
+    UserDirectory userDirectory(AccountRepository accounts, PresenceStore presence, EventLog events, Clock clock) {
         return new UserDirectory(accounts, presence, events, clock);
     }
 

@@ -8,6 +8,7 @@ import org.springframework.messaging.rsocket.RSocketRequester;
 import org.springframework.messaging.rsocket.annotation.ConnectMapping;
 import org.springframework.stereotype.Controller;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 
 import java.util.Set;
@@ -58,9 +59,9 @@ class Connections implements SmartLifecycle {
 
     @Override
     public void start() {
-        signals = bus.subscribe()
+        signals = Disposables.composite(bus.subscribe()
                 .filter(e -> e.disconnect() && e.userId() != null)
-                .subscribe(e -> close(e.userId()));
+                .subscribe(e -> close(e.userId())), users.announceLost());
     }
 
     @Override

@@ -84,7 +84,7 @@ class ClusterIntegrationTests {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void withoutRedisAPauseThroughTheOtherNodeStillStopsCreditWithinSeconds() throws Exception {
         pauseAndResumeThroughB(true);
     }
@@ -142,7 +142,7 @@ class ClusterIntegrationTests {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aMessageFromAUserOnOneNodeReachesItsRecipientOnTheOtherWithRedisAndWithoutIt() throws Exception {
         AuthToken alice = register(portA, "ma");
         AuthToken bob = register(portB, "mb");
@@ -188,7 +188,7 @@ class ClusterIntegrationTests {
 
     /** Redis keeps nothing durable: a node that starts while it is down serves uploads all the same. */
     @Test
-    @Order(5)
+    @Order(6)
     void aNodeStartsAndCompletesAnUploadWhileRedisIsDown() throws Exception {
         redis.close();
         int portC = start("c");
@@ -198,6 +198,34 @@ class ClusterIntegrationTests {
         UploadInfo done = new FileTransfers(onC).upload(file, null, e -> { }).block(TIMEOUT);
         assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
         assertThat(done.sha256()).isEqualTo(FileTransfers.sha256(file));
+    }
+
+    @Test
+    @Order(3)
+    void aUserOnOneNodeIsOnlineForUsersOnAnotherAndGoesOfflineWithinSecondsWhenTheirNodeIsKilled() throws Exception {
+        AuthToken alice = register(portB, "pa");
+        AuthToken bob = register(portB, "pb");
+        RelayClient aliceOnB = connect(portB, alice);
+        BlockingQueue<Boolean> bobsPresence = new LinkedBlockingQueue<>();
+        Disposable stream = aliceOnB.events(null)
+                .filter(e -> e.type() == Event.Type.PRESENCE && e.user().id().equals(bob.userId()))
+                .subscribe(e -> bobsPresence.add(e.user().online()), e -> { });
+        Thread.sleep(500); // the stream is subscribed on B
+        int portD = start("d");
+        Process nodeD = nodes.get(nodes.size() - 1);
+
+        connect(portD, bob);
+        assertThat(bobsPresence.poll(10, TimeUnit.SECONDS)).as("bob online, heard on B").isTrue();
+        assertThat(aliceOnB.searchUsers(bob.username()).blockFirst(TIMEOUT).online()).as("bob online, asked of B")
+                .isTrue();
+
+        long killed = System.nanoTime();
+        nodeD.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        assertThat(bobsPresence.poll(20, TimeUnit.SECONDS)).as("bob offline, heard on B").isFalse();
+        assertThat(System.nanoTime() - killed).as("detected within the heartbeat's lifetime and a beat")
+                .isLessThan(12_000_000_000L);
+        assertThat(aliceOnB.searchUsers(bob.username()).blockFirst(TIMEOUT).online()).isFalse();
+        stream.dispose();
     }
 
     private AuthToken register(int port, String prefix) {
