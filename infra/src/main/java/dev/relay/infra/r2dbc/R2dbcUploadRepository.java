@@ -208,7 +208,7 @@ public final class R2dbcUploadRepository implements UploadRepository {
 
     @Override
     public Mono<Boolean> releaseWriter(String id, long epoch, int lastUsed) {
-        return Sql.classify(db.sql("UPDATE uploads SET part_numbers_reserved = :last WHERE id = :id"
+        return Sql.classify(db.sql("UPDATE uploads SET part_numbers_reserved = :last, writer_node = NULL WHERE id = :id"
                         + " AND writer_epoch = :epoch AND part_numbers_reserved >= :last")
                 .bind("last", lastUsed)
                 .bind("id", id)

@@ -61,7 +61,10 @@ public interface NodeBus {
      */
     record UploadCommand(Kind kind, String uploadId, long limit, String reason) {
 
-        /** TELEMETRY: publish samples of the channel for a while ({@code UploadService.TELEMETRY_LEASE}). */
-        public enum Kind { PAUSE, RESUME, LIMIT, END, TELEMETRY }
+        /**
+         * TELEMETRY: publish samples of the channel for a while ({@code UploadService.TELEMETRY_LEASE}). RELEASE: a
+         * channel on another node takes the upload over: close this one as a takeover on one node does.
+         */
+        public enum Kind { PAUSE, RESUME, LIMIT, END, TELEMETRY, RELEASE }
     }
 }

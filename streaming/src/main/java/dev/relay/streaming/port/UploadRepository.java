@@ -58,9 +58,10 @@ public interface UploadRepository {
     Mono<Boolean> recordTail(String id, long epoch, DurablePoint point);
 
     /**
-     * A writer whose channel closed gives back the part numbers it reserved and never used: the reservation ends at
-     * {@code lastUsed}, if {@code epoch} is still the writer epoch and nothing past {@code lastUsed} is given back
-     * that it did not reserve. Reports whether it applied.
+     * A writer whose channel closed lets go of the upload: the reservation of part numbers ends at {@code lastUsed}
+     * (it gives back those it never used) and no node holds the upload any more ({@code writerNode} null), if
+     * {@code epoch} is still the writer epoch and nothing past {@code lastUsed} is given back that it did not
+     * reserve. Reports whether it applied.
      */
     Mono<Boolean> releaseWriter(String id, long epoch, int lastUsed);
 

@@ -44,6 +44,9 @@ public final class UploadService {
     private static final Logger log = LoggerFactory.getLogger(UploadService.class);
     /** How long a holder publishes an upload's samples after the watching node last asked. */
     static final Duration TELEMETRY_LEASE = Duration.ofSeconds(10);
+    /** How long a new channel waits for another node to hand the upload over, and how often it looks. */
+    static final Duration HANDOVER_WAIT = Duration.ofSeconds(2);
+    private static final Duration HANDOVER_POLL = Duration.ofMillis(50);
 
     private final UploadRepository repo;
     private final FileCatalog catalog;
@@ -122,7 +125,7 @@ public final class UploadService {
     public Flux<UploadEvent> write(String ownerId, String id, long startOffset, Flux<Chunk> chunks) {
         return owned(ownerId, id)
                 .flatMap(u -> requireOpen(u, "written"))
-                .flatMap(u -> sessions.get(id).map(UploadSession::takeOver).orElse(Mono.empty())
+                .flatMap(u -> sessions.get(id).map(UploadSession::takeOver).orElseGet(() -> handOver(u))
                         .then(repo.claimWriter(id, PartPipeline.PART_NUMBERS_AHEAD, nodes.nodeId())
                                 .retryWhen(StorageRetry.until(settings.storageRetryTimeout()))))
                 .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.INVALID_STATE,
@@ -141,6 +144,31 @@ public final class UploadService {
                     }
                     return session.run(chunks);
                 });
+    }
+
+    /**
+     * Asks the node holding the upload's channel, if another, to close it (it stores what it received, stages the
+     * partial part and lets go of the upload), and waits until it has, for at most {@link #HANDOVER_WAIT}: the new
+     * channel then starts from everything the old one received, and the client re-sends only what was in flight.
+     * Past the wait (that node is gone, or Redis is), the claim goes ahead: a stale writer can never change what the
+     * new one stores (docs/architecture.md, "One writer").
+     */
+    private Mono<Void> handOver(UploadRecord u) {
+        String holder = u.writerNode();
+        if (holder == null || holder.equals(nodes.nodeId())) {
+            return Mono.empty();
+        }
+        nodes.send(holder, new UploadCommand(Kind.RELEASE, u.id(), 0, null));
+        return Flux.interval(Duration.ZERO, HANDOVER_POLL)
+                .onBackpressureDrop()
+                .concatMap(tick -> repo.find(u.id()), 1)
+                .filter(latest -> latest.writerNode() == null || !latest.writerNode().equals(holder)
+                        || !latest.state().isOpen())
+                .next()
+                .timeout(HANDOVER_WAIT, Mono.fromRunnable(() -> log.info("Upload {}: node {} did not hand it over"
+                        + " within {}; claiming it anyway", u.id(), holder, HANDOVER_WAIT)))
+                .onErrorResume(e -> Mono.empty())
+                .then();
     }
 
     /**
@@ -206,6 +234,7 @@ public final class UploadService {
                 case LIMIT -> s.limit(command.limit());
                 case END -> s.terminate(ended(id, command.reason()));
                 case TELEMETRY -> publishSamples(id, Duration.ofMillis(Math.max(100, command.limit())));
+                case RELEASE -> s.takeOver();
             }
         });
         return session.isPresent();

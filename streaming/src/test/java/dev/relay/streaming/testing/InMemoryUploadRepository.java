@@ -232,6 +232,7 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
                     return false;
                 }
                 row.partNumbersReserved = lastUsed;
+                row.writerNode = null;
                 return true;
             }
         });

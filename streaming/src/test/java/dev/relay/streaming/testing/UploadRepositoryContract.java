@@ -208,6 +208,7 @@ public interface UploadRepositoryContract {
                 .as("a release never reserves more").isFalse();
 
         assertThat(uploads().releaseWriter(upload.id(), second.epoch(), 11).block(TIMEOUT)).isTrue();
+        assertThat(uploads().find(upload.id()).block(TIMEOUT).writerNode()).as("released").isNull();
         WriterClaim third = uploads().claimWriter(upload.id(), 8, "node-2").block(TIMEOUT);
         assertThat(third.firstPartNumber()).as("after the numbers the second writer used").isEqualTo(12);
         assertThat(uploads().find(upload.id()).block(TIMEOUT).writerNode()).as("the last claim's node")

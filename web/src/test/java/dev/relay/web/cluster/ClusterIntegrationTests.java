@@ -1,5 +1,6 @@
 package dev.relay.web.cluster;
 
+import dev.relay.api.ErrorCode;
 import dev.relay.api.UploadState;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.Event;
@@ -9,6 +10,7 @@ import dev.relay.api.wire.UploadTicket;
 import dev.relay.client.FileTransfers;
 import dev.relay.client.RelayAuth;
 import dev.relay.client.RelayClient;
+import dev.relay.client.RelayException;
 import dev.relay.infra.testing.TcpProxy;
 import dev.relay.infra.testing.TestFiles;
 import dev.relay.web.support.ChildService;
@@ -36,6 +38,7 @@ import java.util.function.BooleanSupplier;
 
 import static dev.relay.web.support.ServiceIntegrationTest.CHUNK;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * Two service processes (nodes A and B) on one database, one S3 server and Redis (through a TCP proxy, so a test can
@@ -198,6 +201,43 @@ class ClusterIntegrationTests {
         UploadInfo done = new FileTransfers(onC).upload(file, null, e -> { }).block(TIMEOUT);
         assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
         assertThat(done.sha256()).isEqualTo(FileTransfers.sha256(file));
+    }
+
+    /**
+     * A client whose connection to A died silently resumes on B at once: B has A hand the upload over first (A stages
+     * what it received), so the client re-sends only what the dead connection swallowed.
+     */
+    @Test
+    @Order(2)
+    void aClientResumingOnAnotherNodeAfterASilentDropReSendsOnlyWhatWasInFlight() throws Exception {
+        AuthToken alice = register(portA, "ha");
+        Path file = TestFiles.random(8L * 1024 * 1024 + 77, 8);
+        try (TcpProxy toA = new TcpProxy(portA)) {
+            RelayClient throughProxy = connect(toA.port(), alice);
+            UploadTicket ticket = throughProxy.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
+            throughProxy.limit(ticket.id(), 2_000_000L).block(TIMEOUT);
+            AtomicLong sentToA = new AtomicLong();
+            throughProxy.write(ticket.id(), 0, FileTransfers.read(file, 0, CHUNK)
+                            .doOnNext(b -> sentToA.addAndGet(b.remaining())))
+                    .subscribe(e -> { }, e -> { });
+            await("3 MiB sent to A", () -> sentToA.get() >= 3L * 1024 * 1024);
+            toA.blackHole();
+
+            RelayClient onB = connect(portB, alice);
+            long offsetSeen = onB.upload(ticket.id()).block(TIMEOUT).offset();
+            assertThat(offsetSeen).as("nothing durable yet: A holds a partial part").isZero();
+            RelayException handedOver = catchThrowableOfType(() -> onB.write(ticket.id(), offsetSeen,
+                    FileTransfers.read(file, offsetSeen, CHUNK)).blockLast(TIMEOUT), RelayException.class);
+            assertThat(handedOver).as("A handed over what it received before B's channel opened").isNotNull();
+            assertThat(handedOver.code()).isEqualTo(ErrorCode.OFFSET_MISMATCH);
+            long durable = handedOver.offset();
+            assertThat(durable).isPositive();
+            assertThat(sentToA.get() - durable).as("bytes to send again").isLessThanOrEqualTo(CHUNK);
+
+            UploadInfo done = new FileTransfers(onB).resume(ticket.id(), file, CHUNK, e -> { }).block(TIMEOUT);
+            assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
+            assertThat(done.sha256()).isEqualTo(FileTransfers.sha256(file));
+        }
     }
 
     @Test
