@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.infra.cluster.RedisEventBus;
 import dev.relay.infra.cluster.RedisNodeBus;
 import dev.relay.infra.cluster.RedisPresence;
+import dev.relay.infra.cluster.RedisRateLimits;
 import dev.relay.infra.cluster.RedisSubscriptions;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.NodeBus;
 import dev.relay.streaming.port.PresenceStore;
+import dev.relay.streaming.port.RateLimits;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -22,7 +24,7 @@ import java.util.UUID;
 
 /**
  * Several nodes (relay.cluster.enabled=true): user events and commands to the node that holds an upload's channel
- * go through Redis pub/sub ({@code spring.data.redis.*}), and presence is counted in Redis. Off, the node is alone:
+ * go through Redis pub/sub ({@code spring.data.redis.*}), and presence and rate limits are counted in Redis. Off, the node is alone:
  * the in-process event bus, no node bus and presence in memory ({@link R2dbcRepositoriesAutoConfiguration}), and
  * Redis is never contacted.
  */
@@ -40,6 +42,11 @@ public class ClusterAutoConfiguration {
     EventBus eventBus(ReactiveStringRedisTemplate redis, RedisSubscriptions listeners,
                       ObjectMapper json) {
         return new RedisEventBus(redis, listeners, json);
+    }
+
+    @Bean
+    RateLimits rateLimits(ReactiveStringRedisTemplate redis) {
+        return new RedisRateLimits(redis);
     }
 
     @Bean

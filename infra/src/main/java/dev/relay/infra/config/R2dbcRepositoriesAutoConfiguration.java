@@ -8,6 +8,8 @@ import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.NodeBus;
 import dev.relay.streaming.port.PresenceStore;
+import dev.relay.streaming.port.RateLimits;
+import dev.relay.streaming.support.LocalRateLimits;
 import dev.relay.streaming.chat.Presence;
 import dev.relay.streaming.port.Transactions;
 import dev.relay.infra.r2dbc.R2dbcFileCatalog;
@@ -70,6 +72,13 @@ public class R2dbcRepositoriesAutoConfiguration {
     @ConditionalOnMissingBean
     EventBus eventBus() {
         return new InProcessEventBus();
+    }
+
+    /** Rate limits of a node alone (ClusterAutoConfiguration provides shared ones). */
+    @Bean
+    @ConditionalOnMissingBean
+    RateLimits rateLimits() {
+        return new LocalRateLimits();
     }
 
     /** Presence of a node alone (ClusterAutoConfiguration provides one across nodes). */

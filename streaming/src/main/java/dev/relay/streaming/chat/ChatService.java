@@ -13,6 +13,7 @@ import dev.relay.streaming.port.AccountRepository;
 import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.port.ChatRepository.NewMessage;
 import dev.relay.streaming.port.EventBus.Envelope;
+import dev.relay.streaming.port.RateLimits;
 import dev.relay.streaming.port.Transactions;
 import dev.relay.streaming.upload.UploadService;
 import reactor.core.publisher.Flux;
@@ -40,11 +41,12 @@ public final class ChatService {
     private final UserDirectory users;
     private final EventLog events;
     private final ChatSettings settings;
-    private final RateLimiter rate;
+    private final RateLimits rate;
+    private final RateLimits.Limit messages;
     private final Clock clock;
 
     public ChatService(ChatRepository chat, AccountRepository accounts, Transactions tx, UploadService uploads,
-                       UserDirectory users, EventLog events, ChatSettings settings, Clock clock) {
+                       UserDirectory users, EventLog events, ChatSettings settings, RateLimits rate, Clock clock) {
         this.chat = chat;
         this.accounts = accounts;
         this.tx = tx;
@@ -53,7 +55,8 @@ public final class ChatService {
         this.events = events;
         this.settings = settings;
         this.clock = clock;
-        this.rate = new RateLimiter(settings.messagesPerMinute(), settings.messageBurst(), System::nanoTime);
+        this.rate = rate;
+        this.messages = new RateLimits.Limit(settings.messagesPerMinute(), settings.messageBurst());
     }
 
     public Mono<ChatMessage> sendText(String senderId, String peerId, String text) {
@@ -170,9 +173,15 @@ public final class ChatService {
     }
 
     private Mono<Void> limited(String userId) {
-        return rate.tryAcquire(userId) ? Mono.empty() : Mono.error(new TransferException(ErrorCode.RATE_LIMITED,
-                "You are sending faster than " + settings.messagesPerMinute() + " messages a minute; wait a moment"
-                        + " and send again."));
+        // One bucket per user, whichever node the messages come through.
+        return rate.take("chat:" + userId, messages).flatMap(wait -> wait == 0 ? Mono.<Void>empty()
+                : Mono.error(new TransferException(ErrorCode.RATE_LIMITED, "You are sending faster than "
+                + settings.messagesPerMinute() + " messages a minute; send again in " + seconds(wait) + ".")));
+    }
+
+    private static String seconds(long millis) {
+        long s = Math.max(1, (millis + 999) / 1000);
+        return s == 1 ? "a second" : s + " seconds";
     }
 
     private record Posted(ChatMessage message, List<Envelope> events) {

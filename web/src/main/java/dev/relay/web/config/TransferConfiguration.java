@@ -12,6 +12,7 @@ import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.NodeBus;
 import dev.relay.streaming.port.PresenceStore;
+import dev.relay.streaming.port.RateLimits;
 import dev.relay.streaming.port.Transactions;
 import dev.relay.streaming.download.DownloadService;
 import dev.relay.streaming.port.ObjectStore;
@@ -60,8 +61,9 @@ class TransferConfiguration {
 
     @Bean
     ChatService chatService(ChatRepository chat, AccountRepository accounts, Transactions tx, UploadService uploads,
-                            UserDirectory users, EventLog events, ChatSettings settings, Clock clock) {
-        return new ChatService(chat, accounts, tx, uploads, users, events, settings, clock);
+                            UserDirectory users, EventLog events, ChatSettings settings, RateLimits rate,
+                            Clock clock) {
+        return new ChatService(chat, accounts, tx, uploads, users, events, settings, rate, clock);
     }
 
     @Bean

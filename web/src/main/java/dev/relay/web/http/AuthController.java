@@ -5,6 +5,7 @@ import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.Credentials;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.port.AccountRepository;
+import dev.relay.streaming.port.RateLimits;
 import dev.relay.api.wire.PasswordChange;
 import dev.relay.streaming.chat.EventLog;
 import dev.relay.web.security.CurrentUser;
@@ -40,9 +41,13 @@ class AuthController {
 
     private final SecurityProperties security;
     private final EventLog events;
+    private final RateLimits rate;
+    private final RateLimits.Limit logins;
 
     AuthController(AccountRepository accounts, PasswordEncoder passwords, JwtTokens tokens,
-                   SecurityProperties security, EventLog events) {
+                   SecurityProperties security, EventLog events, RateLimits rate) {
+        this.rate = rate;
+        this.logins = new RateLimits.Limit(security.loginsPerMinute(), security.loginBurst());
         this.accounts = accounts;
         this.passwords = passwords;
         this.tokens = tokens;
@@ -71,7 +76,13 @@ class AuthController {
         if (credentials == null || credentials.username() == null || credentials.password() == null) {
             return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "username and password are required."));
         }
-        return accounts.findByUsername(credentials.username().strip())
+        String username = credentials.username().strip();
+        // Per account, on every node: guessing a password costs the guesser time, not the service CPU.
+        return rate.take("login:" + username.toLowerCase(java.util.Locale.ROOT), logins)
+                .flatMap(wait -> wait == 0 ? Mono.<Void>empty() : Mono.error(new TransferException(
+                        ErrorCode.RATE_LIMITED, "Too many login attempts for this account; try again in "
+                        + Math.max(1, (wait + 999) / 1000) + " s.")))
+                .then(accounts.findByUsername(username))
                 .map(account -> new Candidate(account, account.passwordHash()))
                 .switchIfEmpty(dummyHash.map(hash -> new Candidate(null, hash)))
                 .publishOn(Schedulers.boundedElastic())

@@ -16,13 +16,17 @@ import java.util.List;
  *                       origin; requests without an Origin header (non-browser clients) are allowed
  * @param admins         usernames that become administrators when they register (the first user always does)
  * @param downloadLinkTtl how long a download link ({@code POST /api/files/{id}/link}) works
+ * @param loginBurst     login attempts on one account that may come at once, on any node
+ * @param loginsPerMinute login attempts on one account per minute after the burst (each costs a BCrypt hash)
  */
 @ConfigurationProperties("relay.security")
 public record SecurityProperties(String jwtSecret,
                                  @DefaultValue("12h") Duration tokenTtl,
                                  @DefaultValue List<String> allowedOrigins,
                                  @DefaultValue List<String> admins,
-                                 @DefaultValue("15m") Duration downloadLinkTtl) {
+                                 @DefaultValue("15m") Duration downloadLinkTtl,
+                                 @DefaultValue("10") int loginBurst,
+                                 @DefaultValue("6") int loginsPerMinute) {
 
     public boolean isAdmin(String username) {
         return admins.stream().anyMatch(a -> a.strip().equalsIgnoreCase(username));

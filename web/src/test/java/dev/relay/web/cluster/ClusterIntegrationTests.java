@@ -54,6 +54,7 @@ class ClusterIntegrationTests {
     private static final long WINDOW = 256 * 1024;
     private static final AtomicInteger STARTS = new AtomicInteger();
     private static final String ADMIN = "clusteradmin" + System.nanoTime() % 1_000_000;
+    private static final int MESSAGE_BURST = 5;
 
     private final List<Process> nodes = new ArrayList<>();
     private final List<RelayClient> clients = new ArrayList<>();
@@ -240,6 +241,34 @@ class ClusterIntegrationTests {
         }
     }
 
+    /** One bucket per user (messages) and per account (logins), whichever node each request goes through. */
+    @Test
+    @Order(2)
+    void rateLimitsAreSharedByTheNodes() {
+        AuthToken alice = register(portA, "la");
+        AuthToken bob = register(portA, "lb");
+        List<RelayClient> both = List.of(connect(portA, alice), connect(portB, alice));
+        for (int i = 0; i < MESSAGE_BURST; i++) {
+            both.get(i % 2).sendText(bob.userId(), "m" + i).block(TIMEOUT);
+        }
+        RelayException limited = catchThrowableOfType(() -> both.get(MESSAGE_BURST % 2)
+                .sendText(bob.userId(), "one too many").block(TIMEOUT), RelayException.class);
+        assertThat(limited).as("the burst is for both nodes together").isNotNull();
+        assertThat(limited.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+
+        List<RelayAuth> nodesAuth = List.of(new RelayAuth(URI.create("http://127.0.0.1:" + portA)),
+                new RelayAuth(URI.create("http://127.0.0.1:" + portB)));
+        for (int i = 0; i < 10; i++) {
+            RelayException wrong = catchThrowableOfType(() -> nodesAuth.get(0).login(bob.username(), "wrong password")
+                    .block(TIMEOUT), RelayException.class);
+            assertThat(wrong.code()).isEqualTo(ErrorCode.UNAUTHENTICATED);
+        }
+        RelayException throttled = catchThrowableOfType(() -> nodesAuth.get(1).login(bob.username(), "long enough pw")
+                .block(TIMEOUT), RelayException.class);
+        assertThat(throttled).as("ten attempts on A leave none for B").isNotNull();
+        assertThat(throttled.code()).isEqualTo(ErrorCode.RATE_LIMITED);
+    }
+
     @Test
     @Order(3)
     void aUserOnOneNodeIsOnlineForUsersOnAnotherAndGoesOfflineWithinSecondsWhenTheirNodeIsKilled() throws Exception {
@@ -295,7 +324,8 @@ class ClusterIntegrationTests {
         int port = ChildService.freePort();
         Path log = Path.of("target", "cluster-" + name + "-" + STARTS.incrementAndGet() + ".log");
         nodes.add(ChildService.start(port, log, TIMEOUT, List.of("--relay.cluster.enabled=true",
-                "--relay.cluster.node-id=node-" + name, "--relay.security.admins=" + ADMIN, "--spring.data.redis.host=127.0.0.1",
+                "--relay.cluster.node-id=node-" + name, "--relay.security.admins=" + ADMIN,
+                "--relay.chat.message-burst=" + MESSAGE_BURST, "--relay.chat.messages-per-minute=6", "--spring.data.redis.host=127.0.0.1",
                 "--spring.data.redis.port=" + redis.port(), "--relay.transfer.part-size=5MB",
                 "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=256KB",
                 "--relay.transfer.credit-window-max=256KB")));
