@@ -13,7 +13,9 @@ import reactor.core.publisher.Mono;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** {@link ChatRepository} on MySQL/MariaDB through R2DBC. */
@@ -207,6 +209,18 @@ public final class R2dbcChatRepository implements ChatRepository {
                 .map(row -> new EventRange(Sql.longOf(row, "last_seq"), Sql.longOf(row, "first_seq")))
                 .one()
                 .defaultIfEmpty(new EventRange(0, 0)));
+    }
+
+    @Override
+    public Mono<Map<String, Long>> lastEventIds(Collection<String> userIds) {
+        if (userIds.isEmpty()) {
+            return Mono.just(Map.of());
+        }
+        return Sql.classify(db.sql("SELECT id, event_seq FROM accounts WHERE id IN (:ids)")
+                .bind("ids", List.copyOf(userIds))
+                .map(row -> Map.entry(row.get("id", String.class), Sql.longOf(row, "event_seq")))
+                .all()
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
     @Override

@@ -17,6 +17,7 @@ import reactor.core.scheduler.Schedulers;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.LongStream;
 
@@ -62,6 +63,7 @@ class R2dbcChatRepositoryIntegrationTests {
             List<Long> seqs = chat.eventsSince(user, 0, 1000).map(StoredEvent::seq).collectList().block(TIMEOUT);
             assertThat(seqs).containsExactlyElementsOf(LongStream.rangeClosed(1, n).boxed().toList());
             assertThat(chat.eventRange(user).block(TIMEOUT).last()).isEqualTo(n);
+            assertThat(chat.lastEventIds(List.of(user, "no-such-user")).block(TIMEOUT)).isEqualTo(Map.of(user, (long) n));
             assertThat(chat.eventsSince(user, 20, 2).map(StoredEvent::seq).collectList().block(TIMEOUT))
                     .containsExactly(21L, 22L);
         }

@@ -8,8 +8,8 @@ import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.EventBus.Envelope;
 import dev.relay.streaming.support.SerialExecutor;
 import reactor.core.Disposable;
-import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 import java.time.Clock;
@@ -17,6 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A user's {@code events} stream: durable events in sequence order without gaps or duplicates, live-only events as
@@ -27,6 +30,7 @@ import java.util.List;
 public final class EventFeed {
 
     private static final int PAGE = 500;
+    static final int POSITION_BATCH = 1000;
     /** Events waiting for a slow client; past this the stream fails and the client replays with {@code since}. */
     private static final int CLIENT_BUFFER = 10_000;
 
@@ -34,14 +38,18 @@ public final class EventFeed {
     private final EventBus bus;
     private final Clock clock;
     private final Duration positionCheck;
+    /** The streams whose position is checked, by user (only with a position check). */
+    private final Map<String, Set<Stream>> watched = new ConcurrentHashMap<>();
+    private Disposable watcher;
 
     public EventFeed(ChatRepository chat, EventBus bus, Clock clock) {
         this(chat, bus, clock, null);
     }
 
     /**
-     * @param positionCheck how often each stream compares its position with the log (null: never), for a bus that
-     *                      may lose an event: a lost event shows as a gap only when a later one arrives
+     * @param positionCheck how often the streams compare their positions with the log (null: never), for a bus that
+     *                      may lose an event: a lost event shows as a gap only when a later one arrives. One query
+     *                      per {@link #POSITION_BATCH} users with a stream here, not one per stream.
      */
     public EventFeed(ChatRepository chat, EventBus bus, Clock clock, Duration positionCheck) {
         this.chat = chat;
@@ -52,6 +60,48 @@ public final class EventFeed {
 
     public Flux<Event> stream(String userId, Long since) {
         return Flux.defer(() -> new Stream(userId).run(since));
+    }
+
+    private void watch(Stream stream) {
+        if (positionCheck == null) {
+            return;
+        }
+        watched.computeIfAbsent(stream.userId, k -> ConcurrentHashMap.newKeySet()).add(stream);
+        synchronized (watched) {
+            if (watcher == null) {
+                watcher = Flux.interval(positionCheck, positionCheck)
+                        .onBackpressureDrop()
+                        .concatMap(tick -> checkPositions(), 0)
+                        .subscribe();
+            }
+        }
+    }
+
+    private void unwatch(Stream stream) {
+        if (positionCheck == null) {
+            return;
+        }
+        watched.computeIfPresent(stream.userId, (k, streams) -> {
+            streams.remove(stream);
+            return streams.isEmpty() ? null : streams;
+        });
+        synchronized (watched) {
+            if (watched.isEmpty() && watcher != null) {
+                watcher.dispose();
+                watcher = null;
+            }
+        }
+    }
+
+    /** One query per batch of users with a stream here; each stream behind the log catches up. */
+    private Mono<Void> checkPositions() {
+        List<String> users = List.copyOf(watched.keySet());
+        return Flux.range(0, (users.size() + POSITION_BATCH - 1) / POSITION_BATCH)
+                .map(i -> users.subList(i * POSITION_BATCH, Math.min(users.size(), (i + 1) * POSITION_BATCH)))
+                .concatMap(batch -> chat.lastEventIds(batch).onErrorResume(e -> Mono.empty()))
+                .doOnNext(positions -> positions.forEach((user, logLast) -> watched.getOrDefault(user, Set.of())
+                        .forEach(stream -> stream.serial.execute(() -> stream.positionIs(logLast)))))
+                .then();
     }
 
     private final class Stream {
@@ -90,14 +140,11 @@ public final class EventFeed {
                     fill();
                 }
             }), error -> serial.execute(() -> fail(error)));
-            Disposable check = positionCheck == null ? Disposables.disposed()
-                    : Flux.interval(positionCheck, positionCheck)
-                    .onBackpressureDrop()
-                    .subscribe(tick -> serial.execute(this::checkPosition));
+            watch(this);
             return out.asFlux()
                     .doOnRequest(n -> serial.execute(() -> buffered = 0))
                     .doFinally(signal -> {
-                        check.dispose();
+                        unwatch(this);
                         live.dispose();
                         serial.execute(() -> done = true);
                     });
@@ -118,17 +165,12 @@ public final class EventFeed {
             }
         }
 
-        /** Reads the log after {@code last} if it holds more than the stream delivered. */
-        private void checkPosition() {
-            if (filling || done) {
-                return;
+        /** The log's last sequence number is {@code logLast}: reads what the stream did not deliver. */
+        private void positionIs(long logLast) {
+            if (!filling && !done && logLast > last) {
+                filling = true;
+                fill();
             }
-            chat.eventRange(userId).subscribe(range -> serial.execute(() -> {
-                if (!filling && !done && range.last() > last) {
-                    filling = true;
-                    fill();
-                }
-            }), error -> { }); // the next check tries again
         }
 
         /** Reads the log after {@code last}, page by page, then releases what the bus delivered meanwhile. */

@@ -5,7 +5,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Conversations, messages, read markers and the per-user event log. Methods that write expect the caller to hold
@@ -44,6 +46,9 @@ public interface ChatRepository {
 
     /** The user's last assigned sequence number (0 if none) and the lowest still kept (0 if none). */
     Mono<EventRange> eventRange(String userId);
+
+    /** The last assigned sequence number of each of {@code userIds} that exists (one query for all of them). */
+    Mono<Map<String, Long>> lastEventIds(Collection<String> userIds);
 
     /** Deletes events older than {@code before}; returns how many. */
     Mono<Long> pruneEvents(Instant before);
