@@ -28,6 +28,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -49,6 +50,7 @@ class ClusterFailoverIntegrationTests {
     private static final AtomicInteger STARTS = new AtomicInteger();
 
     private final List<Process> nodes = new ArrayList<>();
+    private final Map<Integer, Process> byPort = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @AfterEach
@@ -122,6 +124,51 @@ class ClusterFailoverIntegrationTests {
                 .isGreaterThanOrEqualTo(done.size() - resumedAt.offset());
     }
 
+    /**
+     * SIGKILL of the node holding an upload's channel (nothing staged): the client reconnects through HAProxy, which
+     * sends it to the node still alive, and resumes from the last recorded part.
+     */
+    @Test
+    void theNodeHoldingAnUploadKilledMidwayTheClientResumesThroughHaproxyOnTheOtherResendingAtMostOnePart()
+            throws Exception {
+        CompletableFuture<Integer> a = CompletableFuture.supplyAsync(this::startNode);
+        CompletableFuture<Integer> b = CompletableFuture.supplyAsync(this::startNode);
+        int[] ports = {a.join(), b.join()};
+        Haproxy haproxy = close(Haproxy.start(Path.of("target", "haproxy-kill"), TIMEOUT, ports));
+        URI http = URI.create("http://127.0.0.1:" + haproxy.port());
+        AuthToken alice = new RelayAuth(http).register("kl" + System.nanoTime() % 1_000_000, "long enough pw")
+                .block(TIMEOUT);
+        Path file = TestFiles.random(3 * PART + 4321, 92);
+        String sha256 = FileTransfers.sha256(file);
+        RelayClient client = close(RelayClient.connect(URI.create("ws://127.0.0.1:" + haproxy.port() + "/rsocket"),
+                alice.token()));
+        UploadTicket ticket = client.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
+        client.limit(ticket.id(), 4_000_000L).block(TIMEOUT); // slow enough to kill it midway
+        String first = holderOfTheConnection(haproxy);
+
+        AtomicLong sent = new AtomicLong();
+        Sinks.One<UploadEvent> onePartDurable = Sinks.one();
+        Disposable write = client.write(ticket.id(), 0, FileTransfers.read(file, 0, CHUNK)
+                        .doOnNext(chunk -> sent.addAndGet(chunk.remaining())))
+                .subscribe(e -> {
+                    if (e.offset() >= PART && e.received() >= PART + 1024 * 1024) {
+                        onePartDurable.tryEmitValue(e);
+                    }
+                }, e -> { });
+        onePartDurable.asMono().block(TIMEOUT);
+        byPort.get(ports[Integer.parseInt(first.substring("node".length())) - 1]).destroyForcibly()
+                .waitFor(30, TimeUnit.SECONDS);
+        long sentBeforeKill = sent.get();
+        write.dispose();
+
+        UploadInfo resumedAt = awaitOffsetAtLeast(client, ticket.id(), PART);
+        UploadInfo done = new FileTransfers(client).resume(ticket.id(), file, CHUNK, e -> { }).block(TIMEOUT);
+        assertThat(holderOfTheConnection(haproxy)).as("the reconnect's node").isNotEqualTo(first);
+        assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
+        assertThat(sha256Of(client.read(ticket.id(), 0))).as("the digest of the stored file").isEqualTo(sha256);
+        assertThat(sentBeforeKill - resumedAt.offset()).as("bytes sent twice after a kill").isLessThanOrEqualTo(PART);
+    }
+
     /** The server holding the client's one open connection, by HAProxy's count of current sessions. */
     private static String holderOfTheConnection(Haproxy haproxy) throws Exception {
         Map<String, Haproxy.Server> servers = haproxy.servers();
@@ -173,6 +220,7 @@ class ClusterFailoverIntegrationTests {
             synchronized (nodes) {
                 nodes.add(node);
             }
+            byPort.put(port, node);
             return port;
         } catch (Exception e) {
             throw new IllegalStateException(e);
