@@ -147,7 +147,7 @@ class ClusterIntegrationTests {
 
     @Test
     @Order(4)
-    void aMessageFromAUserOnOneNodeReachesItsRecipientOnTheOtherWithRedisAndWithoutIt() throws Exception {
+    void messagesBetweenNodesArriveInOrderWithoutGapsOrDuplicatesAcrossARedisOutageAndARestart() throws Exception {
         AuthToken alice = register(portA, "ma");
         AuthToken bob = register(portB, "mb");
         RelayClient aliceOnA = connect(portA, alice);
@@ -165,14 +165,48 @@ class ClusterIntegrationTests {
         assertThat(first.message().text()).isEqualTo("through redis");
         assertThat(System.nanoTime() - sentAt).as("well before the position check").isLessThan(2_000_000_000L);
 
+        // A 5 s outage: two messages sent meanwhile, one after.
         redis.close();
-        aliceOnA.sendText(bobId, "while redis is down").block(TIMEOUT);
-        Event second = bobHears.poll(15, TimeUnit.SECONDS);
-        assertThat(second).as("delivered from the event log by the position check").isNotNull();
-        assertThat(second.message().text()).isEqualTo("while redis is down");
-        assertThat(second.id()).isEqualTo(first.id() + 1);
+        aliceOnA.sendText(bobId, "during the outage 1").block(TIMEOUT);
+        aliceOnA.sendText(bobId, "during the outage 2").block(TIMEOUT);
+        Thread.sleep(5000);
+        redis = TcpProxy.listeningOn(redis.port(), 6379);
+        aliceOnA.sendText(bobId, "after the outage").block(TIMEOUT);
+
+        // A restart: Redis comes back empty (it keeps nothing on disk).
+        redis.close();
+        forgetEverythingInRedis();
+        redis = TcpProxy.listeningOn(redis.port(), 6379);
+        Thread.sleep(3000); // the nodes' heartbeats put their presence back
+        aliceOnA.sendText(bobId, "after the restart").block(TIMEOUT);
+
+        List<Event> heard = new ArrayList<>(List.of(first));
+        while (heard.size() < 5) {
+            Event next = bobHears.poll(15, TimeUnit.SECONDS);
+            assertThat(next).as("message " + (heard.size() + 1) + " of 5").isNotNull();
+            heard.add(next);
+        }
+        assertThat(heard).extracting(e -> e.message().text()).containsExactly("through redis",
+                "during the outage 1", "during the outage 2", "after the outage", "after the restart");
+        assertThat(heard).extracting(Event::id).as("consecutive: no gap, no duplicate")
+                .containsExactly(first.id(), first.id() + 1, first.id() + 2, first.id() + 3, first.id() + 4);
         assertThat(bobHears.poll(1, TimeUnit.SECONDS)).as("no duplicate").isNull();
+        assertThat(bobOnB.searchUsers(alice.username()).blockFirst(TIMEOUT).online())
+                .as("alice's presence, put back after the restart").isTrue();
         stream.dispose();
+    }
+
+    /** What a Redis restart loses: every key of Relay's. */
+    private static void forgetEverythingInRedis() {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create("redis://127.0.0.1:6379");
+        try (var connection = client.connect()) {
+            List<String> keys = connection.sync().keys("relay:*");
+            if (!keys.isEmpty()) {
+                connection.sync().del(keys.toArray(String[]::new));
+            }
+        } finally {
+            client.shutdown();
+        }
     }
 
     @Test
