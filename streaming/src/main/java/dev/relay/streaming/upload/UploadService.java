@@ -228,6 +228,7 @@ public final class UploadService {
         String id = command.uploadId();
         Optional<UploadSession> session = sessions.get(id);
         session.ifPresent(s -> {
+            s.controlled(System.nanoTime());
             switch (command.kind()) {
                 case PAUSE -> s.pause();
                 case RESUME -> s.resume();
@@ -261,19 +262,28 @@ public final class UploadService {
             return Mono.empty();
         }
         List<String> ids = sessions.all().stream().map(UploadSession::uploadId).toList();
-        return repo.findAll(ids)
-                .doOnNext(u -> {
-                    if (u.state().isOpen()) {
-                        apply(new UploadCommand(Kind.LIMIT, u.id(), u.rateLimit(), null));
-                    }
-                    switch (u.state()) {
-                        case PAUSED -> apply(new UploadCommand(Kind.PAUSE, u.id(), 0, null));
-                        case ACTIVE -> apply(new UploadCommand(Kind.RESUME, u.id(), 0, null));
-                        case COMPLETED -> { }
-                        default -> apply(new UploadCommand(Kind.END, u.id(), 0, u.state().name()));
-                    }
-                })
-                .then();
+        return Mono.defer(() -> {
+            long readStarted = System.nanoTime();
+            return repo.findAll(ids)
+                    .doOnNext(u -> sessions.get(u.id())
+                            // A verb applied after this read began is newer than what the read returns: keep it.
+                            .filter(s -> s.lastControlled() < readStarted)
+                            .ifPresent(s -> reapply(s, u)))
+                    .then();
+        });
+    }
+
+    /** Applies the state and rate cap the database holds for {@code u} to its channel here. */
+    private static void reapply(UploadSession s, UploadRecord u) {
+        if (u.state().isOpen()) {
+            s.limit(u.rateLimit());
+        }
+        switch (u.state()) {
+            case PAUSED -> s.pause();
+            case ACTIVE -> s.resume();
+            case COMPLETED -> { }
+            default -> s.terminate(ended(u.id(), u.state().name()));
+        }
     }
 
     private static TransferException ended(String id, String state) {
