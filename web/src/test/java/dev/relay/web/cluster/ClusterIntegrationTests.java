@@ -14,6 +14,7 @@ import dev.relay.client.RelayException;
 import dev.relay.infra.testing.TcpProxy;
 import dev.relay.infra.testing.TestFiles;
 import dev.relay.web.support.ChildService;
+import dev.relay.web.support.EventProbe;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,6 +56,8 @@ class ClusterIntegrationTests {
     private static final AtomicInteger STARTS = new AtomicInteger();
     private static final String ADMIN = "clusteradmin" + System.nanoTime() % 1_000_000;
     private static final int MESSAGE_BURST = 5;
+    /** Node ids of this run: Redis channels are named by them, and another run may share the Redis. */
+    private static final String RUN = Long.toString(System.nanoTime() % 1_000_000, 36);
 
     private final List<Process> nodes = new ArrayList<>();
     private final List<RelayClient> clients = new ArrayList<>();
@@ -303,6 +306,36 @@ class ClusterIntegrationTests {
         assertThat(throttled.code()).isEqualTo(ErrorCode.RATE_LIMITED);
     }
 
+    /** A file sent from a node to a user on another: live progress, completion and the read marker cross over. */
+    @Test
+    @Order(2)
+    void aFileSentFromOneNodeShowsItsProgressAndCompletionToItsRecipientOnTheOther() throws Exception {
+        AuthToken alice = register(portA, "fa");
+        AuthToken bob = register(portB, "fb");
+        RelayClient aliceOnA = connect(portA, alice);
+        RelayClient bobOnB = connect(portB, bob);
+        try (EventProbe bobHears = EventProbe.open(bobOnB, 0L); EventProbe aliceHears = EventProbe.open(aliceOnA, 0L)) {
+            Path file = TestFiles.random(3L * 1024 * 1024 + 5, 12);
+            UploadTicket ticket = aliceOnA.createUpload(FileTransfers.describe(file, null)
+                    .withRecipient(bob.username())).block(TIMEOUT);
+            aliceOnA.limit(ticket.id(), 4_000_000L).block(TIMEOUT); // a second or so: several progress events
+            UploadInfo done = new FileTransfers(aliceOnA).resume(ticket.id(), file, CHUNK, e -> { }).block(TIMEOUT);
+            assertThat(done.state()).isEqualTo(UploadState.COMPLETED);
+
+            bobHears.await(e -> e.type() == Event.Type.MESSAGE_UPDATED && e.message().id() == ticket.messageId()
+                    && e.message().file().state() == UploadState.COMPLETED, TIMEOUT);
+            List<Long> progress = bobHears.of(Event.Type.TRANSFER).stream()
+                    .filter(e -> e.transfer().uploadId().equals(ticket.id()))
+                    .map(e -> e.transfer().received()).toList();
+            assertThat(progress).as("live progress from node A, heard on B").hasSizeGreaterThan(1).isSorted();
+
+            bobOnB.markRead(alice.userId(), ticket.messageId()).block(TIMEOUT);
+            Event read = aliceHears.await(e -> e.type() == Event.Type.READ && e.read().reader().equals(bob.userId()),
+                    TIMEOUT);
+            assertThat(read.read().messageId()).isEqualTo(ticket.messageId());
+        }
+    }
+
     @Test
     @Order(3)
     void aUserOnOneNodeIsOnlineForUsersOnAnotherAndGoesOfflineWithinSecondsWhenTheirNodeIsKilled() throws Exception {
@@ -358,7 +391,7 @@ class ClusterIntegrationTests {
         int port = ChildService.freePort();
         Path log = Path.of("target", "cluster-" + name + "-" + STARTS.incrementAndGet() + ".log");
         nodes.add(ChildService.start(port, log, TIMEOUT, List.of("--relay.cluster.enabled=true",
-                "--relay.cluster.node-id=node-" + name, "--relay.security.admins=" + ADMIN,
+                "--relay.cluster.node-id=node-" + name + "-" + RUN, "--relay.security.admins=" + ADMIN,
                 "--relay.chat.message-burst=" + MESSAGE_BURST, "--relay.chat.messages-per-minute=6", "--spring.data.redis.host=127.0.0.1",
                 "--spring.data.redis.port=" + redis.port(), "--relay.transfer.part-size=5MB",
                 "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=256KB",
