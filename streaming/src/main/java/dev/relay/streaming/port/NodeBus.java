@@ -7,7 +7,7 @@ import reactor.core.publisher.Flux;
  * Commands from one node of the service to another: a verb on a live upload (pause, resume, rate cap, end) reaches
  * the node whose write channel holds the upload (recorded with the writer's claim). Delivery is at most once, so
  * nothing depends on it alone: the verb is in the database first, and a holder also re-reads the state of the
- * uploads it holds ({@code UploadService.reconcile}), which carries pause, resume and end within seconds when the
+ * uploads it holds ({@code NodeControl.reconcile}), which carries pause, resume and end within seconds when the
  * bus is down. A single node needs no bus: {@link #standalone()}.
  */
 public interface NodeBus {
@@ -62,7 +62,7 @@ public interface NodeBus {
     record UploadCommand(Kind kind, String uploadId, long limit, String reason) {
 
         /**
-         * TELEMETRY: publish samples of the channel for a while ({@code UploadService.TELEMETRY_LEASE}). RELEASE: a
+         * TELEMETRY: publish samples of the channel for a while ({@code SessionTelemetry.TELEMETRY_LEASE}). RELEASE: a
          * channel on another node takes the upload over: close this one as a takeover on one node does.
          */
         public enum Kind { PAUSE, RESUME, LIMIT, END, TELEMETRY, RELEASE }

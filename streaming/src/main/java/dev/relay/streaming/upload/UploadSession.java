@@ -63,7 +63,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     private Subscription inbound;
     private boolean inboundDone;
     private TransferException closeError;
-    /** When a verb was last applied to this channel ({@link System#nanoTime}); see UploadService.reconcile. */
+    /** When a verb was last applied to this channel ({@link System#nanoTime}); see NodeControl.reconcile. */
     private volatile long lastControlled = Long.MIN_VALUE;
 
     /**
