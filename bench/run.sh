@@ -9,10 +9,11 @@
 # bench/commentary.md, draws the scaling plot next to it (<output>-scaling.png), and stops everything it started on
 # any exit. Each throughput figure is the median of BENCH_RUNS runs (default 5). Needs: java 17, node + npm, a
 # MariaDB/MySQL server (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD; default 127.0.0.1:3306 root with no password) in
-# which it recreates the database relay_bench. BENCH_WARMUP_MIB (default 1024) sets how much at least goes through
-# each freshly started service before it is measured; the warm-up goes on until the JIT compilers of the service,
-# the S3 server and the client have settled (Bench.warmUp), for at most BENCH_WARMUP_ROUNDS rounds of every variant
-# (default 6). The test suite runs a quick one (web/pom.xml):
+# which it creates databases of its own (relay_bench_<pid of run.sh>, dropped at the end: runs at the same time, such
+# as `mvn verify` in two checkouts, would otherwise drop each other's tables). BENCH_WARMUP_MIB (default 1024) sets
+# how much at least goes through each freshly started service before it is measured; the warm-up goes on until the
+# JIT compilers of the service, the S3 server and the client have settled (Bench.warmUp), for at most
+# BENCH_WARMUP_ROUNDS rounds of every variant (default 6). The test suite runs a quick one (web/pom.xml):
 #   BENCH_RUNS=1 BENCH_WARMUP_MIB=64 BENCH_WARMUP_ROUNDS=1 BENCH_PAUSED_UPLOADS=100 bench/run.sh 64 OUT
 # with BENCH_SKIP_WITHOUT_DB=1, which makes it exit 0 with a message instead of failing when no database answers.
 #
@@ -28,7 +29,7 @@
 #                       BENCH_SECOND_JAR is not set, else none; set it empty for none (same jar: an A/A noise check).
 #   BENCH_SECOND_LABEL  the row's name in the report ([A-Za-z0-9._-]); default parts8 when neither of the two above is
 #                       set, else "second".
-# The second service has a database of its own (relay_bench_second), so another build migrates its own schema.
+# The second service has a database of its own (relay_bench_<pid>_second), so another build migrates its own schema.
 # BENCH_SERVICE_ARGS and BENCH_SERVICE_JAVA_OPTS apply to both services. The setup line of the report states each
 # service's jar (the commit of the checkout it was built in, when it lies in one, and its build time) and properties.
 #   BENCH_SECTIONS      a comma-separated subset of throughput,pause,latency,download,fixed-window,scaling,memory and
@@ -64,7 +65,7 @@ DB_HOST=${DB_HOST:-127.0.0.1}
 DB_PORT=${DB_PORT:-3306}
 DB_USER=${DB_USER:-root}
 DB_PASSWORD=${DB_PASSWORD:-}
-DB_NAME=relay_bench
+DB_NAME=relay_bench_$$
 SECOND_DB_NAME=${DB_NAME}_second
 S3_ACCESS_KEY=bench-access
 S3_SECRET_KEY=bench-secret-$RANDOM$RANDOM
