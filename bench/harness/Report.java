@@ -309,12 +309,15 @@ final class Report {
             pauseComparison("pause request → response, ms", "ackMillis", 1);
             pauseComparison("bytes the client sent after the response, KiB", "bytesAfterAck", 1 << 10);
             pauseComparison("response → last byte sent, ms", "lastByteAfterAckMillis", 1);
+            line("| pauses after whose response bytes still went out | %s | | %s | |", afterAck("same"),
+                    afterAck("other"));
         }
         if (measured("cluster.chat.other")) {
             line("");
             line("Chat: a user on node A sends text messages one at a time, alternately to a user whose event stream"
-                    + " is on node B (the event crosses through Redis) and to one whose stream is on A; from the"
-                    + " start of the send call to the event's arrival on the stream.");
+                    + " is on node B and to one whose stream is on A (in a cluster both events go through Redis"
+                    + " pub/sub: the first to the other JVM); from the start of the send call to the event's arrival"
+                    + " on the stream.");
             line("");
             line("| recipient's event stream | messages | p50 ms | p99 ms | max ms |");
             line("|---|---:|---:|---:|---:|");
@@ -334,7 +337,7 @@ final class Report {
             line("| SIGKILL → PRESENCE offline event on B, s | %s | %s |",
                     number2(results.median("cluster.kill.offlineSeconds")),
                     list(results.runs("cluster.kill.offlineSeconds"), 2));
-            line("| connect to the node → PRESENCE online event on B, ms | %s | %s |",
+            line("| connect to the node → PRESENCE online event on B, ms (a fresh node after the first run) | %s | %s |",
                     number(results.median("cluster.kill.onlineMillis")),
                     list(results.runs("cluster.kill.onlineMillis"), 1));
         }
@@ -376,6 +379,12 @@ final class Report {
                 number(Arrays.stream(same).max().orElse(Double.NaN)),
                 number(results.median("cluster.pause.other." + key) / unit),
                 number(Arrays.stream(other).max().orElse(Double.NaN)));
+    }
+
+    /** How many of the pauses through {@code path} ("same" or "other") were followed by bytes, of how many. */
+    private String afterAck(String path) {
+        double[] bytes = results.runs("cluster.pause." + path + ".bytesAfterAck");
+        return Arrays.stream(bytes).filter(b -> b > 0).count() + " of " + bytes.length;
     }
 
     private void percentileRow(String label, String key) {
