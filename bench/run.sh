@@ -9,10 +9,11 @@
 # bench/commentary.md, draws the scaling plot next to it (<output>-scaling.png), and stops everything it started on
 # any exit. Each throughput figure is the median of BENCH_RUNS runs (default 5). Needs: java 17, node + npm, a
 # MariaDB/MySQL server (DB_HOST, DB_PORT, DB_USER, DB_PASSWORD; default 127.0.0.1:3306 root with no password) in
-# which it recreates the database relay_bench. BENCH_WARMUP_MIB (default 1024) sets how much at least goes through
-# each freshly started service before it is measured; the warm-up goes on until the JIT compilers of the service,
-# the S3 server and the client have settled (Bench.warmUp), for at most BENCH_WARMUP_ROUNDS rounds of every variant
-# (default 6). The test suite runs a quick one (web/pom.xml):
+# which it creates databases of its own (relay_bench_<pid of run.sh>, dropped at the end: runs at the same time, such
+# as `mvn verify` in two checkouts, would otherwise drop each other's tables). BENCH_WARMUP_MIB (default 1024) sets
+# how much at least goes through each freshly started service before it is measured; the warm-up goes on until the
+# JIT compilers of the service, the S3 server and the client have settled (Bench.warmUp), for at most
+# BENCH_WARMUP_ROUNDS rounds of every variant (default 6). The test suite runs a quick one (web/pom.xml):
 #   BENCH_RUNS=1 BENCH_WARMUP_MIB=64 BENCH_WARMUP_ROUNDS=1 BENCH_PAUSED_UPLOADS=100 bench/run.sh 64 OUT
 # with BENCH_SKIP_WITHOUT_DB=1, which makes it exit 0 with a message instead of failing when no database answers.
 #
@@ -28,18 +29,31 @@
 #                       BENCH_SECOND_JAR is not set, else none; set it empty for none (same jar: an A/A noise check).
 #   BENCH_SECOND_LABEL  the row's name in the report ([A-Za-z0-9._-]); default parts8 when neither of the two above is
 #                       set, else "second".
-# The second service has a database of its own (relay_bench_second), so another build migrates its own schema.
+# The second service has a database of its own (relay_bench_<pid>_second), so another build migrates its own schema.
 # BENCH_SERVICE_ARGS and BENCH_SERVICE_JAVA_OPTS apply to both services. The setup line of the report states each
 # service's jar (the commit of the checkout it was built in, when it lies in one, and its build time) and properties.
-#   BENCH_SECTIONS      a comma-separated subset of throughput,pause,latency,download,fixed-window,scaling,memory
-#                       (default: all) to measure; the report leaves the others out. fixed-window is Relay with the
-#                       credit window fixed at 1MB, with and without latency (a service of its own); scaling and memory
-#                       run on a service of their own too. E.g. a comparison of two builds (a) or of a setting with
-#                       the defaults (b), throughput only, in minutes:
+#   BENCH_SECTIONS      a comma-separated subset of throughput,pause,latency,download,fixed-window,scaling,memory and
+#                       cluster (default: all but cluster) to measure; the report leaves the others out. fixed-window is Relay
+#                       with the credit window fixed at 1MB, with and without latency (a service of its own); scaling
+#                       and memory run on a service of their own too. E.g. a comparison of two builds (a) or of a
+#                       setting with the defaults (b), throughput only, in minutes:
 #   (a) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=before \
 #         BENCH_SECOND_JAR=../old/web/target/relay-web-0.1.0-SNAPSHOT-exec.jar bench/run.sh 256 /tmp/before-after.md
 #   (b) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=receive-ahead \
 #         BENCH_SECOND_ARGS=--relay.transfer.receive-ahead=true bench/run.sh 256 /tmp/receive-ahead.md
+#
+# The cluster section is opt-in (BENCH_SECTIONS=cluster, or the list with it): it needs Redis and HAProxy, which
+# `mvn verify`'s quick run must not, and starts two more JVMs. It runs last, on nodes of its own: two cluster nodes
+# of this jar (A and B) on the same database and S3 server, Redis at REDIS_HOST:REDIS_PORT (default 127.0.0.1:6379;
+# keys in its database REDIS_DATABASE, default 1), and HAPROXY (default /usr/sbin/haproxy) twice with
+# deploy/haproxy.cfg, only its bind and server lines replaced: in front of A and B, and in front of A alone. It
+# measures (bench/harness/Cluster.java) the upload throughput of BENCH_CLUSTER_UPLOADS (default 4) uploads of the
+# test file at once through HAProxy to both nodes, through HAProxy to A alone and directly to A, in the same runs; a
+# pause sent through B for an upload held on A, beside one sent through A; the delivery latency of
+# BENCH_CLUSTER_MESSAGES (default 500) chat messages per run from a user on A to an event stream on B, beside one on
+# A; and, once per run, the time until a user on B hears that a user of a SIGKILLed node went offline (A in the first
+# run, a node started for it in each later one). At 64 MiB and BENCH_RUNS=1 it takes a few minutes:
+#   BENCH_RUNS=1 BENCH_SECTIONS=cluster bench/run.sh 64 /tmp/cluster.md
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -51,7 +65,7 @@ DB_HOST=${DB_HOST:-127.0.0.1}
 DB_PORT=${DB_PORT:-3306}
 DB_USER=${DB_USER:-root}
 DB_PASSWORD=${DB_PASSWORD:-}
-DB_NAME=relay_bench
+DB_NAME=relay_bench_$$
 SECOND_DB_NAME=${DB_NAME}_second
 S3_ACCESS_KEY=bench-access
 S3_SECRET_KEY=bench-secret-$RANDOM$RANDOM
@@ -69,8 +83,9 @@ for f in "$SERVICE_JAR" "$S3PROXY_JAR"; do
   [[ -e $f ]] || die "$f is missing: run 'mvn package -DskipTests' in $REPO first"
 done
 
-ALL_SECTIONS=throughput,pause,latency,download,fixed-window,scaling,memory
-SECTIONS=${BENCH_SECTIONS:-$ALL_SECTIONS}
+DEFAULT_SECTIONS=throughput,pause,latency,download,fixed-window,scaling,memory
+ALL_SECTIONS=$DEFAULT_SECTIONS,cluster
+SECTIONS=${BENCH_SECTIONS:-$DEFAULT_SECTIONS}
 for section in ${SECTIONS//,/ }; do
   [[ ,$ALL_SECTIONS, == *,$section,* ]] || die "BENCH_SECTIONS: unknown section '$section' (known: $ALL_SECTIONS)"
 done
@@ -138,6 +153,25 @@ jar_origin() {
 for tool in java javac jar node npm curl; do
   command -v "$tool" >/dev/null || die "$tool is not installed"
 done
+HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
+REDIS_HOST=${REDIS_HOST:-127.0.0.1}
+REDIS_PORT=${REDIS_PORT:-6379}
+# Presence's keys in a Redis database of their own: nodes of another cluster on the same Redis (the test suite's,
+# running meanwhile) otherwise find a killed bench node's heartbeat expired first, drop its users, look them up in
+# their own database, find nobody and announce nothing. Pub/sub channels are shared by all databases.
+REDIS_DATABASE=${REDIS_DATABASE:-1}
+if has_section cluster; then
+  [[ -x $HAPROXY ]] || die "the cluster section needs HAProxy: no executable at $HAPROXY (set HAPROXY)"
+  (exec 3<>"/dev/tcp/$REDIS_HOST/$REDIS_PORT") 2>/dev/null \
+    || die "the cluster section needs Redis: nothing listens at $REDIS_HOST:$REDIS_PORT (set REDIS_HOST, REDIS_PORT)"
+fi
+# The server's version, from INFO over a bare TCP connection (no redis-cli needed); "unknown" if it does not say.
+redis_version() {
+  local version
+  version=$(exec 3<>"/dev/tcp/$REDIS_HOST/$REDIS_PORT" && printf 'INFO server\r\nQUIT\r\n' >&3 \
+    && timeout 5 cat <&3 | sed -n 's/^redis_version:\([^[:space:]]*\).*/\1/p' | head -n 1) 2>/dev/null || true
+  echo "${version:-unknown}"
+}
 mysql_cmd() { mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} "$@"; }
 if ! command -v mysql >/dev/null || ! mysql_cmd -e 'SELECT 1' >/dev/null 2>&1; then
   # The test suite falls back to an embedded MariaDB where none answers; its quick run of this benchmark (web's
@@ -397,6 +431,89 @@ if [[ -n $LAST_SECTIONS ]]; then
   measure --window memory --sections "$LAST_SECTIONS" --paused-uploads "$PAUSED_UPLOADS"
 fi
 
+# deploy/haproxy.cfg with only the frontend's address and the servers replaced (node1, node2, ... on the given ports)
+# and a stats socket added, as the tests' Haproxy does: balancing, readiness checks and timeouts are the shipped ones.
+# Starts it as $1 (its log and socket are named after it) and sets HAPROXY_PORT, HAPROXY_PID, HAPROXY_SOCKET.
+start_haproxy() {
+  local name=$1 ports
+  shift
+  ports=$*
+  HAPROXY_PORT=$(free_port)
+  HAPROXY_SOCKET=$WORK/haproxy-$name.sock
+  awk -v port="$HAPROXY_PORT" -v socket="$HAPROXY_SOCKET" -v ports="$ports" '
+    /^[[:space:]]*global[[:space:]]*$/ { print; print "    stats socket " socket " mode 600 level admin"; next }
+    /^[[:space:]]*bind[[:space:]]/ { print "    bind 127.0.0.1:" port; bound = 1; next }
+    /^[[:space:]]*server[[:space:]]/ {
+      if (!written) {
+        n = split(ports, p, " ")
+        for (i = 1; i <= n; i++) print "    server node" i " 127.0.0.1:" p[i]
+        written = 1
+      }
+      next
+    }
+    { print }
+    END { if (!bound || !written) exit 1 }' "$REPO/deploy/haproxy.cfg" >"$WORK/haproxy-$name.cfg" \
+    || die "deploy/haproxy.cfg has no bind or no server line to replace"
+  # -db: in the foreground, so that the pid is HAProxy's own.
+  "$HAPROXY" -f "$WORK/haproxy-$name.cfg" -db >"$WORK/haproxy-$name.log" 2>&1 </dev/null &
+  HAPROXY_PID=$!
+  PIDS+=("$HAPROXY_PID")
+  await_http "http://127.0.0.1:$HAPROXY_PORT/actuator/health/readiness" "$HAPROXY_PID" "$WORK/haproxy-$name.log"
+  log "HAProxy on 127.0.0.1:$HAPROXY_PORT (pid $HAPROXY_PID) in front of 127.0.0.1:${ports// /, 127.0.0.1:}"
+}
+
+CLUSTER_OPTIONS=()
+if has_section cluster; then
+  log "${SERVICE_PID:+stopping the service; }starting two cluster nodes and HAProxy in front of them"
+  stop_service
+  # Chat limits out of the way: the chat part sends hundreds of messages a run. Node ids of this run only.
+  NODE_ARGS=(--relay.cluster.enabled=true --spring.data.redis.host="$REDIS_HOST"
+    --spring.data.redis.port="$REDIS_PORT" --spring.data.redis.database="$REDIS_DATABASE"
+    --relay.chat.message-burst=1000000 --relay.chat.messages-per-minute=1000000
+    --relay.transfer.user-quota=1000TB --relay.transfer.max-open-uploads-per-user=1000)
+  # One after the other: the first migrates the database (when no section before did).
+  start_service cluster-a --relay.cluster.node-id="bench-a-$$" "${NODE_ARGS[@]}"
+  NODE_A_PORT=$SERVICE_PORT
+  NODE_A_PID=$SERVICE_PID
+  start_service cluster-b --relay.cluster.node-id="bench-b-$$" "${NODE_ARGS[@]}"
+  NODE_B_PORT=$SERVICE_PORT
+  NODE_B_PID=$SERVICE_PID
+  SERVICE_PID=
+  start_haproxy two "$NODE_A_PORT" "$NODE_B_PORT"
+  HAPROXY_TWO=(--haproxy-two-url "http://127.0.0.1:$HAPROXY_PORT" --haproxy-two-pid "$HAPROXY_PID"
+    --haproxy-two-socket "$HAPROXY_SOCKET")
+  start_haproxy one "$NODE_A_PORT"
+  HAPROXY_ONE=(--haproxy-one-url "http://127.0.0.1:$HAPROXY_PORT" --haproxy-one-pid "$HAPROXY_PID"
+    --haproxy-one-socket "$HAPROXY_SOCKET")
+  CLUSTER_UPLOADS=${BENCH_CLUSTER_UPLOADS:-4}
+  log "measuring the cluster: throughput of $CLUSTER_UPLOADS uploads at once, pause across nodes, chat latency"
+  harness cluster --results "$WORK/results.properties" --file "$WORK/file.bin" --runs "$RUNS" \
+    --warmup-file "$WORK/warmup.bin" --warmup-mib "$WARMUP_BUDGET_MIB" --warmup-rounds "$WARMUP_ROUNDS" \
+    --uploads "$CLUSTER_UPLOADS" --messages "${BENCH_CLUSTER_MESSAGES:-500}" \
+    --node-a-url "http://127.0.0.1:$NODE_A_PORT" --node-a-pid "$NODE_A_PID" \
+    --node-b-url "http://127.0.0.1:$NODE_B_PORT" --node-b-pid "$NODE_B_PID" --s3-pid "$S3_PID" \
+    "${HAPROXY_TWO[@]}" "${HAPROXY_ONE[@]}" \
+    --s3-endpoint "http://127.0.0.1:$S3_PORT" --s3-access-key "$S3_ACCESS_KEY" --s3-secret-key "$S3_SECRET_KEY" \
+    --s3-bucket "$S3_BUCKET"
+  # The kill ends the node: A in the first run, a node started for it in each later one.
+  DOOMED_PORT=$NODE_A_PORT
+  DOOMED_PID=$NODE_A_PID
+  for (( run = 1; run <= RUNS; run++ )); do
+    if (( run > 1 )); then
+      start_service "cluster-k$run" --relay.cluster.node-id="bench-k$run-$$" "${NODE_ARGS[@]}"
+      DOOMED_PORT=$SERVICE_PORT
+      DOOMED_PID=$SERVICE_PID
+      SERVICE_PID=
+    fi
+    log "killed node $run/$RUNS: SIGKILL of the node on 127.0.0.1:$DOOMED_PORT (pid $DOOMED_PID)"
+    harness cluster-kill --results "$WORK/results.properties" --doomed-url "http://127.0.0.1:$DOOMED_PORT" \
+      --doomed-pid "$DOOMED_PID" --watcher-url "http://127.0.0.1:$NODE_B_PORT"
+    { wait "$DOOMED_PID" || true; } 2>/dev/null   # reaps it, without bash's "Killed" notice
+    forget_pid "$DOOMED_PID"
+  done
+  CLUSTER_OPTIONS=(--cluster-setup "Two cluster nodes of the same jar (relay.cluster.enabled=true; node A and node B), both on the database and S3 server above, Redis $(redis_version) at $REDIS_HOST:$REDIS_PORT (database $REDIS_DATABASE), chat rate limits raised out of the way; HAProxy $("$HAPROXY" -v 2>/dev/null | sed -n '1s/^HAProxy version \([^ ]*\).*/\1/p') with deploy/haproxy.cfg (round robin, readiness checks every 1 s), only its bind and server lines replaced, once in front of A and B and once in front of A alone; clients on 127.0.0.1 too.")
+fi
+
 MAIN_ORIGIN=$(jar_origin "$SERVICE_JAR")
 SETUP="$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $MAIN_ORIGIN: parts of 16MB within a part size of 32MB, chunk 256KB, credit window 256KB (adaptive)${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}"
 REPORT_OPTIONS=()
@@ -419,14 +536,14 @@ if has_section throughput; then
     ${SECOND_PARTS:+--second-parts-mib "$SECOND_PARTS"})
 fi
 SETUP="$SETUP; JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks), measured after a warm-up of at least $WARMUP_BUDGET_MIB MiB through each service, towards settled JIT compilers (Bench.warmUp); the client's SHA-256 of the file is computed before the timed upload."
-[[ $SECTIONS == "$ALL_SECTIONS" ]] || SETUP="$SETUP Measured only (BENCH_SECTIONS): $SECTIONS."
+[[ $SECTIONS == "$DEFAULT_SECTIONS" ]] || SETUP="$SETUP Sections measured (BENCH_SECTIONS): $SECTIONS."
 # Warnings of the service hint at engine trouble that the figures alone hide; ids are masked so repeats group.
 SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.log \
   | sed -E 's/^[^ ]+ +([A-Z]+) .* : /\1 /; s/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/<id>/g' \
   | sort | uniq -c | sort -rn || true)
 harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SIZE_MIB" --runs "$RUNS" \
   --windows "$WINDOWS" --plot-name "$PLOT_NAME" --paused-uploads "$PAUSED_UPLOADS" \
-  --commentary "$BENCH_DIR/commentary.md" "${REPORT_OPTIONS[@]}" \
+  --commentary "$BENCH_DIR/commentary.md" "${REPORT_OPTIONS[@]}" "${CLUSTER_OPTIONS[@]}" \
   --setup "$SETUP" \
   --latency "Measured with a userspace TCP delay relay between client and server (infra/src/test/java/dev/relay/infra/testing/DelayRelay.java): the given round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
   --service-log "${SERVICE_WARNINGS:-none}"

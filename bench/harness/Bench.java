@@ -21,12 +21,14 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The measuring side of bench/run.sh, which starts and stops the servers. Two commands:
+ * The measuring side of bench/run.sh, which starts and stops the servers. Commands:
  *
  * <pre>
- * measure --sections throughput,pause,latency --window 1MB --file F --runs N --warmup-file W --warmup-mib M
- *         [--warmup-rounds R] --results R.properties (+ endpoints)
- * report  --results R.properties --out latest.md (+ descriptions of the setup)
+ * measure      --sections throughput,pause,latency --window 1MB --file F --runs N --warmup-file W --warmup-mib M
+ *              [--warmup-rounds R] --results R.properties (+ endpoints)
+ * cluster      the cluster section's throughput, pause and chat parts ({@link Cluster}; nodes and HAProxy)
+ * cluster-kill the cluster section's killed node, once per run ({@link Cluster#kill})
+ * report       --results R.properties --out latest.md (+ descriptions of the setup)
  * </pre>
  *
  * {@code measure} appends raw figures of each run to the results file (see {@link Results}); {@code report} turns
@@ -60,14 +62,15 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         // The Relay client runs here as the relay CLI runs it.
         NettyBufferChecks.relaxUnlessConfigured();
-        if (args.length == 0 || !Set.of("measure", "report").contains(args[0])) {
-            throw new IllegalArgumentException("usage: Bench measure|report --option value ...");
+        if (args.length == 0 || !Set.of("measure", "cluster", "cluster-kill", "report").contains(args[0])) {
+            throw new IllegalArgumentException("usage: Bench measure|cluster|cluster-kill|report --option value ...");
         }
         Bench bench = new Bench(parse(args));
-        if (args[0].equals("measure")) {
-            bench.measure();
-        } else {
-            Report.write(bench.results, bench.options);
+        switch (args[0]) {
+            case "measure" -> bench.measure();
+            case "cluster" -> new Cluster(bench.results, bench.options).measure();
+            case "cluster-kill" -> new Cluster(bench.results, bench.options).kill();
+            default -> Report.write(bench.results, bench.options);
         }
     }
 
@@ -153,7 +156,7 @@ public final class Bench {
                     ? Map.of("relay@" + window, (f, sha) -> Uploads.relay(client, f, sha)) : Map.of();
             if (!warm.isEmpty()) {
                 warmUp(warm, Path.of(option("warmup-file")), Long.parseLong(option("warmup-mib")) << 20,
-                        Integer.parseInt(options.getOrDefault("warmup-rounds", String.valueOf(WARMUP_ROUNDS))),
+                        Integer.parseInt(options.getOrDefault("warmup-rounds", String.valueOf(WARMUP_ROUNDS))), 1,
                         new JitActivity().watch("service", Long.parseLong(option("service-pid")))
                                 .watch("s3", Long.parseLong(options.getOrDefault("s3-pid", "0")))
                                 .watch(SECOND_SERVICE, Long.parseLong(options.getOrDefault("second-service-pid",
@@ -319,10 +322,10 @@ public final class Bench {
      * (up to {@code maxRounds}: {@link #WARMUP_ROUNDS}, fewer for a quick run). Long-running servers are measured, not
      * their first minutes: on two shared cores the service's C2 compiler took a quarter of its CPU during an upload
      * after 1 GiB of warm-up, and first stayed under 5 % after 2 to 8 GiB; the other variants warm the S3 server's code
-     * paths of their own.
+     * paths of their own. A variant may upload the file {@code copies} times at once (the cluster section's do).
      */
-    private static void warmUp(Map<String, Variant> variants, Path file, long budget, int maxRounds,
-                               JitActivity jit) throws Exception {
+    static void warmUp(Map<String, Variant> variants, Path file, long budget, int maxRounds, int copies,
+                       JitActivity jit) throws Exception {
         String sha256 = FileTransfers.sha256(file);
         long size = Files.size(file);
         List<String> speeds = new ArrayList<>();
@@ -334,7 +337,7 @@ public final class Bench {
             if (round.uploads() == 0) {
                 break;
             }
-            throughService += size * round.uploads();
+            throughService += size * copies * round.uploads();
             serviceSettled = throughService >= budget
                     && round.compiling().getOrDefault("service", 0.0) <= JIT_SETTLED;
         }
@@ -364,7 +367,8 @@ public final class Bench {
         Map<String, Double> compiling = new LinkedHashMap<>();
         int uploads = 0;
         for (Map.Entry<String, Variant> variant : variants.entrySet()) {
-            boolean viaService = variant.getKey().startsWith("relay@") || variant.getKey().startsWith("latency");
+            boolean viaService = variant.getKey().startsWith("relay@") || variant.getKey().startsWith("latency")
+                    || variant.getKey().startsWith("cluster.");
             if (serviceOnly && !viaService) {
                 continue;
             }
@@ -373,7 +377,7 @@ public final class Bench {
             JitActivity.shares(before, jit.sample(), seconds * 1000).forEach((jvm, share) -> compiling.merge(jvm,
                     share, Math::max));
             uploads++;
-            if (variant.getKey().startsWith("relay@")) {
+            if (variant.getKey().startsWith("relay@") || variant.getKey().startsWith("cluster.")) {
                 speeds.add(String.format(Locale.ROOT, "%.0f", size / seconds / 1e6));
             }
         }
@@ -381,7 +385,7 @@ public final class Bench {
     }
 
     /** Writes back what earlier uploads left in the page cache, so that their writeback does not slow this one. */
-    private static void flushDisk() throws IOException, InterruptedException {
+    static void flushDisk() throws IOException, InterruptedException {
         new ProcessBuilder("sync").inheritIO().start().waitFor();
     }
 
@@ -415,7 +419,7 @@ public final class Bench {
     }
 
     @FunctionalInterface
-    private interface Variant {
+    interface Variant {
         /** Uploads {@code file} once; returns the seconds it took. */
         double upload(Path file, String sha256) throws Exception;
     }
