@@ -466,8 +466,9 @@ CLUSTER_OPTIONS=()
 if has_section cluster; then
   log "${SERVICE_PID:+stopping the service; }starting two cluster nodes and HAProxy in front of them"
   stop_service
-  # Chat limits out of the way: the chat part sends hundreds of messages a run. Node ids of this run only.
-  NODE_ARGS=(--relay.cluster.enabled=true --spring.data.redis.host="$REDIS_HOST"
+  # Chat limits out of the way: the chat part sends hundreds of messages a run. A cluster of this run only, so
+  # another run or a test suite on the same Redis neither hears nor reaps its nodes.
+  NODE_ARGS=(--relay.cluster.enabled=true --relay.cluster.name="bench-$$" --spring.data.redis.host="$REDIS_HOST"
     --spring.data.redis.port="$REDIS_PORT" --spring.data.redis.database="$REDIS_DATABASE"
     --relay.chat.message-burst=1000000 --relay.chat.messages-per-minute=1000000
     --relay.transfer.user-quota=1000TB --relay.transfer.max-open-uploads-per-user=1000)
@@ -511,7 +512,7 @@ if has_section cluster; then
     { wait "$DOOMED_PID" || true; } 2>/dev/null   # reaps it, without bash's "Killed" notice
     forget_pid "$DOOMED_PID"
   done
-  CLUSTER_OPTIONS=(--cluster-setup "Two cluster nodes of the same jar (relay.cluster.enabled=true; node A and node B), both on the database and S3 server above, Redis $(redis_version) at $REDIS_HOST:$REDIS_PORT (database $REDIS_DATABASE), chat rate limits raised out of the way; HAProxy $("$HAPROXY" -v 2>/dev/null | sed -n '1s/^HAProxy version \([^ ]*\).*/\1/p') with deploy/haproxy.cfg (round robin, readiness checks every 1 s), only its bind and server lines replaced, once in front of A and B and once in front of A alone; clients on 127.0.0.1 too.")
+  CLUSTER_OPTIONS=(--cluster-setup "Two cluster nodes of the same jar (relay.cluster.enabled=true; node A and node B), both on the database and S3 server above, Redis $(redis_version) at $REDIS_HOST:$REDIS_PORT (database $REDIS_DATABASE, cluster name bench-<pid>), chat rate limits raised out of the way; HAProxy $("$HAPROXY" -v 2>/dev/null | sed -n '1s/^HAProxy version \([^ ]*\).*/\1/p') with deploy/haproxy.cfg (round robin, readiness checks every 1 s), only its bind and server lines replaced, once in front of A and B and once in front of A alone; clients on 127.0.0.1 too.")
 fi
 
 MAIN_ORIGIN=$(jar_origin "$SERVICE_JAR")

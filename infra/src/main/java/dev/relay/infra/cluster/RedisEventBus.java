@@ -19,17 +19,21 @@ import reactor.core.publisher.Flux;
 public final class RedisEventBus implements EventBus {
 
     private static final Logger log = LoggerFactory.getLogger(RedisEventBus.class);
-    private static final String USER_PREFIX = "relay:events:user:";
-    private static final ChannelTopic EVERYONE = ChannelTopic.of("relay:events:everyone");
-    private static final ChannelTopic SIGNALS = ChannelTopic.of("relay:events:signals");
+    private final String userPrefix;
+    private final ChannelTopic everyone;
+    private final ChannelTopic signals;
     private static final int SUBSCRIBER_BUFFER = 4096;
 
     private final ReactiveStringRedisTemplate redis;
     private final RedisSubscriptions listeners;
     private final ObjectMapper json;
 
-    public RedisEventBus(ReactiveStringRedisTemplate redis, RedisSubscriptions listeners,
+    /** @param prefix the cluster's prefix of every Redis name ({@code relay:<cluster>:}) */
+    public RedisEventBus(String prefix, ReactiveStringRedisTemplate redis, RedisSubscriptions listeners,
                          ObjectMapper json) {
+        this.userPrefix = prefix + "events:user:";
+        this.everyone = ChannelTopic.of(prefix + "events:everyone");
+        this.signals = ChannelTopic.of(prefix + "events:signals");
         this.redis = redis;
         this.listeners = listeners;
         this.json = json;
@@ -37,8 +41,8 @@ public final class RedisEventBus implements EventBus {
 
     @Override
     public void publish(Envelope envelope) {
-        String channel = envelope.disconnect() ? SIGNALS.getTopic()
-                : envelope.userId() == null ? EVERYONE.getTopic() : USER_PREFIX + envelope.userId();
+        String channel = envelope.disconnect() ? signals.getTopic()
+                : envelope.userId() == null ? everyone.getTopic() : userPrefix + envelope.userId();
         String body;
         try {
             body = json.writeValueAsString(envelope);
@@ -53,12 +57,12 @@ public final class RedisEventBus implements EventBus {
 
     @Override
     public Flux<Envelope> subscribe() {
-        return receive(SIGNALS, EVERYONE);
+        return receive(signals, everyone);
     }
 
     @Override
     public Flux<Envelope> subscribe(String userId) {
-        return receive(ChannelTopic.of(USER_PREFIX + userId), EVERYONE);
+        return receive(ChannelTopic.of(userPrefix + userId), everyone);
     }
 
     private Flux<Envelope> receive(ChannelTopic... topics) {

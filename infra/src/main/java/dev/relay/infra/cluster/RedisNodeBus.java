@@ -11,22 +11,25 @@ import org.springframework.data.redis.listener.ChannelTopic;
 import reactor.core.publisher.Flux;
 
 /**
- * {@link NodeBus} on Redis pub/sub: one channel per node for commands, {@code relay:node:<id>}, and one per upload
- * for the telemetry samples its holder publishes while another node's client watches, {@code relay:telemetry:<id>}.
+ * {@link NodeBus} on Redis pub/sub: one channel per node for commands, {@code relay:<cluster>:node:<id>}, and one per
+ * upload for the samples its holder publishes while another node's client watches, {@code relay:<cluster>:telemetry:<id>}.
  */
 public final class RedisNodeBus implements NodeBus {
 
     private static final Logger log = LoggerFactory.getLogger(RedisNodeBus.class);
-    private static final String PREFIX = "relay:node:";
-    private static final String TELEMETRY_PREFIX = "relay:telemetry:";
+    private final String nodePrefix;
+    private final String telemetryPrefix;
 
     private final String nodeId;
     private final ReactiveStringRedisTemplate redis;
     private final RedisSubscriptions listeners;
     private final ObjectMapper json;
 
-    public RedisNodeBus(String nodeId, ReactiveStringRedisTemplate redis,
+    /** @param prefix the cluster's prefix of every Redis name ({@code relay:<cluster>:}) */
+    public RedisNodeBus(String prefix, String nodeId, ReactiveStringRedisTemplate redis,
                         RedisSubscriptions listeners, ObjectMapper json) {
+        this.nodePrefix = prefix + "node:";
+        this.telemetryPrefix = prefix + "telemetry:";
         this.nodeId = nodeId;
         this.redis = redis;
         this.listeners = listeners;
@@ -46,7 +49,7 @@ public final class RedisNodeBus implements NodeBus {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("A command could not be written as JSON", e);
         }
-        redis.convertAndSend(PREFIX + node, body)
+        redis.convertAndSend(nodePrefix + node, body)
                 .subscribe(receivers -> {
                     if (receivers == 0) {
                         log.debug("No node {} listens for {} of upload {}", node, command.kind(), command.uploadId());
@@ -58,7 +61,7 @@ public final class RedisNodeBus implements NodeBus {
     @Override
     public void publishTelemetry(UploadTelemetry sample) {
         try {
-            redis.convertAndSend(TELEMETRY_PREFIX + sample.uploadId(), json.writeValueAsString(sample))
+            redis.convertAndSend(telemetryPrefix + sample.uploadId(), json.writeValueAsString(sample))
                     .subscribe(null, e -> log.debug("A telemetry sample was not published ({})", e.toString()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("A telemetry sample could not be written as JSON", e);
@@ -67,7 +70,7 @@ public final class RedisNodeBus implements NodeBus {
 
     @Override
     public Flux<UploadTelemetry> telemetry(String uploadId) {
-        return listeners.receive(ChannelTopic.of(TELEMETRY_PREFIX + uploadId))
+        return listeners.receive(ChannelTopic.of(telemetryPrefix + uploadId))
                 .map(message -> {
                     try {
                         return json.readValue(message, UploadTelemetry.class);
@@ -79,7 +82,7 @@ public final class RedisNodeBus implements NodeBus {
 
     @Override
     public Flux<UploadCommand> commands() {
-        return listeners.receive(ChannelTopic.of(PREFIX + nodeId))
+        return listeners.receive(ChannelTopic.of(nodePrefix + nodeId))
                 .map(message -> {
                     try {
                         return json.readValue(message, UploadCommand.class);

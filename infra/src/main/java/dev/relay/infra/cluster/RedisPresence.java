@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@link PresenceStore} across nodes in Redis: per user a hash of connection counts by node
- * ({@code relay:presence:user:<id>}), per node the set of its users, and per node a heartbeat key that expires
+ * ({@code relay:<cluster>:presence:user:<id>}), per node the set of its users, and per node a heartbeat key that expires
  * {@link #ALIVE_FOR} after the node's last beat. Each node looks for nodes whose heartbeat expired and drops their
  * counts (one node wins each dead node, the script being atomic): their users who have no connection left anywhere
  * go offline, announced by the node that dropped them. So a killed node's users show offline within
@@ -35,10 +35,10 @@ public final class RedisPresence implements PresenceStore, SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(RedisPresence.class);
     static final Duration BEAT = Duration.ofSeconds(2);
     static final Duration ALIVE_FOR = Duration.ofSeconds(6);
-    private static final String USER = "relay:presence:user:";
-    private static final String NODE = "relay:presence:node:";
-    private static final String ALIVE = "relay:presence:alive:";
-    private static final String NODES = "relay:presence:nodes";
+    private final String userKey;
+    private final String nodeKey;
+    private final String aliveKey;
+    private final String nodesKey;
 
     /** Returns the number of nodes the user had connections on before. */
     private static final RedisScript<Long> CONNECT = RedisScript.of("""
@@ -78,7 +78,12 @@ public final class RedisPresence implements PresenceStore, SmartLifecycle {
     private volatile boolean redisAnswered = true;
     private volatile Disposable running;
 
-    public RedisPresence(String nodeId, ReactiveStringRedisTemplate redis) {
+    /** @param prefix the cluster's prefix of every Redis name ({@code relay:<cluster>:}) */
+    public RedisPresence(String prefix, String nodeId, ReactiveStringRedisTemplate redis) {
+        this.userKey = prefix + "presence:user:";
+        this.nodeKey = prefix + "presence:node:";
+        this.aliveKey = prefix + "presence:alive:";
+        this.nodesKey = prefix + "presence:nodes";
         this.nodeId = nodeId;
         this.redis = redis;
     }
@@ -86,7 +91,7 @@ public final class RedisPresence implements PresenceStore, SmartLifecycle {
     @Override
     public Mono<Boolean> connected(String userId) {
         boolean firstHere = local.merge(userId, 1, Integer::sum) == 1;
-        return redis.execute(CONNECT, List.of(USER + userId, NODE + nodeId), List.of(nodeId, userId))
+        return redis.execute(CONNECT, List.of(userKey + userId, nodeKey + nodeId), List.of(nodeId, userId))
                 .next()
                 .map(before -> before == 0)
                 .onErrorResume(e -> Mono.just(firstHere)); // Redis down: this node's view
@@ -95,7 +100,7 @@ public final class RedisPresence implements PresenceStore, SmartLifecycle {
     @Override
     public Mono<Boolean> disconnected(String userId) {
         boolean lastHere = local.computeIfPresent(userId, (k, n) -> n <= 1 ? null : n - 1) == null;
-        return redis.execute(DISCONNECT, List.of(USER + userId, NODE + nodeId), List.of(nodeId, userId))
+        return redis.execute(DISCONNECT, List.of(userKey + userId, nodeKey + nodeId), List.of(nodeId, userId))
                 .next()
                 .map(after -> after == 0)
                 .onErrorResume(e -> Mono.just(lastHere));
@@ -105,7 +110,7 @@ public final class RedisPresence implements PresenceStore, SmartLifecycle {
     public Mono<Set<String>> online(Collection<String> userIds) {
         List<String> ids = List.copyOf(userIds);
         return Flux.fromIterable(ids)
-                .flatMapSequential(id -> redis.hasKey(USER + id))
+                .flatMapSequential(id -> redis.hasKey(userKey + id))
                 .collectList()
                 .map(exists -> {
                     Set<String> online = new HashSet<>();
@@ -130,8 +135,8 @@ public final class RedisPresence implements PresenceStore, SmartLifecycle {
 
     /** The heartbeat, the search for dead nodes, and putting this node's counts back after an outage. */
     private Mono<Void> beat() {
-        return redis.opsForValue().set(ALIVE + nodeId, "1", ALIVE_FOR)
-                .then(redis.opsForSet().add(NODES, nodeId))
+        return redis.opsForValue().set(aliveKey + nodeId, "1", ALIVE_FOR)
+                .then(redis.opsForSet().add(nodesKey, nodeId))
                 .then(Mono.defer(() -> redisAnswered ? Mono.<Void>empty() : restore()))
                 .then(Mono.fromRunnable(() -> redisAnswered = true))
                 .then(reapDeadNodes())
@@ -142,18 +147,18 @@ public final class RedisPresence implements PresenceStore, SmartLifecycle {
     private Mono<Void> restore() {
         log.info("Redis answers again: putting back the presence of this node's {} users", local.size());
         return Flux.fromIterable(new ArrayList<>(local.entrySet()))
-                .concatMap(entry -> redis.execute(RESTORE, List.of(USER + entry.getKey(), NODE + nodeId),
+                .concatMap(entry -> redis.execute(RESTORE, List.of(userKey + entry.getKey(), nodeKey + nodeId),
                         List.of(nodeId, entry.getKey(), entry.getValue().toString())))
                 .then();
     }
 
     @SuppressWarnings("unchecked")
     private Mono<Void> reapDeadNodes() {
-        return redis.opsForSet().members(NODES)
+        return redis.opsForSet().members(nodesKey)
                 .filter(node -> !node.equals(nodeId))
-                .concatMap(node -> redis.hasKey(ALIVE + node)
+                .concatMap(node -> redis.hasKey(aliveKey + node)
                         .filter(alive -> !alive)
-                        .flatMapMany(dead -> redis.execute(REAP, List.of(NODE + node, NODES), List.of(node, USER)))
+                        .flatMapMany(dead -> redis.execute(REAP, List.of(nodeKey + node, nodesKey), List.of(node, userKey)))
                         .flatMapIterable(users -> (List<String>) users)
                         .doOnNext(user -> log.debug("User {} went offline with node {}", user, node)))
                 .doOnNext(lost::tryEmitNext)
@@ -176,7 +181,7 @@ public final class RedisPresence implements PresenceStore, SmartLifecycle {
         }
         running = null;
         // A node that stops on purpose goes at once: its users' other connections are elsewhere or nowhere.
-        redis.delete(ALIVE + nodeId).onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(2));
+        redis.delete(aliveKey + nodeId).onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(2));
     }
 
     @Override

@@ -18,7 +18,7 @@ import java.util.List;
 public final class RedisRateLimits implements RateLimits {
 
     private static final Logger log = LoggerFactory.getLogger(RedisRateLimits.class);
-    private static final String PREFIX = "relay:rate:";
+    private final String prefix;
     private static final RedisScript<Long> TAKE = RedisScript.of("""
             local capacity = tonumber(ARGV[1])
             local per_ms = tonumber(ARGV[2])
@@ -37,14 +37,16 @@ public final class RedisRateLimits implements RateLimits {
     private final ReactiveStringRedisTemplate redis;
     private final LocalRateLimits fallback = new LocalRateLimits();
 
-    public RedisRateLimits(ReactiveStringRedisTemplate redis) {
+    /** @param prefix the cluster's prefix of every Redis name ({@code relay:<cluster>:}) */
+    public RedisRateLimits(String prefix, ReactiveStringRedisTemplate redis) {
+        this.prefix = prefix + "rate:";
         this.redis = redis;
     }
 
     @Override
     public Mono<Long> take(String key, Limit limit) {
         double perMs = limit.perMinute() / 60_000.0;
-        return redis.execute(TAKE, List.of(PREFIX + key), List.of(Integer.toString(limit.burst()),
+        return redis.execute(TAKE, List.of(prefix + key), List.of(Integer.toString(limit.burst()),
                         Double.toString(perMs)))
                 .next()
                 .onErrorResume(e -> {

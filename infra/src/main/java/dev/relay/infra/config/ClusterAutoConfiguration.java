@@ -39,26 +39,41 @@ public class ClusterAutoConfiguration {
     }
 
     @Bean
-    EventBus eventBus(ReactiveStringRedisTemplate redis, RedisSubscriptions listeners,
+    EventBus eventBus(@Value("${relay.cluster.name:relay}") String cluster, ReactiveStringRedisTemplate redis,
+                      RedisSubscriptions listeners,
                       ObjectMapper json) {
-        return new RedisEventBus(redis, listeners, json);
+        return new RedisEventBus(prefix(cluster), redis, listeners, json);
     }
 
     @Bean
-    RateLimits rateLimits(ReactiveStringRedisTemplate redis) {
-        return new RedisRateLimits(redis);
+    RateLimits rateLimits(@Value("${relay.cluster.name:relay}") String cluster, ReactiveStringRedisTemplate redis) {
+        return new RedisRateLimits(prefix(cluster), redis);
     }
 
     @Bean
-    PresenceStore presenceStore(NodeBus nodes, ReactiveStringRedisTemplate redis) {
-        return new RedisPresence(nodes.nodeId(), redis);
+    PresenceStore presenceStore(@Value("${relay.cluster.name:relay}") String cluster, NodeBus nodes,
+                                ReactiveStringRedisTemplate redis) {
+        return new RedisPresence(prefix(cluster), nodes.nodeId(), redis);
     }
 
     /** The node's id: {@code relay.cluster.node-id}, or a new one at every start (a restarted node is a new one). */
     @Bean
-    NodeBus nodeBus(@Value("${relay.cluster.node-id:}") String nodeId, ReactiveStringRedisTemplate redis,
+    NodeBus nodeBus(@Value("${relay.cluster.name:relay}") String cluster,
+                    @Value("${relay.cluster.node-id:}") String nodeId, ReactiveStringRedisTemplate redis,
                     RedisSubscriptions listeners, ObjectMapper json) {
         String id = nodeId.isBlank() ? UUID.randomUUID().toString() : nodeId;
-        return new RedisNodeBus(id, redis, listeners, json);
+        return new RedisNodeBus(prefix(cluster), id, redis, listeners, json);
+    }
+
+    /**
+     * Every Redis key and channel of a cluster starts with {@code relay:<relay.cluster.name>:}, so that clusters (a
+     * staging and a production one, or test runs) can share a Redis without hearing or reaping each other.
+     */
+    private static String prefix(String cluster) {
+        if (!cluster.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("relay.cluster.name must be 1 to 64 letters, digits, '.', '_' or"
+                    + " '-', not \"" + cluster + "\"");
+        }
+        return "relay:" + cluster + ":";
     }
 }

@@ -56,8 +56,8 @@ class ClusterIntegrationTests {
     private static final AtomicInteger STARTS = new AtomicInteger();
     private static final String ADMIN = "clusteradmin" + System.nanoTime() % 1_000_000;
     private static final int MESSAGE_BURST = 5;
-    /** Node ids of this run: Redis channels are named by them, and another run may share the Redis. */
-    private static final String RUN = Long.toString(System.nanoTime() % 1_000_000, 36);
+    /** This run's cluster: another run, or a benchmark, may share the Redis. */
+    private static final String CLUSTER = "test-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
 
     private final List<Process> nodes = new ArrayList<>();
     private final List<RelayClient> clients = new ArrayList<>();
@@ -203,7 +203,7 @@ class ClusterIntegrationTests {
     private static void forgetEverythingInRedis() {
         io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create("redis://127.0.0.1:6379");
         try (var connection = client.connect()) {
-            List<String> keys = connection.sync().keys("relay:*");
+            List<String> keys = connection.sync().keys("relay:" + CLUSTER + ":*");
             if (!keys.isEmpty()) {
                 connection.sync().del(keys.toArray(String[]::new));
             }
@@ -391,7 +391,7 @@ class ClusterIntegrationTests {
         int port = ChildService.freePort();
         Path log = Path.of("target", "cluster-" + name + "-" + STARTS.incrementAndGet() + ".log");
         nodes.add(ChildService.start(port, log, TIMEOUT, List.of("--relay.cluster.enabled=true",
-                "--relay.cluster.node-id=node-" + name + "-" + RUN, "--relay.security.admins=" + ADMIN,
+                "--relay.cluster.name=" + CLUSTER, "--relay.cluster.node-id=node-" + name, "--relay.security.admins=" + ADMIN,
                 "--relay.chat.message-burst=" + MESSAGE_BURST, "--relay.chat.messages-per-minute=6", "--spring.data.redis.host=127.0.0.1",
                 "--spring.data.redis.port=" + redis.port(), "--relay.transfer.part-size=5MB",
                 "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=256KB",
