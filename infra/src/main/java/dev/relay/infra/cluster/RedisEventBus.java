@@ -31,11 +31,11 @@ public final class RedisEventBus implements EventBus {
     /** @param prefix the cluster's prefix of every Redis name ({@code relay:<cluster>:}) */
     public RedisEventBus(String prefix, ReactiveStringRedisTemplate redis, RedisSubscriptions listeners,
                          ObjectMapper json) {
+        this.listeners = listeners;
         this.userPrefix = prefix + "events:user:";
         this.everyone = ChannelTopic.of(prefix + "events:everyone");
         this.signals = ChannelTopic.of(prefix + "events:signals");
         this.redis = redis;
-        this.listeners = listeners;
         this.json = json;
     }
 
@@ -53,6 +53,11 @@ public final class RedisEventBus implements EventBus {
         redis.convertAndSend(channel, body)
                 .subscribe(null, e -> log.debug("An event was not published ({}); clients catch up from the log",
                         e.toString()));
+    }
+
+    @Override
+    public Flux<Long> resubscribed() {
+        return listeners.reconnected();
     }
 
     @Override

@@ -3,7 +3,9 @@ package dev.relay.infra.cluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.listener.ChannelTopic;
 import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import reactor.core.publisher.Flux;
@@ -12,6 +14,7 @@ import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The node's pub/sub connection to Redis, opened on first use rather than at start-up, and opened again after it
@@ -30,6 +33,21 @@ public final class RedisSubscriptions implements DisposableBean {
 
     public RedisSubscriptions(ReactiveRedisConnectionFactory factory) {
         this.factory = factory;
+    }
+
+    /**
+     * A signal each time a connection to Redis is established: after a lost one, Lettuce subscribes the channels
+     * again on its own, and whatever was published meanwhile is lost (a signal for a first connection costs a
+     * position check, nothing more).
+     */
+    public Flux<Long> reconnected() {
+        if (!(factory instanceof LettuceConnectionFactory lettuce) || lettuce.getClientResources() == null) {
+            return Flux.never();
+        }
+        AtomicLong connections = new AtomicLong();
+        return lettuce.getClientResources().eventBus().get()
+                .filter(event -> event instanceof ConnectionActivatedEvent)
+                .map(event -> connections.incrementAndGet());
     }
 
     /** The messages of {@code topics} from now on, subscribing again (with backoff) whenever the connection fails. */

@@ -69,7 +69,8 @@ public final class EventFeed {
         watched.computeIfAbsent(stream.userId, k -> ConcurrentHashMap.newKeySet()).add(stream);
         synchronized (watched) {
             if (watcher == null) {
-                watcher = Flux.interval(positionCheck, positionCheck)
+                // Periodically, and at once when the bus subscribed again after a lost connection.
+                watcher = Flux.merge(Flux.interval(positionCheck, positionCheck), bus.resubscribed())
                         .onBackpressureDrop()
                         .concatMap(tick -> checkPositions(), 0)
                         .subscribe();

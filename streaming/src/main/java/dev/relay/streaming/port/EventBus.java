@@ -19,6 +19,14 @@ public interface EventBus {
     Flux<Envelope> subscribe(String userId);
 
     /**
+     * A signal each time this node's subscriptions were set up again after a lost connection (what was published
+     * meanwhile did not arrive): streams then catch up from the log at once. Never, for a bus that loses nothing.
+     */
+    default Flux<Long> resubscribed() {
+        return Flux.never();
+    }
+
+    /**
      * @param userId     the user it is for; null for every user
      * @param event      the event to deliver, or null for a pure signal
      * @param disconnect close the user's connections (disabled account, changed password)
