@@ -11,18 +11,11 @@ import io.minio.MinioClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
-import java.io.IOException;
-import java.net.StandardProtocolFamily;
 import java.net.URI;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -88,8 +81,8 @@ final class Cluster {
         URI nodeB = URI.create(option("node-b-url"));
         Path twoSocket = Path.of(option("haproxy-two-socket"));
         Path oneSocket = Path.of(option("haproxy-one-socket"));
-        awaitChecked(twoSocket, 2);
-        awaitChecked(oneSocket, 1);
+        HaproxyStats.awaitChecked(twoSocket, 2);
+        HaproxyStats.awaitChecked(oneSocket, 1);
         results.add("cluster.uploads", uploads);
         results.add("cluster.uploadMiB", size / 1048576.0);
 
@@ -179,7 +172,7 @@ final class Cluster {
      */
     private double concurrent(URI ws, String token, Path file, String sha256, int n, Path socket, String variant)
             throws Exception {
-        Map<String, Long> sessionsBefore = socket == null ? Map.of() : sessions(socket);
+        Map<String, Long> sessionsBefore = socket == null ? Map.of() : HaproxyStats.sessions(socket);
         List<RelayClient> clients = new ArrayList<>();
         // Threads of our own for the blocking uploads: never block a shared Reactor scheduler.
         ExecutorService threads = Executors.newFixedThreadPool(n);
@@ -191,7 +184,7 @@ final class Cluster {
             }
             if (socket != null) {
                 // Sessions of the previous variant may still be closing: count what these connections added.
-                sessions(socket).forEach((server, now) -> results.add("cluster." + variant.substring(8)
+                HaproxyStats.sessions(socket).forEach((server, now) -> results.add("cluster." + variant.substring(8)
                         + ".connections." + server, now - sessionsBefore.getOrDefault(server, 0L)));
             }
             long started = System.nanoTime();
@@ -359,70 +352,6 @@ final class Cluster {
                 stream.dispose();
             }
         }
-    }
-
-    /** Until HAProxy's health checks (readiness) have passed on all {@code servers}: UP alone is its initial state. */
-    private static void awaitChecked(Path socket, int servers) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (true) {
-            try {
-                List<Map<String, String>> rows = stat(socket);
-                if (rows.size() == servers && rows.stream().allMatch(r -> r.get("status").equals("UP")
-                        && r.get("check_status").contains("L7OK"))) {
-                    return;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("HAProxy's servers are not all ready: " + rows);
-                }
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    /** HAProxy's current sessions by server (node1 is A, node2 is B). */
-    private static Map<String, Long> sessions(Path socket) throws IOException {
-        Map<String, Long> sessions = new LinkedHashMap<>();
-        for (Map<String, String> row : stat(socket)) {
-            sessions.put(row.get("svname"), Long.parseLong(row.get("scur")));
-        }
-        return sessions;
-    }
-
-    /** The backend's server rows of {@code show stat} on HAProxy's stats socket, by column name. */
-    private static List<Map<String, String>> stat(Path socket) throws IOException {
-        String csv;
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            channel.connect(UnixDomainSocketAddress.of(socket));
-            channel.write(ByteBuffer.wrap("show stat\n".getBytes(StandardCharsets.US_ASCII)));
-            StringBuilder answer = new StringBuilder();
-            ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
-            // HAProxy answers and closes.
-            while (channel.read(buffer) >= 0) {
-                buffer.flip();
-                answer.append(StandardCharsets.UTF_8.decode(buffer));
-                buffer.clear();
-            }
-            csv = answer.toString();
-        }
-        String[] lines = csv.split("\n");
-        List<String> header = Arrays.asList(lines[0].replaceFirst("^# ", "").split(","));
-        List<Map<String, String>> rows = new ArrayList<>();
-        for (int i = 1; i < lines.length; i++) {
-            String[] fields = lines[i].split(",", -1);
-            if (fields.length < header.size() || !fields[header.indexOf("svname")].startsWith("node")) {
-                continue;
-            }
-            Map<String, String> row = new LinkedHashMap<>();
-            for (int c = 0; c < header.size(); c++) {
-                row.put(header.get(c), fields[c]);
-            }
-            rows.add(row);
-        }
-        return rows;
     }
 
     /** Nearest rank: the smallest value with at least {@code p} of the values at or below it; NaN if none. */

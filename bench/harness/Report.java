@@ -21,8 +21,8 @@ import java.util.stream.Collectors;
  */
 final class Report {
 
-    private final Results results;
-    private final Map<String, String> options;
+    final Results results;
+    final Map<String, String> options;
     private final StringBuilder out = new StringBuilder();
 
     private Report(Results results, Map<String, String> options) {
@@ -183,7 +183,7 @@ final class Report {
 
         if (measured(Cluster.DIRECT, Cluster.HAPROXY_ONE, Cluster.HAPROXY_TWO, "cluster.pause.other.ackMillis",
                 "cluster.chat.other", "cluster.kill.offlineSeconds")) {
-            cluster();
+            new ClusterReport(this).render();
         }
 
         line("");
@@ -255,146 +255,8 @@ final class Report {
         cpuRow("tus", "tus");
     }
 
-    /** Section 10: two nodes behind HAProxy, beside one node, in the same runs ({@link Cluster}). */
-    private void cluster() {
-        line("");
-        line("### 10. Cluster: two nodes behind HAProxy");
-        line("%s", options.get("cluster-setup"));
-        if (measured(Cluster.DIRECT, Cluster.HAPROXY_ONE, Cluster.HAPROXY_TWO)) {
-            line("");
-            line("Upload throughput: %s uploads of the %s MiB file at once, each on a connection of its own; aggregate"
-                            + " MB/s = all bytes / wall time. Every process (client, nodes, HAProxy, S3Proxy, MariaDB,"
-                            + " Redis) shares the same 2 cores, which bound what a second node can add.",
-                    number0(results.median("cluster.uploads")), number0(results.median("cluster.uploadMiB")));
-            line("");
-            line("| variant | aggregate MB/s | runs | connections per node (A + B) |");
-            line("|---|---:|---|---|");
-            clusterRow("one node (A), directly", Cluster.DIRECT, number0(results.median("cluster.uploads")) + " + 0");
-            clusterRow("HAProxy (deploy/haproxy.cfg) → node A alone", Cluster.HAPROXY_ONE,
-                    connections("haproxy-one", "node1") + " + 0");
-            clusterRow("HAProxy (deploy/haproxy.cfg) → nodes A and B, round robin", Cluster.HAPROXY_TWO,
-                    connections("haproxy-two", "node1") + " + " + connections("haproxy-two", "node2"));
-            line("");
-            line("| ratio | of the medians | within each run |");
-            line("|---|---:|---|");
-            line("| **two nodes through HAProxy / one node directly** | **%s** | %s |",
-                    ratio(results.median(Cluster.HAPROXY_TWO), results.median(Cluster.DIRECT)),
-                    perRun(Cluster.HAPROXY_TWO, Cluster.DIRECT));
-            line("| two nodes / one node, both through HAProxy | %s | %s |",
-                    ratio(results.median(Cluster.HAPROXY_TWO), results.median(Cluster.HAPROXY_ONE)),
-                    perRun(Cluster.HAPROXY_TWO, Cluster.HAPROXY_ONE));
-            line("| HAProxy → one node / one node directly (HAProxy's cost) | %s | %s |",
-                    ratio(results.median(Cluster.HAPROXY_ONE), results.median(Cluster.DIRECT)),
-                    perRun(Cluster.HAPROXY_ONE, Cluster.DIRECT));
-            line("");
-            line("CPU seconds per GiB uploaded, by process (median):");
-            line("");
-            line("| variant | client | node A | node B | S3 server | HAProxy | total |");
-            line("|---|---:|---:|---:|---:|---:|---:|");
-            clusterCpuRow("one node, directly", Cluster.DIRECT);
-            clusterCpuRow("HAProxy → node A alone", Cluster.HAPROXY_ONE);
-            clusterCpuRow("HAProxy → nodes A and B", Cluster.HAPROXY_TWO);
-        }
-        if (measured("cluster.pause.other.ackMillis")) {
-            line("");
-            line("Pause: an upload written to node A on a direct connection, capped at %s MB/s, paused once %d MiB"
-                            + " went out, on a second connection of the same user to A itself or to B (which writes"
-                            + " the row and passes the pause to A through Redis); %d pauses through each per run,"
-                            + " alternately. Silence = no byte for %d ms.",
-                    number0(Cluster.PAUSE_RATE / 1e6), Cluster.PAUSE_AFTER >> 20, Cluster.PAUSES_PER_RUN,
-                    PauseProbe.SILENCE.toMillis());
-            line("");
-            line("| what | through A (holds the upload): median | max | through B (the other node): median | max |");
-            line("|---|---:|---:|---:|---:|");
-            pauseComparison("pause request → response, ms", "ackMillis", 1);
-            pauseComparison("bytes the client sent after the response, KiB", "bytesAfterAck", 1 << 10);
-            pauseComparison("response → last byte sent, ms", "lastByteAfterAckMillis", 1);
-            line("| pauses after whose response bytes still went out | %s | | %s | |", afterAck("same"),
-                    afterAck("other"));
-        }
-        if (measured("cluster.chat.other")) {
-            line("");
-            line("Chat: a user on node A sends text messages one at a time, alternately to a user whose event stream"
-                    + " is on node B and to one whose stream is on A (in a cluster both events go through Redis"
-                    + " pub/sub: the first to the other JVM); from the start of the send call to the event's arrival"
-                    + " on the stream.");
-            line("");
-            line("| recipient's event stream | messages | p50 ms | p99 ms | max ms |");
-            line("|---|---:|---:|---:|---:|");
-            percentileRow("on the other node (A → B)", "cluster.chat.other");
-            percentileRow("on the same node (A → A)", "cluster.chat.same");
-            percentileRow("(the send call's response, both)", "cluster.chat.send");
-        }
-        if (measured("cluster.kill.offlineSeconds")) {
-            line("");
-            line("Killed node: a user connected only to node A (from the second run on, a node started for it) is"
-                    + " seen online by a user on node B; the node is SIGKILLed. Nobody announces a killed node's users:"
-                    + " B finds its heartbeat (a key living 6 s, renewed every 2 s) expired at its own beat (every 2"
-                    + " s), so 4 to 8 s after the kill, and announces them offline.");
-            line("");
-            line("| what | median | runs |");
-            line("|---|---:|---|");
-            line("| SIGKILL → PRESENCE offline event on B, s | %s | %s |",
-                    number2(results.median("cluster.kill.offlineSeconds")),
-                    list(results.runs("cluster.kill.offlineSeconds"), 2));
-            line("| connect to the node → PRESENCE online event on B, ms (a fresh node after the first run) | %s | %s |",
-                    number(results.median("cluster.kill.onlineMillis")),
-                    list(results.runs("cluster.kill.onlineMillis"), 1));
-        }
-    }
-
-    private void clusterRow(String label, String key, String connections) {
-        if (!measured(key)) {
-            return;
-        }
-        line("| %s | %s | %s | %s |", label, number(results.median(key)), list(results.runs(key), 1), connections);
-    }
-
-    /** The median number of the variant's connections that HAProxy sent to {@code server} (node1 = A). */
-    private String connections(String variant, String server) {
-        return number0(results.median("cluster." + variant + ".connections." + server));
-    }
-
-    private void clusterCpuRow(String label, String variant) {
-        if (!measured(variant)) {
-            return;
-        }
-        double total = 0;
-        StringBuilder cells = new StringBuilder();
-        for (String process : new String[]{"client", "node-a", "node-b", "s3", "haproxy"}) {
-            // Both HAProxy processes are watched; the variant used one of them (or none).
-            double seconds = process.equals("haproxy")
-                    ? results.median("cpu.haproxy-one." + variant) + results.median("cpu.haproxy-two." + variant)
-                    : results.median("cpu." + process + "." + variant);
-            cells.append(" | ").append(number2(seconds));
-            total += Double.isNaN(seconds) ? 0 : seconds;
-        }
-        line("| %s%s | %s |", label, cells, number2(total));
-    }
-
-    private void pauseComparison(String label, String key, double unit) {
-        double[] same = Arrays.stream(results.runs("cluster.pause.same." + key)).map(v -> v / unit).toArray();
-        double[] other = Arrays.stream(results.runs("cluster.pause.other." + key)).map(v -> v / unit).toArray();
-        line("| %s | %s | %s | %s | %s |", label, number(results.median("cluster.pause.same." + key) / unit),
-                number(Arrays.stream(same).max().orElse(Double.NaN)),
-                number(results.median("cluster.pause.other." + key) / unit),
-                number(Arrays.stream(other).max().orElse(Double.NaN)));
-    }
-
-    /** How many of the pauses through {@code path} ("same" or "other") were followed by bytes, of how many. */
-    private String afterAck(String path) {
-        double[] bytes = results.runs("cluster.pause." + path + ".bytesAfterAck");
-        return Arrays.stream(bytes).filter(b -> b > 0).count() + " of " + bytes.length;
-    }
-
-    private void percentileRow(String label, String key) {
-        List<Double> values = Arrays.stream(results.runs(key)).boxed().toList();
-        line("| %s | %d | %s | %s | %s |", label, values.size(), number(Cluster.percentile(values, 0.5)),
-                number(Cluster.percentile(values, 0.99)), number(Cluster.percentile(values, 1.0)));
-    }
-
     /** Whether any of {@code keys} has figures (null keys have none). */
-    private boolean measured(String... keys) {
+    boolean measured(String... keys) {
         return Arrays.stream(keys).anyMatch(key -> key != null && results.runs(key).length > 0);
     }
 
@@ -440,7 +302,7 @@ final class Report {
     }
 
     /** Run i of {@code key} over the best of run i of {@code others}, for every run all of them have. */
-    private String perRun(String key, String... others) {
+    String perRun(String key, String... others) {
         double[] ours = results.runs(key);
         List<String> ratios = new ArrayList<>();
         for (int i = 0; i < ours.length; i++) {
@@ -456,28 +318,28 @@ final class Report {
         return String.join(", ", ratios);
     }
 
-    private static String ratio(double a, double b) {
+    static String ratio(double a, double b) {
         return Double.isNaN(a) || Double.isNaN(b) ? "n/a" : String.format(Locale.ROOT, "%.2f", a / b);
     }
 
-    private static String number2(double v) {
+    static String number2(double v) {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", v);
     }
 
-    private static String number0(double v) {
+    static String number0(double v) {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.0f", v);
     }
 
-    private static String number(double v) {
+    static String number(double v) {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", v);
     }
 
-    private static String list(double[] runs, int decimals) {
+    static String list(double[] runs, int decimals) {
         return Arrays.stream(runs).mapToObj(v -> String.format(Locale.ROOT, "%." + decimals + "f", v))
                 .collect(Collectors.joining(", "));
     }
 
-    private void line(String format, Object... args) {
+    void line(String format, Object... args) {
         out.append(String.format(Locale.ROOT, format, args)).append('\n');
     }
 }
