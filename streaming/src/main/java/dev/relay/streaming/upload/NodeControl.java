@@ -15,7 +15,9 @@ import reactor.core.publisher.Mono;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The verbs on uploads between the nodes of a cluster: a verb reaches the channel that holds the upload, here or on
@@ -35,6 +37,8 @@ final class NodeControl {
     private final UploadRepository repo;
     private final SessionRegistry sessions;
     private final SessionTelemetry telemetry;
+    /** When a verb was last applied to the channel of each upload here ({@link System#nanoTime}); see reconcile. */
+    private final Map<String, Long> controlled = new ConcurrentHashMap<>();
 
     NodeControl(NodeBus nodes, UploadRepository repo, SessionRegistry sessions, SessionTelemetry telemetry) {
         this.nodes = nodes;
@@ -62,7 +66,7 @@ final class NodeControl {
         String id = command.uploadId();
         Optional<UploadSession> session = sessions.get(id);
         session.ifPresent(s -> {
-            s.controlled(System.nanoTime());
+            controlled.put(id, System.nanoTime());
             switch (command.kind()) {
                 case PAUSE -> s.pause();
                 case RESUME -> s.resume();
@@ -92,16 +96,17 @@ final class NodeControl {
      * at most once, and may be down).
      */
     Mono<Void> reconcile() {
-        if (sessions.size() == 0) {
+        List<String> ids = sessions.all().stream().map(UploadSession::uploadId).toList();
+        controlled.keySet().retainAll(ids);
+        if (ids.isEmpty()) {
             return Mono.empty();
         }
-        List<String> ids = sessions.all().stream().map(UploadSession::uploadId).toList();
         return Mono.defer(() -> {
             long readStarted = System.nanoTime();
             return repo.findAll(ids)
                     .doOnNext(u -> sessions.get(u.id())
                             // A verb applied after this read began is newer than what the read returns: keep it.
-                            .filter(s -> s.lastControlled() < readStarted)
+                            .filter(s -> controlled.getOrDefault(u.id(), Long.MIN_VALUE) < readStarted)
                             .ifPresent(s -> reapply(s, u)))
                     .then();
         });

@@ -63,8 +63,6 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     private Subscription inbound;
     private boolean inboundDone;
     private TransferException closeError;
-    /** When a verb was last applied to this channel ({@link System#nanoTime}); see NodeControl.reconcile. */
-    private volatile long lastControlled = Long.MIN_VALUE;
 
     /**
      * @param claim this channel's writer epoch and the S3 part numbers it may use
@@ -97,15 +95,6 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
 
     String uploadId() {
         return id;
-    }
-
-    /** A verb (pause, resume, cap, end) is being applied now. */
-    void controlled(long nanos) {
-        lastControlled = nanos;
-    }
-
-    long lastControlled() {
-        return lastControlled;
     }
 
     String ownerId() {

@@ -412,11 +412,7 @@ class ClusterIntegrationTests {
                 "--spring.data.redis.port=" + redis.port(), "--relay.transfer.part-size=5MB",
                 "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=256KB",
                 "--relay.transfer.credit-window-max=256KB"));
-        for (String extra : extraArgs) { // a property given twice would read as both values joined by a comma
-            String key = extra.substring(0, extra.indexOf('=') + 1);
-            args.removeIf(arg -> arg.startsWith(key));
-            args.add(extra);
-        }
+        args.addAll(List.of(extraArgs)); // later ones replace those above (ChildService)
         nodes.add(ChildService.start(port, log, TIMEOUT, args));
         return port;
     }

@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -36,15 +34,10 @@ final class ServiceProcess implements AutoCloseable {
     /** Starts the service and waits until it listens; returns how long that took, in nanoseconds. */
     long start() throws Exception {
         long begin = System.nanoTime();
-        Map<String, String> options = new LinkedHashMap<>();
-        for (String arg : List.of("--relay.transfer.part-size=5MB", "--relay.transfer.max-chunk-size=256KB",
-                "--relay.transfer.credit-window=256KB", "--relay.transfer.credit-window-max=256KB",
-                "--relay.transfer.expiry-sweep-interval=1h")) {
-            options.put(arg.substring(0, arg.indexOf('=')), arg);
-        }
-        // An extra argument replaces a default (Spring would join two values of one option with a comma).
-        extraArgs.forEach(arg -> options.put(arg.substring(0, arg.indexOf('=')), arg));
-        List<String> args = new ArrayList<>(options.values());
+        List<String> args = new ArrayList<>(List.of("--relay.transfer.part-size=5MB",
+                "--relay.transfer.max-chunk-size=256KB", "--relay.transfer.credit-window=256KB",
+                "--relay.transfer.credit-window-max=256KB", "--relay.transfer.expiry-sweep-interval=1h"));
+        args.addAll(extraArgs); // an extra argument replaces a default of the same name (ChildService)
         Path log = FaultResults.DIR.resolve("service-" + STARTS.incrementAndGet() + ".log");
         process = ChildService.start(port, log, Duration.ofSeconds(120), args);
         return System.nanoTime() - begin;

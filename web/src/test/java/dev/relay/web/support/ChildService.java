@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The service in a child JVM, on the shared test database and S3 server: for tests that stop it (SIGTERM) or kill it
@@ -24,22 +24,20 @@ public final class ChildService {
 
     /**
      * Starts {@code RelayApplication} on {@code port} with {@code args} (Spring properties as {@code --name=value},
-     * which replace the shared services' settings of the same name), its output in {@code log}, and waits until it
-     * listens.
+     * which replace the shared services' settings of the same name; of two args of one name the later wins), its
+     * output in {@code log}, and waits until it listens.
      */
     public static Process start(int port, Path log, Duration timeout, List<String> args) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
                 "--server.port=" + port, "--spring.main.banner-mode=off"));
-        // A property given twice on the command line would read as both values joined by a comma: args win.
-        Set<String> overridden = args.stream().filter(a -> a.startsWith("--") && a.contains("="))
-                .map(a -> a.substring(2, a.indexOf('='))).collect(Collectors.toSet());
-        TestServices.get().springProperties().forEach((key, value) -> {
-            if (!overridden.contains(key)) {
-                command.add("--" + key + "=" + value);
-            }
-        });
-        command.addAll(args);
+        // A property given twice on the command line would read as both values joined by a comma: the last one wins.
+        Map<String, String> properties = new LinkedHashMap<>();
+        TestServices.get().springProperties().forEach((key, value) -> properties.put(key, "--" + key + "=" + value));
+        for (String arg : args) {
+            properties.put(arg.startsWith("--") && arg.contains("=") ? arg.substring(2, arg.indexOf('=')) : arg, arg);
+        }
+        command.addAll(properties.values());
         Files.createDirectories(log.toAbsolutePath().getParent());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long deadline = System.nanoTime() + timeout.toNanos();
