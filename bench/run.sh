@@ -304,6 +304,7 @@ start_service_of() {
     --relay.s3.endpoint="http://127.0.0.1:$S3_PORT" --relay.s3.access-key="$S3_ACCESS_KEY" \
     --relay.s3.secret-key="$S3_SECRET_KEY" --relay.s3.bucket="$S3_BUCKET" \
     --relay.security.jwt-secret="$JWT_SECRET" \
+    --relay.security.registration-burst=100000 --relay.security.address-login-burst=100000 \
     "$@" ${BENCH_SERVICE_ARGS:-} \
     >"$WORK/service-$window.log" 2>&1 </dev/null &
   SERVICE_PID=$!

@@ -29,8 +29,9 @@ export async function postJson<T>(path: string, body: unknown, token?: string): 
   return json as T;
 }
 
-export const register = (username: string, password: string) =>
-  postJson<AuthToken>("/api/auth/register", { username, password });
+/** invite: an administrator's invite code, or the setup token of a service without an administrator. */
+export const register = (username: string, password: string, invite?: string) =>
+  postJson<AuthToken>("/api/auth/register", invite ? { username, password, invite } : { username, password });
 
 export const login = (username: string, password: string) =>
   postJson<AuthToken>("/api/auth/login", { username, password });

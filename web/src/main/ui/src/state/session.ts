@@ -58,8 +58,8 @@ export class Session {
     }
   }
 
-  async login(username: string, password: string, register: boolean): Promise<void> {
-    const session = register ? await http.register(username, password) : await http.login(username, password);
+  async login(username: string, password: string, register: boolean, invite?: string): Promise<void> {
+    const session = register ? await http.register(username, password, invite) : await http.login(username, password);
     localStorage.setItem(SESSION_KEY, JSON.stringify(session));
     this.logoutReason = undefined;
     this.begin(session);

@@ -8,6 +8,7 @@ export function AuthPage() {
   const [mode, setMode] = useState<"login" | "register">("login");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
+  const [invite, setInvite] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -24,7 +25,7 @@ export function AuthPage() {
     }
     setBusy(true);
     try {
-      await store.session.login(username, password, mode === "register");
+      await store.session.login(username, password, mode === "register", invite.trim() || undefined);
     } catch (err) {
       setError(humanMessage(err));
     } finally {
@@ -51,6 +52,9 @@ export function AuthPage() {
             {error && <Alert severity="error" role="alert">{error}</Alert>}
             <TextField label="Username" name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
             <TextField label="Password" name="password" type="password" autoComplete={mode === "login" ? "current-password" : "new-password"} value={password} onChange={(e) => setPassword(e.target.value)} required helperText={mode === "register" ? "At least 8 characters" : undefined} />
+            {mode === "register" && (
+              <TextField label="Invite code" name="invite" autoComplete="off" value={invite} onChange={(e) => setInvite(e.target.value)} helperText="If this service needs one (or the setup token, for its first administrator)" />
+            )}
             <Button type="submit" variant="contained" size="large" disabled={busy || !username || !password}>
               {busy ? <CircularProgress size={24} /> : mode === "login" ? "Log in" : "Create account"}
             </Button>

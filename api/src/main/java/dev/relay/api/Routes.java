@@ -42,6 +42,8 @@ public final class Routes {
     public static final String ADMIN_DISABLE = "admin.users.{id}.disable";
     public static final String ADMIN_ENABLE = "admin.users.{id}.enable";
     public static final String ADMIN_DELETE_FILE = "admin.files.{id}.delete";
+    /** Request-response, no data: a new {@code Invite} for registration mode {@code invite}. */
+    public static final String ADMIN_CREATE_INVITE = "admin.invites.create";
 
     private Routes() {
     }

@@ -28,6 +28,11 @@ public final class RelayAuth {
         return post("/api/auth/register", new Credentials(username, password));
     }
 
+    /** Registers with an invite code, or with the setup token to become the first administrator. */
+    public Mono<AuthToken> register(String username, String password, String invite) {
+        return post("/api/auth/register", new Credentials(username, password, invite));
+    }
+
     public Mono<AuthToken> login(String username, String password) {
         return post("/api/auth/login", new Credentials(username, password));
     }

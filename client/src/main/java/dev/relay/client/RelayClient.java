@@ -21,6 +21,7 @@ import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
 import dev.relay.api.wire.UploadTelemetry;
 import dev.relay.api.wire.UploadTicket;
+import dev.relay.api.wire.Invite;
 import dev.relay.api.wire.UserInfo;
 import dev.relay.api.wire.UserQuery;
 import dev.relay.api.wire.WriteStart;
@@ -234,6 +235,11 @@ public final class RelayClient implements AutoCloseable {
 
     public Mono<UserInfo> disableUser(String userId) {
         return requestResponse(Routes.of(Routes.ADMIN_DISABLE, userId), null, UserInfo.class);
+    }
+
+    /** Administrators only: a code that admits one registration (registration mode {@code invite}). */
+    public Mono<Invite> createInvite() {
+        return requestResponse(Routes.ADMIN_CREATE_INVITE, null, Invite.class);
     }
 
     public Mono<UserInfo> enableUser(String userId) {

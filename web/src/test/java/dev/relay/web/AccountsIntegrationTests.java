@@ -27,11 +27,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Roles, profiles, disabling and password changes: revocation takes effect at once, on open connections too. */
-@TestPropertySource(properties = "relay.security.admins=chief")
+@TestPropertySource(properties = {"relay.security.admin.username=chief",
+        "relay.security.admin.password=" + AccountsIntegrationTests.PASSWORD})
 class AccountsIntegrationTests extends ServiceIntegrationTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
-    private static final String PASSWORD = "correct horse battery";
+    static final String PASSWORD = "correct horse battery";
 
     @Test
     void anAdminDisablingAUserClosesTheirConnectionsAndRevokesTheirTokenAtOnce() throws Exception {
@@ -147,13 +148,9 @@ class AccountsIntegrationTests extends ServiceIntegrationTest {
         client.rsocket().flatMap(r -> r.onClose()).onErrorResume(e -> Mono.empty()).block(TIMEOUT);
     }
 
-    /** The configured administrator (registered once per database). */
+    /** The operator's administrator, made at start-up. */
     private AuthToken chief() {
-        RelayAuth auth = new RelayAuth(http());
-        return auth.register("chief", PASSWORD)
-                .onErrorResume(RelayException.class, e -> e.code() == ErrorCode.CONFLICT
-                        ? auth.login("chief", PASSWORD) : Mono.error(e))
-                .block(TIMEOUT);
+        return new RelayAuth(http()).login("chief", PASSWORD).block(TIMEOUT);
     }
 
     private int httpStatus(String path, String token) throws Exception {

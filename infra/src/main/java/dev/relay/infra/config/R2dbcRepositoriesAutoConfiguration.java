@@ -2,6 +2,7 @@ package dev.relay.infra.config;
 
 import dev.relay.infra.events.InProcessEventBus;
 import dev.relay.infra.r2dbc.R2dbcAccountRepository;
+import dev.relay.infra.r2dbc.R2dbcInviteRepository;
 import dev.relay.infra.r2dbc.R2dbcChatRepository;
 import dev.relay.infra.r2dbc.R2dbcTransactions;
 import dev.relay.streaming.port.ChatRepository;
@@ -15,6 +16,7 @@ import dev.relay.streaming.port.Transactions;
 import dev.relay.infra.r2dbc.R2dbcFileCatalog;
 import dev.relay.infra.r2dbc.R2dbcUploadRepository;
 import dev.relay.streaming.port.AccountRepository;
+import dev.relay.streaming.port.InviteRepository;
 import dev.relay.streaming.port.FileCatalog;
 import dev.relay.streaming.port.UploadRepository;
 import io.r2dbc.spi.ConnectionFactory;
@@ -99,5 +101,11 @@ public class R2dbcRepositoriesAutoConfiguration {
     @ConditionalOnMissingBean
     AccountRepository accountRepository(DatabaseClient db, Clock clock) {
         return new R2dbcAccountRepository(db, clock);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    InviteRepository inviteRepository(DatabaseClient db, Clock clock) {
+        return new R2dbcInviteRepository(db, clock);
     }
 }

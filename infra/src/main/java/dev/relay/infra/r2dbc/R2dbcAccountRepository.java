@@ -30,18 +30,31 @@ public final class R2dbcAccountRepository implements AccountRepository {
 
     @Override
     public Mono<Account> create(String id, String username, String passwordHash, boolean admin) {
-        // INSERT ... SELECT reads accounts under a shared lock, so two first registrations cannot both be ADMIN.
         return Sql.classify(db.sql("INSERT INTO accounts (id, username, display_name, password_hash, role,"
-                        + " created_at) SELECT :id, :username, :username, :hash, CASE WHEN :admin OR NOT EXISTS"
-                        + " (SELECT 1 FROM accounts LOCK IN SHARE MODE) THEN 'ADMIN' ELSE 'USER' END, :now")
+                        + " created_at) VALUES (:id, :username, :username, :hash, :role, :now)")
                 .bind("id", id)
                 .bind("username", username)
                 .bind("hash", passwordHash)
-                .bind("admin", admin)
+                .bind("role", (admin ? Role.ADMIN : Role.USER).name())
                 .bind("now", Sql.now(clock))
                 .fetch().rowsUpdated()
                 .onErrorMap(DuplicateKeyException.class, e -> new TransferException(ErrorCode.CONFLICT,
                         "The username \"" + username + "\" is taken; choose another."))
+                .then(findById(id)));
+    }
+
+    @Override
+    public Mono<Boolean> hasAdmin() {
+        return Sql.classify(db.sql("SELECT EXISTS (SELECT 1 FROM accounts WHERE role = 'ADMIN') AS present")
+                .map(row -> Sql.longOf(row, "present") != 0)
+                .one());
+    }
+
+    @Override
+    public Mono<Account> promote(String id) {
+        return Sql.classify(db.sql("UPDATE accounts SET role = 'ADMIN' WHERE id = :id")
+                .bind("id", id)
+                .fetch().rowsUpdated()
                 .then(findById(id)));
     }
 

@@ -93,6 +93,20 @@ public final class TestServices {
                 .build());
     }
 
+    /**
+     * The database settings of {@link #springProperties()} for another, empty database on the same server (dropped
+     * at exit), for a test that must see a database no other test has written to.
+     */
+    public Map<String, String> newDatabaseProperties() {
+        Database shared = database();
+        Database db = new Database(shared.host, shared.port, "relay_test_" + HexFormat.of().formatHex(randomBytes(4)),
+                null);
+        execute(db.serverUrl(), "CREATE DATABASE `" + db.name + "` CHARACTER SET utf8mb4");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> dropQuietly(db), "test-database-drop"));
+        String address = db.host + ":" + db.port + "/" + db.name;
+        return Map.of("spring.r2dbc.url", "r2dbc:mysql://" + address, "spring.flyway.url", "jdbc:mariadb://" + address);
+    }
+
     public String jdbcUrl() {
         Database db = database();
         return "jdbc:mariadb://" + db.host + ":" + db.port + "/" + db.name;
@@ -166,6 +180,9 @@ public final class TestServices {
         properties.put("relay.s3.secret-key", s3SecretKey());
         properties.put("relay.s3.bucket", s3Bucket());
         properties.put("relay.security.jwt-secret", jwtSecret());
+        // Every test registers and logs in from 127.0.0.1; the tests of these limits set their own.
+        properties.put("relay.security.registration-burst", "100000");
+        properties.put("relay.security.address-login-burst", "100000");
         return properties;
     }
 

@@ -10,10 +10,16 @@ import java.time.Instant;
 public interface AccountRepository {
 
     /**
-     * Creates an account; it is an ADMIN if {@code admin} or if it is the first account. Fails with a
-     * {@code TransferException} of code CONFLICT if the username is taken (regardless of case).
+     * Creates an account, an ADMIN if {@code admin}. Fails with a {@code TransferException} of code CONFLICT if the
+     * username is taken (regardless of case).
      */
     Mono<Account> create(String id, String username, String passwordHash, boolean admin);
+
+    /** Whether any account (enabled or not) is an ADMIN. */
+    Mono<Boolean> hasAdmin();
+
+    /** Makes the account an ADMIN. Empty if there is no such account. */
+    Mono<Account> promote(String id);
 
     /** Case-insensitive. */
     Mono<Account> findByUsername(String username);

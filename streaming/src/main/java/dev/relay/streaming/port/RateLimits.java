@@ -14,12 +14,17 @@ public interface RateLimits {
      */
     Mono<Long> take(String key, Limit limit);
 
-    record Limit(int perMinute, int burst) {
+    /** {@code perMinute} may be a fraction: 20 an hour is {@code perHour(20, burst)}. */
+    record Limit(double perMinute, int burst) {
 
         public Limit {
-            if (perMinute <= 0 || burst <= 0) {
+            if (!(perMinute > 0) || burst <= 0) {
                 throw new IllegalArgumentException("A rate limit needs a positive rate and burst");
             }
+        }
+
+        public static Limit perHour(int perHour, int burst) {
+            return new Limit(perHour / 60.0, burst);
         }
     }
 }

@@ -3,90 +3,97 @@ package dev.relay.web.http;
 import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.Credentials;
+import dev.relay.api.wire.PasswordChange;
 import dev.relay.streaming.TransferException;
+import dev.relay.streaming.chat.EventLog;
 import dev.relay.streaming.port.AccountRepository;
 import dev.relay.streaming.port.RateLimits;
-import dev.relay.api.wire.PasswordChange;
-import dev.relay.streaming.chat.EventLog;
+import dev.relay.web.security.AccountPolicy;
+import dev.relay.web.security.Admission;
 import dev.relay.web.security.CurrentUser;
 import dev.relay.web.security.JwtTokens;
+import dev.relay.web.security.Passwords;
 import dev.relay.web.security.SecurityProperties;
 import org.springframework.http.HttpStatus;
-import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
+import java.net.InetSocketAddress;
+import java.util.Locale;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
-/** Registration, login and password change: each answers with a signed JWT for HTTP and RSocket. */
+/**
+ * Registration, login and password change: each answers with a signed JWT for HTTP and RSocket. Registrations and
+ * logins are throttled per client address, logins per account too, on every node, before any password is hashed.
+ */
 @RestController
 @RequestMapping("/api/auth")
 class AuthController {
 
-    private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9._-]{3,32}");
-    private static final int MIN_PASSWORD = 8;
-    private static final int MAX_PASSWORD = 128;
-
     private final AccountRepository accounts;
-    private final PasswordEncoder passwords;
+    private final Passwords passwords;
     private final JwtTokens tokens;
+    private final Admission admission;
+    private final EventLog events;
+    private final RateLimits rate;
+    private final RateLimits.Limit accountLogins;
+    private final RateLimits.Limit addressLogins;
+    private final RateLimits.Limit registrations;
     /** Compared against when the username is unknown, so timing does not reveal which usernames exist. */
     private final Mono<String> dummyHash;
 
-    private final SecurityProperties security;
-    private final EventLog events;
-    private final RateLimits rate;
-    private final RateLimits.Limit logins;
-
-    AuthController(AccountRepository accounts, PasswordEncoder passwords, JwtTokens tokens,
+    AuthController(AccountRepository accounts, Passwords passwords, JwtTokens tokens, Admission admission,
                    SecurityProperties security, EventLog events, RateLimits rate) {
-        this.rate = rate;
-        this.logins = new RateLimits.Limit(security.loginsPerMinute(), security.loginBurst());
         this.accounts = accounts;
         this.passwords = passwords;
         this.tokens = tokens;
-        this.security = security;
+        this.admission = admission;
         this.events = events;
-        this.dummyHash = Mono.fromCallable(() -> passwords.encode(UUID.randomUUID().toString()))
-                .subscribeOn(Schedulers.boundedElastic())
-                .cache();
+        this.rate = rate;
+        this.accountLogins = new RateLimits.Limit(security.loginsPerMinute(), security.loginBurst());
+        this.addressLogins = new RateLimits.Limit(security.addressLoginsPerMinute(), security.addressLoginBurst());
+        this.registrations = RateLimits.Limit.perHour(security.registrationsPerHour(), security.registrationBurst());
+        this.dummyHash = passwords.encode(UUID.randomUUID().toString()).cache();
     }
 
     @PostMapping("/register")
     @ResponseStatus(HttpStatus.CREATED)
-    Mono<AuthToken> register(@RequestBody Credentials credentials) {
-        return Mono.fromCallable(() -> validate(credentials))
-                .publishOn(Schedulers.boundedElastic())
-                .map(valid -> passwords.encode(valid.password()))
-                .flatMap(hash -> {
-                    String username = credentials.username().strip();
-                    return accounts.create(UUID.randomUUID().toString(), username, hash, security.isAdmin(username));
-                })
+    Mono<AuthToken> register(@RequestBody Credentials credentials, ServerHttpRequest request) {
+        if (credentials == null) {
+            return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "username and password are required."));
+        }
+        return Mono.fromCallable(() -> AccountPolicy.username(credentials.username()))
+                .doOnNext(username -> AccountPolicy.password(credentials.password()))
+                .flatMap(username -> throttle("register:" + address(request), registrations,
+                        "Too many registrations from this address")
+                        .then(admission.admit(username, credentials.invite()))
+                        .flatMap(ticket -> passwords.encode(credentials.password())
+                                .flatMap(hash -> accounts.create(UUID.randomUUID().toString(), username, hash,
+                                        ticket.admin()))
+                                .onErrorResume(e -> admission.release(ticket).then(Mono.error(e)))))
                 .map(tokens::issue);
     }
 
     @PostMapping("/login")
-    Mono<AuthToken> login(@RequestBody Credentials credentials) {
+    Mono<AuthToken> login(@RequestBody Credentials credentials, ServerHttpRequest request) {
         if (credentials == null || credentials.username() == null || credentials.password() == null) {
             return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "username and password are required."));
         }
         String username = credentials.username().strip();
-        // Per account, on every node: guessing a password costs the guesser time, not the service CPU.
-        return rate.take("login:" + username.toLowerCase(java.util.Locale.ROOT), logins)
-                .flatMap(wait -> wait == 0 ? Mono.<Void>empty() : Mono.error(new TransferException(
-                        ErrorCode.RATE_LIMITED, "Too many login attempts for this account; try again in "
-                        + Math.max(1, (wait + 999) / 1000) + " s.")))
+        // Guessing passwords costs the guesser time, not the service CPU: per address, and per account on any node.
+        return throttle("login-from:" + address(request), addressLogins, "Too many login attempts from this address")
+                .then(throttle("login:" + username.toLowerCase(Locale.ROOT), accountLogins,
+                        "Too many login attempts for this account"))
                 .then(accounts.findByUsername(username))
                 .map(account -> new Candidate(account, account.passwordHash()))
                 .switchIfEmpty(dummyHash.map(hash -> new Candidate(null, hash)))
-                .publishOn(Schedulers.boundedElastic())
-                .filter(c -> passwords.matches(credentials.password(), c.hash()) && c.account() != null)
+                .filterWhen(c -> passwords.matches(credentials.password(), c.hash()))
+                .filter(c -> c.account() != null)
                 .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.UNAUTHENTICATED,
                         "Wrong username or password.")))
                 .flatMap(c -> c.account().disabled()
@@ -105,31 +112,31 @@ class AuthController {
             return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "currentPassword and newPassword are"
                     + " required."));
         }
-        if (change.newPassword().length() < MIN_PASSWORD || change.newPassword().length() > MAX_PASSWORD) {
-            return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "A password has " + MIN_PASSWORD
-                    + " to " + MAX_PASSWORD + " characters."));
-        }
-        return CurrentUser.id()
+        return Mono.fromCallable(() -> AccountPolicy.password(change.newPassword()))
+                .then(CurrentUser.id())
                 .flatMap(accounts::findById)
-                .publishOn(Schedulers.boundedElastic())
-                .filter(account -> passwords.matches(change.currentPassword(), account.passwordHash()))
+                .filterWhen(account -> passwords.matches(change.currentPassword(), account.passwordHash()))
                 .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.UNAUTHENTICATED, "The current"
                         + " password is wrong.")))
-                .flatMap(account -> accounts.changePassword(account.id(), passwords.encode(change.newPassword())))
+                .flatMap(account -> passwords.encode(change.newPassword())
+                        .flatMap(hash -> accounts.changePassword(account.id(), hash)))
                 .doOnNext(account -> events.disconnect(account.id()))
                 .map(tokens::issue);
     }
 
-    private static Credentials validate(Credentials c) {
-        if (c == null || c.username() == null || !USERNAME.matcher(c.username().strip()).matches()) {
-            throw new TransferException(ErrorCode.INVALID_REQUEST, "A username has 3 to 32 characters: letters,"
-                    + " digits, '.', '_' or '-'.");
-        }
-        if (c.password() == null || c.password().length() < MIN_PASSWORD || c.password().length() > MAX_PASSWORD) {
-            throw new TransferException(ErrorCode.INVALID_REQUEST, "A password has " + MIN_PASSWORD + " to "
-                    + MAX_PASSWORD + " characters.");
-        }
-        return c;
+    private Mono<Void> throttle(String key, RateLimits.Limit limit, String what) {
+        return rate.take(key, limit).flatMap(wait -> wait == 0 ? Mono.<Void>empty()
+                : Mono.error(new TransferException(ErrorCode.RATE_LIMITED, what + "; try again in "
+                + Math.max(1, (wait + 999) / 1000) + " s.")));
+    }
+
+    /**
+     * The client's address as this server sees it; behind a proxy, the forwarded one when
+     * {@code server.forward-headers-strategy} trusts the proxy's headers.
+     */
+    private static String address(ServerHttpRequest request) {
+        InetSocketAddress remote = request.getRemoteAddress();
+        return remote == null || remote.getAddress() == null ? "unknown" : remote.getAddress().getHostAddress();
     }
 
     private record Candidate(AccountRepository.Account account, String hash) {

@@ -1,9 +1,11 @@
 package dev.relay.web.rsocket;
 
 import dev.relay.api.Routes;
+import dev.relay.api.wire.Invite;
 import dev.relay.api.wire.UserInfo;
 import dev.relay.streaming.chat.ChatService;
 import dev.relay.streaming.chat.UserDirectory;
+import dev.relay.web.security.Admission;
 import dev.relay.web.security.CurrentUser;
 import org.springframework.messaging.handler.annotation.DestinationVariable;
 import org.springframework.messaging.handler.annotation.MessageMapping;
@@ -17,10 +19,18 @@ class AdminController {
 
     private final UserDirectory users;
     private final ChatService chat;
+    private final Admission admission;
 
-    AdminController(UserDirectory users, ChatService chat) {
+    AdminController(UserDirectory users, ChatService chat, Admission admission) {
         this.users = users;
         this.chat = chat;
+        this.admission = admission;
+    }
+
+    /** A new invite code for registration mode {@code invite}; only its hash is stored. */
+    @MessageMapping(Routes.ADMIN_CREATE_INVITE)
+    Mono<Invite> createInvite() {
+        return CurrentUser.admin().flatMap(admission::createInvite);
     }
 
     @MessageMapping(Routes.ADMIN_USERS)

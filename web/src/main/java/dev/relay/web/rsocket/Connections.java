@@ -11,13 +11,16 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
  * The open RSocket connections of each user on this node: they make the user's presence, and they are closed at
- * once when the user is disabled or changes their password (a disconnect signal on the event bus, from any node).
+ * once when the user is disabled or changes their password (a disconnect signal on the event bus, from any node),
+ * and when the token they were opened with expires (the client reconnects with a fresh one).
  */
 @Controller
 class Connections extends DisposableLifecycle {
@@ -26,19 +29,28 @@ class Connections extends DisposableLifecycle {
     private final EventBus bus;
     private final ConcurrentMap<String, Set<RSocketRequester>> open = new ConcurrentHashMap<>();
 
-    Connections(UserDirectory users, EventBus bus) {
+    private final Clock clock;
+
+    Connections(UserDirectory users, EventBus bus, Clock clock) {
         this.users = users;
         this.bus = bus;
+        this.clock = clock;
     }
 
     /** Every accepted SETUP (security has authenticated it already). */
     @ConnectMapping
     Mono<Void> connected(RSocketRequester requester) {
-        return CurrentUser.id().doOnNext(user -> {
+        return CurrentUser.token().doOnNext(token -> {
+            String user = token.getSubject();
             open.computeIfAbsent(user, k -> ConcurrentHashMap.newKeySet()).add(requester);
             users.connected(user);
+            // Requests on a connection are authorised by its SETUP's token: the connection must not outlive it.
+            Duration left = Duration.between(clock.instant(), token.getExpiresAt());
+            Disposable expiry = Mono.delay(left.isNegative() ? Duration.ZERO : left)
+                    .subscribe(tick -> requester.rsocket().dispose());
             requester.rsocket().onClose()
                     .doFinally(signal -> {
+                        expiry.dispose();
                         Set<RSocketRequester> set = open.get(user);
                         if (set != null) {
                             set.remove(requester);

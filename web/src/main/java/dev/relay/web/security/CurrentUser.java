@@ -23,6 +23,12 @@ public final class CurrentUser {
                 .switchIfEmpty(Mono.error(CurrentUser::unauthenticated));
     }
 
+    /** The verified token of the request or connection (security requires one with an expiry). */
+    public static Mono<Jwt> token() {
+        return authentication().mapNotNull(auth -> auth.getPrincipal() instanceof Jwt jwt ? jwt : null)
+                .switchIfEmpty(Mono.error(CurrentUser::unauthenticated));
+    }
+
     /** The user's id and whether they are an administrator (as checked against the account when authenticated). */
     public static Mono<Viewer> viewer() {
         return authentication()

@@ -18,10 +18,10 @@ import org.springframework.security.config.annotation.rsocket.EnableRSocketSecur
 import org.springframework.security.config.annotation.rsocket.RSocketSecurity;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
-import org.springframework.security.crypto.factory.PasswordEncoderFactories;
-import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtEncoder;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtEncoder;
@@ -31,9 +31,11 @@ import org.springframework.security.rsocket.core.PayloadSocketAcceptorIntercepto
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.util.MimeType;
 import dev.relay.streaming.port.AccountRepository;
+import dev.relay.streaming.port.InviteRepository;
 import dev.relay.web.rsocket.WireErrors;
 import io.rsocket.SocketAcceptor;
 import java.util.List;
+import java.util.Objects;
 
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -79,8 +81,10 @@ class SecurityConfiguration {
         NimbusReactiveJwtDecoder decoder = NimbusReactiveJwtDecoder.withSecretKey(key)
                 .macAlgorithm(MacAlgorithm.HS256)
                 .build();
+        // The default validators check exp only when present: a token must carry one, or it would never expire.
         decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
-                JwtValidators.createDefaultWithIssuer(JwtTokens.ISSUER)));
+                JwtValidators.createDefaultWithIssuer(JwtTokens.ISSUER),
+                new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull)));
         return decoder;
     }
 
@@ -101,8 +105,20 @@ class SecurityConfiguration {
     }
 
     @Bean
-    PasswordEncoder passwordEncoder() {
-        return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    Passwords passwords(SecurityProperties properties) {
+        return new Passwords(properties.hashThreads(), properties.hashQueue());
+    }
+
+    @Bean
+    Admission admission(AccountRepository accounts, InviteRepository invites, SecurityProperties properties,
+                        SecretKey key, Clock clock) {
+        return new Admission(accounts, invites, properties, key, clock);
+    }
+
+    @Bean
+    FirstAdmin firstAdmin(AccountRepository accounts, Passwords passwords, Admission admission,
+                          SecurityProperties properties) {
+        return new FirstAdmin(accounts, passwords, admission, properties);
     }
 
     @Bean

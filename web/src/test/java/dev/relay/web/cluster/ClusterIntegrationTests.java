@@ -216,7 +216,7 @@ class ClusterIntegrationTests {
     @Test
     @Order(2)
     void disablingAUserThroughOneNodeClosesTheirConnectionOnTheOther() throws Exception {
-        AuthToken admin = new RelayAuth(URI.create("http://127.0.0.1:" + portB)).register(ADMIN, "long enough pw")
+        AuthToken admin = new RelayAuth(URI.create("http://127.0.0.1:" + portB)).login(ADMIN, "long enough pw")
                 .block(TIMEOUT);
         AuthToken bob = register(portA, "rb");
         RelayClient bobOnA = connect(portA, bob);
@@ -406,7 +406,8 @@ class ClusterIntegrationTests {
         List<String> args = new ArrayList<>(List.of("--relay.cluster.enabled=true",
                 "--relay.cluster.name=" + CLUSTER, "--relay.cluster.node-id=node-" + name,
                 // Beyond every wait of these tests: what Redis lost must come back when its connection does.
-                "--relay.cluster.position-check-interval=10m", "--relay.security.admins=" + ADMIN,
+                "--relay.cluster.position-check-interval=10m", "--relay.security.admin.username=" + ADMIN,
+                "--relay.security.admin.password=long enough pw",
                 "--relay.chat.message-burst=" + MESSAGE_BURST, "--relay.chat.messages-per-minute=6",
                 "--spring.data.redis.host=127.0.0.1",
                 "--spring.data.redis.port=" + redis.port(), "--relay.transfer.part-size=5MB",
