@@ -305,6 +305,8 @@ start_service_of() {
     --relay.s3.secret-key="$S3_SECRET_KEY" --relay.s3.bucket="$S3_BUCKET" \
     --relay.security.jwt-secret="$JWT_SECRET" \
     --relay.security.registration-burst=100000 --relay.security.address-login-burst=100000 \
+    --relay.connections.request-burst=100000 --relay.connections.write-burst=100000 \
+    --relay.connections.max-per-user=100000 --relay.connections.max-streams=100000 \
     "$@" ${BENCH_SERVICE_ARGS:-} \
     >"$WORK/service-$window.log" 2>&1 </dev/null &
   SERVICE_PID=$!

@@ -61,6 +61,7 @@ const HUMAN: Record<string, string> = {
   USER_DISABLED: "This account is disabled. Ask an administrator.",
   RATE_LIMITED: "You are sending too fast. Wait a moment and try again.",
   ADMIN_ONLY: "Only administrators can do that.",
+  LIMIT_EXCEEDED: "Too many open connections or transfers at once. Close some and try again.",
   OFFSET_MISMATCH: "The server had a different position for this upload; continuing from there.",
   FILE_TOO_LARGE: "This file is larger than the server accepts.",
   QUOTA_EXCEEDED: "Not enough storage left in your quota for this file.",

@@ -52,6 +52,8 @@ public enum ErrorCode {
     USER_DISABLED,
     /** Too many requests of this kind in a short time (for example messages); retry a little later. */
     RATE_LIMITED,
+    /** Too many connections of this user on this server, or open streams on one connection: close some. */
+    LIMIT_EXCEEDED,
     /** The caller must be an administrator. */
     ADMIN_ONLY,
     /** An unexpected server error; the message says what can be done. */

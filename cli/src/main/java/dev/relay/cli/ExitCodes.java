@@ -45,7 +45,7 @@ public final class ExitCodes {
             case NOT_FOUND -> NOT_FOUND;
             case INVALID_REQUEST, CONFLICT, OFFSET_MISMATCH, FILE_TOO_LARGE, QUOTA_EXCEEDED, TOO_MANY_UPLOADS,
                  CHUNK_TOO_LARGE, CREDIT_EXCEEDED, SIZE_EXCEEDED, INVALID_STATE, CHECKSUM_MISMATCH, TAKEN_OVER,
-                 CANCELLED, FORBIDDEN, ADMIN_ONLY, RATE_LIMITED -> REJECTED;
+                 CANCELLED, FORBIDDEN, ADMIN_ONLY, RATE_LIMITED, LIMIT_EXCEEDED -> REJECTED;
             // Codes added to the protocol after this CLI count as "anything else" until mapped here.
             default -> OTHER;
         };

@@ -25,7 +25,8 @@ class ExitCodesTests {
                 ErrorCode.OFFSET_MISMATCH, ErrorCode.FILE_TOO_LARGE, ErrorCode.QUOTA_EXCEEDED,
                 ErrorCode.TOO_MANY_UPLOADS, ErrorCode.CHUNK_TOO_LARGE, ErrorCode.CREDIT_EXCEEDED,
                 ErrorCode.SIZE_EXCEEDED, ErrorCode.INVALID_STATE, ErrorCode.CHECKSUM_MISMATCH, ErrorCode.TAKEN_OVER,
-                ErrorCode.CANCELLED, ErrorCode.FORBIDDEN, ErrorCode.ADMIN_ONLY, ErrorCode.RATE_LIMITED}) {
+                ErrorCode.CANCELLED, ErrorCode.FORBIDDEN, ErrorCode.ADMIN_ONLY, ErrorCode.RATE_LIMITED,
+                ErrorCode.LIMIT_EXCEEDED}) {
             expected.put(code, ExitCodes.REJECTED);
         }
         expected.put(ErrorCode.UNAUTHENTICATED, ExitCodes.AUTH);

@@ -128,23 +128,33 @@ public final class R2dbcChatRepository implements ChatRepository {
                                         + messageId + " is not in this conversation; its newest message is " + last
                                         + "."));
                             }
-                            return db.sql("INSERT INTO read_markers (conversation_id, user_id, last_read_id)"
-                                            + " VALUES (:conversation, :user, :message) ON DUPLICATE KEY UPDATE"
-                                            + " last_read_id = GREATEST(last_read_id, VALUES(last_read_id))")
+                            // The caller holds both accounts' locks: what is read here is what gets written.
+                            return db.sql("SELECT last_read_id FROM read_markers"
+                                            + " WHERE conversation_id = :conversation AND user_id = :user")
                                     .bind("conversation", conversation)
                                     .bind("user", userId)
-                                    .bind("message", messageId)
-                                    .fetch().rowsUpdated()
-                                    .then(db.sql("SELECT r.last_read_id, (SELECT COUNT(*) FROM messages m"
-                                                    + " WHERE m.conversation_id = r.conversation_id"
-                                                    + " AND m.recipient_id = r.user_id AND NOT m.deleted"
-                                                    + " AND m.id > r.last_read_id) AS unread FROM read_markers r"
-                                                    + " WHERE r.conversation_id = :conversation AND r.user_id = :user")
+                                    .map(row -> Sql.longOf(row, "last_read_id"))
+                                    .one()
+                                    .defaultIfEmpty(-1L)
+                                    .flatMap(before -> (messageId > before ? db.sql("INSERT INTO read_markers"
+                                                    + " (conversation_id, user_id, last_read_id) VALUES (:conversation,"
+                                                    + " :user, :message) ON DUPLICATE KEY UPDATE last_read_id ="
+                                                    + " VALUES(last_read_id)")
                                             .bind("conversation", conversation)
                                             .bind("user", userId)
-                                            .map(row -> new ReadState(Sql.longOf(row, "last_read_id"),
-                                                    Sql.longOf(row, "unread")))
-                                            .one());
+                                            .bind("message", messageId)
+                                            .fetch().rowsUpdated().then() : Mono.<Void>empty())
+                                            .then(db.sql("SELECT r.last_read_id, (SELECT COUNT(*) FROM messages m"
+                                                            + " WHERE m.conversation_id = r.conversation_id"
+                                                            + " AND m.recipient_id = r.user_id AND NOT m.deleted"
+                                                            + " AND m.id > r.last_read_id) AS unread FROM read_markers"
+                                                            + " r WHERE r.conversation_id = :conversation"
+                                                            + " AND r.user_id = :user")
+                                                    .bind("conversation", conversation)
+                                                    .bind("user", userId)
+                                                    .map(row -> new ReadState(Sql.longOf(row, "last_read_id"),
+                                                            Sql.longOf(row, "unread"), messageId > before))
+                                                    .one()));
                         }));
         return Sql.classify(mark);
     }

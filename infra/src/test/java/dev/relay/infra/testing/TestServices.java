@@ -183,6 +183,8 @@ public final class TestServices {
         // Every test registers and logs in from 127.0.0.1; the tests of these limits set their own.
         properties.put("relay.security.registration-burst", "100000");
         properties.put("relay.security.address-login-burst", "100000");
+        properties.put("relay.connections.request-burst", "100000");
+        properties.put("relay.connections.write-burst", "100000");
         return properties;
     }
 

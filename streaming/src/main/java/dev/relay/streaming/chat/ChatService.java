@@ -106,6 +106,11 @@ public final class ChatService {
                         .then(chat.markRead(userId, peerId, messageId))
                         .flatMap(state -> {
                             ReadMarker marker = new ReadMarker(userId, peerId, state.messageId(), state.unread());
+                            if (!state.moved()) {
+                                // Nothing changed: no event for either user's log (a client repeating itself
+                                // must not fill the other's).
+                                return Mono.just(new Marked(marker, List.of()));
+                            }
                             Event event = new Event(null, Event.Type.READ, clock.instant(), null, marker, null, null);
                             return events.append(event, userId, peerId).map(e -> new Marked(marker, e));
                         })))

@@ -107,8 +107,10 @@ public final class UserDirectory {
             return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "A display name has 1 to "
                     + MAX_DISPLAY_NAME + " characters and no control characters."));
         }
-        return accounts.updateDisplayName(userId, name).flatMap(this::info)
-                .doOnNext(user -> announce(Event.Type.USER, user));
+        // An unchanged name is not news: repeating it must not reach every user's screen again.
+        return existing(userId).flatMap(current -> current.displayName().equals(name) ? info(current)
+                : accounts.updateDisplayName(userId, name).flatMap(this::info)
+                .doOnNext(user -> announce(Event.Type.USER, user)));
     }
 
     // ---- presence --------------------------------------------------------------------------------------------------

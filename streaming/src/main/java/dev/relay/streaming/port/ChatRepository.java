@@ -31,7 +31,7 @@ public interface ChatRepository {
 
     /**
      * Moves the user's read marker in the conversation with {@code peerId} forward to {@code messageId} (never
-     * back) and returns the resulting marker and unread count.
+     * back) and returns the resulting marker and unread count; writes nothing when the marker is there already.
      */
     Mono<ReadState> markRead(String userId, String peerId, long messageId);
 
@@ -56,7 +56,8 @@ public interface ChatRepository {
     record NewMessage(String senderId, String recipientId, ChatMessage.Kind kind, String text, String uploadId) {
     }
 
-    record ReadState(long messageId, long unread) {
+    /** {@code moved}: whether this call moved the marker (a marker never moves back). */
+    record ReadState(long messageId, long unread, boolean moved) {
     }
 
     record ConversationRow(String peerId, ChatMessage lastMessage, long unread) {

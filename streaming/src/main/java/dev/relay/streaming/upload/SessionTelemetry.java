@@ -14,6 +14,8 @@ import reactor.core.publisher.Mono;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -31,11 +33,30 @@ final class SessionTelemetry {
     private final SessionRegistry sessions;
     /** Uploads whose channel here publishes samples for another node, and until when ({@link System#nanoTime}). */
     private final Map<String, Long> leases = new ConcurrentHashMap<>();
+    /** The one sampler of each watched upload, which every watcher on this node shares. */
+    private final Map<String, Flux<UploadTelemetry>> watched = new ConcurrentHashMap<>();
 
     SessionTelemetry(NodeBus nodes, UploadRepository repo, SessionRegistry sessions) {
         this.nodes = nodes;
         this.repo = repo;
         this.sessions = sessions;
+    }
+
+    /**
+     * {@code sampler}'s samples, shared by every watcher of the same {@code key} on this node: a thousand watchers
+     * of one upload cost one sampler (one database read per interval, not a thousand). A watcher that joins gets the
+     * latest sample at once; the sampler stops with its last watcher.
+     */
+    Flux<UploadTelemetry> shared(String key, Supplier<Flux<UploadTelemetry>> sampler) {
+        return Flux.defer(() -> watched.computeIfAbsent(key, k -> {
+            AtomicReference<Flux<UploadTelemetry>> self = new AtomicReference<>();
+            Flux<UploadTelemetry> flux = sampler.get()
+                    .doFinally(signal -> watched.remove(k, self.get()))
+                    .replay(1)
+                    .refCount();
+            self.set(flux);
+            return flux;
+        }));
     }
 
     /**

@@ -182,12 +182,14 @@ public final class UploadService {
      */
     public Flux<UploadTelemetry> telemetry(String ownerId, String id, Duration interval, Clock clock) {
         // A channel open here proves ownership without the database, so samples keep coming during its outages.
+        String key = id + "@" + interval.toMillis();
         if (sessions.get(id).filter(session -> session.ownerId().equals(ownerId)).isPresent()) {
-            return telemetry.samples(id, interval, clock);
+            return telemetry.shared(key, () -> telemetry.samples(id, interval, clock));
         }
         return owned(ownerId, id).flatMapMany(u -> u.state().isOpen() && u.writerNode() != null
-                && !u.writerNode().equals(control.nodeId()) ? telemetry.remote(u, interval, clock)
-                : telemetry.samples(id, interval, clock));
+                && !u.writerNode().equals(control.nodeId())
+                ? telemetry.shared("remote:" + key, () -> telemetry.remote(u, interval, clock))
+                : telemetry.shared(key, () -> telemetry.samples(id, interval, clock)));
     }
 
     /** Carries out, until disposed, the commands other nodes send to this one (see {@link NodeControl}). */

@@ -1,5 +1,7 @@
 package dev.relay.web.rsocket;
 
+import dev.relay.api.ErrorCode;
+import dev.relay.streaming.TransferException;
 import dev.relay.streaming.chat.UserDirectory;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.web.security.CurrentUser;
@@ -18,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * The open RSocket connections of each user on this node: they make the user's presence, and they are closed at
+ * The open RSocket connections of each user on this node (at most {@code relay.connections.max-per-user}): they
+ * make the user's presence, and they are closed at
  * once when the user is disabled or changes their password (a disconnect signal on the event bus, from any node),
  * and when the token they were opened with expires (the client reconnects with a fresh one).
  */
@@ -30,19 +33,27 @@ class Connections extends DisposableLifecycle {
     private final ConcurrentMap<String, Set<RSocketRequester>> open = new ConcurrentHashMap<>();
 
     private final Clock clock;
+    private final int maxPerUser;
 
-    Connections(UserDirectory users, EventBus bus, Clock clock) {
+    Connections(UserDirectory users, EventBus bus, Clock clock, ConnectionLimits limits) {
         this.users = users;
         this.bus = bus;
         this.clock = clock;
+        this.maxPerUser = limits.maxPerUser();
     }
 
     /** Every accepted SETUP (security has authenticated it already). */
     @ConnectMapping
     Mono<Void> connected(RSocketRequester requester) {
-        return CurrentUser.token().doOnNext(token -> {
+        return CurrentUser.token().flatMap(token -> {
             String user = token.getSubject();
-            open.computeIfAbsent(user, k -> ConcurrentHashMap.newKeySet()).add(requester);
+            Set<RSocketRequester> mine = open.computeIfAbsent(user, k -> ConcurrentHashMap.newKeySet());
+            if (mine.size() >= maxPerUser) {
+                return Mono.error(new TransferException(ErrorCode.LIMIT_EXCEEDED, "You have " + maxPerUser
+                        + " connections open to this server, the most one user may (relay.connections.max-per-user);"
+                        + " close some first."));
+            }
+            mine.add(requester);
             users.connected(user);
             // Requests on a connection are authorised by its SETUP's token: the connection must not outlive it.
             Duration left = Duration.between(clock.instant(), token.getExpiresAt());
@@ -58,7 +69,8 @@ class Connections extends DisposableLifecycle {
                         users.disconnected(user);
                     })
                     .subscribe(null, e -> { });
-        }).then();
+            return Mono.<Void>empty();
+        });
     }
 
     private void close(String user) {

@@ -32,6 +32,9 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.util.MimeType;
 import dev.relay.streaming.port.AccountRepository;
 import dev.relay.streaming.port.InviteRepository;
+import dev.relay.streaming.port.RateLimits;
+import dev.relay.web.rsocket.ConnectionLimits;
+import dev.relay.web.rsocket.RequestThrottle;
 import dev.relay.web.rsocket.WireErrors;
 import io.rsocket.SocketAcceptor;
 import java.util.List;
@@ -170,8 +173,10 @@ class SecurityConfiguration {
      */
     @Bean
     PayloadSocketAcceptorInterceptor rsocketSecurity(RSocketSecurity rsocket,
-                                                     AccountAuthenticationManager authentication) {
+                                                     AccountAuthenticationManager authentication,
+                                                     RateLimits rate, ConnectionLimits limits) {
         PayloadSocketAcceptorInterceptor secured = rsocket
+                .addPayloadInterceptor(new RequestThrottle(rate, limits))
                 .authorizePayload(authorize -> authorize
                         .setup().authenticated()
                         .anyRequest().authenticated()
