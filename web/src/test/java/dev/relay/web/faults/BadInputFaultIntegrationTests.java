@@ -58,16 +58,8 @@ class BadInputFaultIntegrationTests extends ServiceIntegrationTest {
         AuthToken attacker = plainUser();
         RelayClient victimClient = sharedClient(victim);
         RelayClient attackerClient = sharedClient(attacker);
-        Path file = randomFile(600_000, 91);
-        UploadInfo victimFile = new FileTransfers(victimClient).upload(file, "application/octet-stream", e -> { })
-                .block(TIMEOUT);
-        Path partial = randomFile(PART + 1000, 92);
-        UploadTicket ticket = victimClient.createUpload(FileTransfers.describe(partial, null)).block(TIMEOUT);
-        victimClient.write(ticket.id(), 0, FileTransfers.read(partial, 0, CHUNK).take(3)).blockLast(TIMEOUT);
-        UploadInfo victimPartial = awaitUpload(victimClient, ticket.id(), i -> i.offset() == 3L * CHUNK, TIMEOUT);
-        ChatMessage victimMessage = victimClient.sendText(attacker.userId(), "hello").block(TIMEOUT);
-        target = new BadInputTarget(http(), ws(), victim, victimClient, attacker, attackerClient, victimFile,
-                FileTransfers.sha256(file), victimPartial, victimMessage);
+        target = BadInputTarget.prepare(http(), ws(), victim, victimClient, attacker, attackerClient,
+                randomFile(600_000, 91), randomFile(PART + 1000, 92), CHUNK);
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.relay.api.wire.ChatMessage;
 import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.ErrorBody;
 import dev.relay.api.wire.UploadInfo;
+import dev.relay.api.wire.UploadTicket;
 import dev.relay.client.FileTransfers;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayException;
@@ -59,6 +60,25 @@ final class BadInputTarget {
     private final HttpClient httpClient = HttpClient.newHttpClient();
     private final List<String> ownUploads = new ArrayList<>();
     private String ownFileId;
+
+    /**
+     * Gives the victim a completed file ({@code file}), an unfinished upload of {@code partial} with three chunks of
+     * {@code chunk} bytes stored, and a message to the attacker.
+     */
+    static BadInputTarget prepare(URI http, URI ws, AuthToken victim, RelayClient victimClient, AuthToken attacker,
+                                  RelayClient attackerClient, Path file, Path partial, int chunk) throws Exception {
+        UploadInfo victimFile = new FileTransfers(victimClient).upload(file, "application/octet-stream", e -> { })
+                .block(TIMEOUT);
+        UploadTicket ticket = victimClient.createUpload(FileTransfers.describe(partial, null)).block(TIMEOUT);
+        victimClient.write(ticket.id(), 0, FileTransfers.read(partial, 0, chunk).take(3)).blockLast(TIMEOUT);
+        UploadInfo victimPartial = Mono.defer(() -> victimClient.upload(ticket.id()))
+                .filter(info -> info.offset() == 3L * chunk)
+                .repeatWhenEmpty(tick -> tick.delayElements(Duration.ofMillis(50)))
+                .block(TIMEOUT);
+        ChatMessage victimMessage = victimClient.sendText(attacker.userId(), "hello").block(TIMEOUT);
+        return new BadInputTarget(http, ws, victim, victimClient, attacker, attackerClient, victimFile,
+                FileTransfers.sha256(file), victimPartial, victimMessage);
+    }
 
     /**
      * @param victimSha     the SHA-256 of {@code victimFile}'s content, which it must keep

@@ -1,0 +1,76 @@
+package dev.relay.web.faults;
+
+import dev.relay.client.RelayClient;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * A well-behaved user's latency, measured unloaded and while an attack runs, for the hostile-client cases: the
+ * service must keep answering others within twice their unloaded latency (or {@link #SLACK} above it, for
+ * operations of a few milliseconds, whose doubling is scheduling noise on a shared two-core machine).
+ */
+final class Bystander {
+
+    static final Duration SLACK = Duration.ofMillis(20);
+    private static final int SAMPLES = 15;
+
+    private final Callable<?> operation;
+    private final String name;
+    private final long unloaded;
+    private long loaded;
+
+    private Bystander(String name, Callable<?> operation) throws Exception {
+        this.name = name;
+        this.operation = operation;
+        operation.call(); // warm: connection, JIT
+        this.unloaded = median(operation, SAMPLES);
+    }
+
+    /** A bystander whose operation is users.me on a connection of their own. */
+    static Bystander rsocket(RelayClient client) throws Exception {
+        return new Bystander("users.me", () -> client.me().block(BadInputTarget.TIMEOUT));
+    }
+
+    static Bystander of(String name, Callable<?> operation) throws Exception {
+        return new Bystander(name, operation);
+    }
+
+    /** Runs {@code attack} on another thread and measures this user meanwhile; returns the attack's result. */
+    <T> T during(Callable<T> attack) throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<T> running = pool.submit(attack);
+            Thread.sleep(50); // let the attack start
+            loaded = median(operation, SAMPLES);
+            return running.get();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    boolean withinBound() {
+        return loaded <= Math.max(2 * unloaded, unloaded + SLACK.toNanos());
+    }
+
+    String figures() {
+        return String.format(Locale.ROOT, "a bystander's %s: median %.1f ms during, %.1f ms unloaded (x%.1f)", name,
+                loaded / 1e6, unloaded / 1e6, unloaded == 0 ? 0 : (double) loaded / unloaded);
+    }
+
+    private static long median(Callable<?> operation, int samples) throws Exception {
+        List<Long> nanos = new ArrayList<>();
+        for (int i = 0; i < samples; i++) {
+            long start = System.nanoTime();
+            operation.call();
+            nanos.add(System.nanoTime() - start);
+        }
+        return FaultResults.median(nanos);
+    }
+}
