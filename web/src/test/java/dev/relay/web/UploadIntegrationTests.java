@@ -118,6 +118,26 @@ class UploadIntegrationTests extends ServiceIntegrationTest {
     }
 
     @Test
+    void aClientThatCompletesEarlyGetsTheNewDurableOffsetAndAStreamThatCompletes() throws Exception {
+        RelayClient client = client(newUser());
+        Path file = randomFile(PART + 1000, 12);
+        UploadTicket ticket = client.createUpload(FileTransfers.describe(file, null)).block(TIMEOUT);
+        long sent = 3L * CHUNK;
+
+        // docs/protocol.md, section 4.5: the response stream ends normally, without COMPLETED, after a last
+        // PROGRESS whose offset includes everything received (staged).
+        List<UploadEvent> events = client.write(ticket.id(), 0, FileTransfers.read(file, 0, CHUNK).take(3))
+                .collectList().block(TIMEOUT);
+
+        assertThat(events).extracting(UploadEvent::type).doesNotContain(UploadEvent.Type.COMPLETED);
+        UploadEvent last = events.get(events.size() - 1);
+        assertThat(last.type()).isEqualTo(UploadEvent.Type.PROGRESS);
+        assertThat(last.offset()).as("the last report's durable offset").isEqualTo(sent);
+        assertThat(last.state()).isEqualTo(UploadState.ACTIVE);
+        assertThat(client.upload(ticket.id()).block(TIMEOUT).offset()).isEqualTo(sent);
+    }
+
+    @Test
     void aDroppedConnectionLosesNothingTheServerReceived() throws Exception {
         AuthToken alice = newUser();
         Path file = randomFile(2 * PART + 777_777, 4);

@@ -31,6 +31,7 @@ final class SessionEvents {
     private final Sinks.Many<UploadEvent> events = Sinks.many().unicast().onBackpressureBuffer();
     private long lastProgressNanos;
     private boolean progressScheduled;
+    private volatile SessionState current;
 
     /**
      * @param uploadState the upload's persisted state as the session knows it, for each report
@@ -79,7 +80,13 @@ final class SessionEvents {
     }
 
     void sessionState(SessionState state) {
+        current = state;
         observer.sessionState(id, state);
+    }
+
+    /** The session's state as last set; read from any thread ({@link UploadSession#settling}). */
+    SessionState current() {
+        return current;
     }
 
     /** The upload's persisted state changed (completed, failed): whoever follows it reads it again. */

@@ -35,6 +35,8 @@ import java.util.UUID;
  */
 public final class UploadService {
 
+    /** How long a status request waits for a channel of the upload that is closing here ({@link #get}). */
+    static final Duration SETTLE_WAIT = Duration.ofSeconds(5);
 
     private final UploadRepository repo;
     private final FileCatalog catalog;
@@ -97,8 +99,18 @@ public final class UploadService {
                 messageId);
     }
 
+    /**
+     * The upload as the next write channel will find it. A channel of it that has ended on this node (its connection
+     * dropped, say) but still stores what it received is waited for first, for at most {@link #SETTLE_WAIT}: the
+     * offset answered is then the one a new channel must start at, not the one before the staging. A channel ending
+     * on another node of a cluster is not waited for (docs/protocol.md, section 4).
+     */
     public Mono<UploadInfo> get(String ownerId, String id) {
-        return owned(ownerId, id).map(UploadViews::info);
+        return owned(ownerId, id)
+                .flatMap(u -> sessions.get(id).filter(UploadSession::settling)
+                        .map(s -> s.whenClosed().timeout(SETTLE_WAIT, Mono.empty()).then(repo.find(id)))
+                        .orElseGet(() -> Mono.just(u)))
+                .map(UploadViews::info);
     }
 
     public Flux<UploadInfo> list(String ownerId) {

@@ -101,8 +101,10 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         return ownerId;
     }
 
-    long epoch() {
-        return epoch;
+    /** Whether the channel has ended and the session still stores what it received (or completes the upload). */
+    boolean settling() {
+        SessionState now = events.current();
+        return now != null && !now.open() && now != SessionState.CLOSED;
     }
 
     /** Starts the session: the returned stream reports progress; subscribing to it subscribes to the chunks. */

@@ -16,7 +16,8 @@ import reactor.core.publisher.Mono;
 /**
  * Checks every frame a client sends against {@link FrameRules} before rsocket-java demultiplexes it. A malformed
  * frame gets an ERROR frame on stream 0 (INVALID_SETUP when it was the first frame, CONNECTION_ERROR after) and the
- * connection is closed; nothing of it reaches a handler.
+ * connection is closed; nothing of it reaches a handler. A request-channel payload beyond the credit the server sent
+ * ends that channel with CREDIT_EXCEEDED ({@link CreditLedger}); the connection stays.
  */
 final class FrameValidation implements DuplexConnectionInterceptor {
 
@@ -31,6 +32,7 @@ final class FrameValidation implements DuplexConnectionInterceptor {
 
         private final DuplexConnection source;
         private final Flux<ByteBuf> inbound;
+        private final CreditLedger credit = new CreditLedger();
         // The inbound flux has one subscriber and Netty delivers its frames serially.
         private boolean first = true;
         private boolean rejected;
@@ -46,7 +48,18 @@ final class FrameValidation implements DuplexConnectionInterceptor {
                 FrameRules.Verdict verdict = FrameRules.check(frame, first);
                 if (verdict instanceof FrameRules.Pass) {
                     first = false;
-                    sink.next(frame);
+                    switch (credit.inbound(frame)) {
+                        case PASS -> sink.next(frame);
+                        case OVERRUN -> {
+                            int streamId = frame.getInt(frame.readerIndex());
+                            log.debug("Closing channel {} from {}: a payload beyond its credit", streamId,
+                                    source.remoteAddress());
+                            source.sendFrame(streamId, CreditLedger.overrunError(source.alloc(), streamId));
+                            sink.next(CreditLedger.cancelFrame(streamId));
+                        }
+                        case DROP -> {
+                        }
+                    }
                 } else if (verdict instanceof FrameRules.Reject reject) {
                     rejected = true;
                     log.debug("Closing the connection from {}: {}", source.remoteAddress(), reject.problem());
@@ -67,7 +80,11 @@ final class FrameValidation implements DuplexConnectionInterceptor {
 
         @Override
         public void sendFrame(int streamId, ByteBuf frame) {
-            source.sendFrame(streamId, frame);
+            if (credit.outbound(streamId, frame)) {
+                source.sendFrame(streamId, frame);
+            } else {
+                frame.release();
+            }
         }
 
         @Override
