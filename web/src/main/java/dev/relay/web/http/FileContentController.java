@@ -14,7 +14,6 @@ import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRange;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -72,6 +71,7 @@ class FileContentController {
         return downloads.get(viewer, id).flatMap(file -> {
             String etag = "\"" + file.sha256() + "\"";
             HttpHeaders headers = response.getHeaders();
+            ServedContent.apply(headers, file.contentType());
             headers.set(HttpHeaders.ACCEPT_RANGES, "bytes");
             headers.setETag(etag);
             long size = file.size();
@@ -103,7 +103,6 @@ class FileContentController {
                 // No range, an If-Range that no longer matches, or several ranges: the whole file.
                 response.setStatusCode(HttpStatus.OK);
             }
-            headers.setContentType(mediaType(file));
             headers.setContentDisposition(ContentDisposition.attachment()
                     .filename(file.name(), StandardCharsets.UTF_8).build());
             headers.setContentLength(length);
@@ -120,14 +119,6 @@ class FileContentController {
             return HttpRange.parseRanges(header);
         } catch (IllegalArgumentException e) {
             return List.of();
-        }
-    }
-
-    private static MediaType mediaType(FileInfo file) {
-        try {
-            return MediaType.parseMediaType(file.contentType());
-        } catch (RuntimeException e) {
-            return MediaType.APPLICATION_OCTET_STREAM;
         }
     }
 }
