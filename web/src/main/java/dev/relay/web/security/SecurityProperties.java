@@ -16,6 +16,8 @@ import java.util.List;
  *                       origin; requests without an Origin header (non-browser clients) are allowed
  * @param admins         usernames that become administrators when they register (the first user always does)
  * @param downloadLinkTtl how long a download link ({@code POST /api/files/{id}/link}) works
+ * @param downloadLinkWindow how long after its previous use the client that first used a download link may use it
+ *                        again (its ranges, resumption); never past the link's expiry
  * @param loginBurst     login attempts on one account that may come at once, on any node
  * @param loginsPerMinute login attempts on one account per minute after the burst (each costs a BCrypt hash)
  */
@@ -25,6 +27,7 @@ public record SecurityProperties(String jwtSecret,
                                  @DefaultValue List<String> allowedOrigins,
                                  @DefaultValue List<String> admins,
                                  @DefaultValue("15m") Duration downloadLinkTtl,
+                                 @DefaultValue("5m") Duration downloadLinkWindow,
                                  @DefaultValue("10") int loginBurst,
                                  @DefaultValue("6") int loginsPerMinute) {
 
