@@ -43,11 +43,19 @@ class LinkTokenRedaction implements HttpHandlerDecoratorFactory {
         Matcher m = linked ? LINK.matcher(query) : null;
         if (m != null && m.find()) {
             String token = URLDecoder.decode(m.group(2), StandardCharsets.UTF_8);
-            URI uri = UriComponentsBuilder.fromUri(request.getURI()).replaceQuery(m.replaceAll("$1link=" + MASK))
-                    .build(true).toUri();
-            mutated.uri(uri).header(HEADER, token);
+            mutated.uri(withQuery(request.getURI(), m.replaceAll("$1link=" + MASK))).header(HEADER, token);
         }
         return mutated.build();
+    }
+
+    private static URI withQuery(URI uri, String query) {
+        try {
+            return UriComponentsBuilder.fromUri(uri).replaceQuery(query).build(true).toUri();
+        } catch (IllegalArgumentException e) {
+            // Spring checks the encoding more strictly than the request's URI was: then no query at all (the
+            // download endpoint reads none besides the link).
+            return UriComponentsBuilder.fromUri(uri).replaceQuery(null).build(true).toUri();
+        }
     }
 
     /** {@code uri} with each link token masked, for logs that see the raw URI. */
