@@ -148,8 +148,16 @@ async function main() {
   const password = "correct horse battery";
   const a = await (await newContext()).newPage();
   const b = await (await newContext()).newPage();
+  // The service sends a strict Content-Security-Policy; Chromium reports what it blocks on the console.
+  const cspViolations = [];
   for (const [who, page] of [["A", a], ["B", b]]) {
     page.on("pageerror", (e) => log(`${who} page error: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error" && /Content Security Policy/i.test(m.text())) {
+        cspViolations.push(`${who}: ${m.text()}`);
+        log(`${who} CSP violation: ${m.text()}`);
+      }
+    });
   }
 
   try {
@@ -275,6 +283,11 @@ async function main() {
         await b.locator(`[data-testid=file-message][data-upload-id="${id}"][data-state=COMPLETED]`).waitFor({ timeout: 30_000 });
       });
     }
+    await scenario("the app runs under its Content-Security-Policy without violations", async () => {
+      const csp = (await fetch(base)).headers.get("content-security-policy") ?? "";
+      check(csp.includes("default-src 'self'"), `the page has a Content-Security-Policy (got "${csp}")`);
+      check(cspViolations.length === 0, `no CSP violations; got:\n${cspViolations.join("\n")}`);
+    });
   } finally {
     await browser.close();
     await rm(work, { recursive: true, force: true });

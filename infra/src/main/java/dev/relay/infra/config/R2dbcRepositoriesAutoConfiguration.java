@@ -4,8 +4,10 @@ import dev.relay.infra.events.InProcessEventBus;
 import dev.relay.infra.r2dbc.R2dbcAccountRepository;
 import dev.relay.infra.r2dbc.R2dbcInviteRepository;
 import dev.relay.infra.r2dbc.R2dbcChatRepository;
+import dev.relay.infra.r2dbc.R2dbcDownloadLinkUses;
 import dev.relay.infra.r2dbc.R2dbcTransactions;
 import dev.relay.streaming.port.ChatRepository;
+import dev.relay.streaming.port.DownloadLinkUses;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.NodeBus;
 import dev.relay.streaming.port.PresenceStore;
@@ -95,6 +97,13 @@ public class R2dbcRepositoriesAutoConfiguration {
     @ConditionalOnMissingBean
     NodeBus nodeBus() {
         return NodeBus.standalone();
+    }
+
+    /** Download links in use, in the database, so that every node of a cluster sees them. */
+    @Bean
+    @ConditionalOnMissingBean
+    DownloadLinkUses downloadLinkUses(DatabaseClient db) {
+        return new R2dbcDownloadLinkUses(db);
     }
 
     @Bean

@@ -4,6 +4,7 @@ import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.Event;
 import dev.relay.api.wire.UserInfo;
 import dev.relay.streaming.TransferException;
+import dev.relay.streaming.support.VisibleNames;
 import dev.relay.streaming.port.AccountRepository;
 import dev.relay.streaming.port.PresenceStore;
 import dev.relay.streaming.port.AccountRepository.Account;
@@ -103,9 +104,13 @@ public final class UserDirectory {
 
     public Mono<UserInfo> updateProfile(String userId, String displayName) {
         String name = displayName == null ? "" : displayName.strip();
-        if (name.isEmpty() || name.length() > MAX_DISPLAY_NAME || name.chars().anyMatch(Character::isISOControl)) {
+        if (name.isEmpty() || name.length() > MAX_DISPLAY_NAME) {
             return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "A display name has 1 to "
-                    + MAX_DISPLAY_NAME + " characters and no control characters."));
+                    + MAX_DISPLAY_NAME + " characters."));
+        }
+        String unseen = VisibleNames.problem("A display name", name);
+        if (unseen != null) {
+            return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, unseen));
         }
         // An unchanged name is not news: repeating it must not reach every user's screen again.
         return existing(userId).flatMap(current -> current.displayName().equals(name) ? info(current)

@@ -4,6 +4,7 @@ import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.support.VisibleNames;
 
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -33,8 +34,9 @@ final class UploadRequests {
         if (name.indexOf('/') >= 0 || name.indexOf('\\') >= 0 || name.equals(".") || name.equals("..")) {
             throw invalid("The file name must be a plain name, without '/' or '\\\\' (got \"" + name + "\").");
         }
-        if (name.chars().anyMatch(Character::isISOControl)) {
-            throw invalid("The file name must not contain control characters.");
+        String unseen = VisibleNames.problem("The file name", name);
+        if (unseen != null) {
+            throw invalid(unseen);
         }
         if (request.size() < 0) {
             throw invalid("The size must be 0 or more bytes.");

@@ -14,17 +14,17 @@ import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRange;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
-import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -56,15 +56,30 @@ class FileContentController {
                         link.expiresAt()));
     }
 
-    /** With a bearer token, or with {@code ?link=} from {@link #link}. */
+    /**
+     * With a bearer token, or with {@code ?link=} from {@link #link}, whose token {@link LinkTokenRedaction} has
+     * moved to a header before anything could log it.
+     */
     @GetMapping("/api/files/{id}/content")
     Mono<Void> content(@PathVariable String id,
-                       @RequestParam(value = "link", required = false) String link,
+                       @RequestHeader(value = LinkTokenRedaction.HEADER, required = false) String link,
                        @RequestHeader(value = HttpHeaders.RANGE, required = false) String rangeHeader,
                        @RequestHeader(value = HttpHeaders.IF_RANGE, required = false) String ifRange,
-                       ServerHttpResponse response) {
-        Mono<Viewer> viewer = link != null ? links.verify(link, id) : CurrentUser.viewer();
+                       ServerHttpRequest request, ServerHttpResponse response) {
+        Mono<Viewer> viewer = link != null ? links.verify(link, id, client(request)) : CurrentUser.viewer();
         return viewer.flatMap(v -> content(v, id, rangeHeader, ifRange, response));
+    }
+
+    /**
+     * The address a link is bound to: the peer's, which is the client's own only when it connects directly, or when
+     * {@code server.forward-headers-strategy} takes it from a trusted proxy's X-Forwarded-For.
+     */
+    private static String client(ServerHttpRequest request) {
+        InetSocketAddress peer = request.getRemoteAddress();
+        if (peer == null) {
+            return "unknown";
+        }
+        return peer.getAddress() != null ? peer.getAddress().getHostAddress() : peer.getHostString();
     }
 
     private Mono<Void> content(Viewer viewer, String id, String rangeHeader, String ifRange,
@@ -72,6 +87,7 @@ class FileContentController {
         return downloads.get(viewer, id).flatMap(file -> {
             String etag = "\"" + file.sha256() + "\"";
             HttpHeaders headers = response.getHeaders();
+            ServedContent.apply(headers, file.contentType());
             headers.set(HttpHeaders.ACCEPT_RANGES, "bytes");
             headers.setETag(etag);
             long size = file.size();
@@ -103,7 +119,6 @@ class FileContentController {
                 // No range, an If-Range that no longer matches, or several ranges: the whole file.
                 response.setStatusCode(HttpStatus.OK);
             }
-            headers.setContentType(mediaType(file));
             headers.setContentDisposition(ContentDisposition.attachment()
                     .filename(file.name(), StandardCharsets.UTF_8).build());
             headers.setContentLength(length);
@@ -120,14 +135,6 @@ class FileContentController {
             return HttpRange.parseRanges(header);
         } catch (IllegalArgumentException e) {
             return List.of();
-        }
-    }
-
-    private static MediaType mediaType(FileInfo file) {
-        try {
-            return MediaType.parseMediaType(file.contentType());
-        } catch (RuntimeException e) {
-            return MediaType.APPLICATION_OCTET_STREAM;
         }
     }
 }

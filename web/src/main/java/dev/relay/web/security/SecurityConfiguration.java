@@ -31,6 +31,7 @@ import org.springframework.security.rsocket.core.PayloadSocketAcceptorIntercepto
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.util.MimeType;
 import dev.relay.streaming.port.AccountRepository;
+import dev.relay.streaming.port.DownloadLinkUses;
 import dev.relay.streaming.port.InviteRepository;
 import dev.relay.streaming.port.RateLimits;
 import dev.relay.web.rsocket.ConnectionLimits;
@@ -98,8 +99,9 @@ class SecurityConfiguration {
 
     @Bean
     DownloadLinks downloadLinks(JwtEncoder encoder, ReactiveJwtDecoder decoder, AccountRepository accounts,
-                                SecurityProperties properties, Clock clock) {
-        return new DownloadLinks(encoder, decoder, accounts, properties.downloadLinkTtl(), clock);
+                                DownloadLinkUses uses, SecurityProperties properties, Clock clock) {
+        return new DownloadLinks(encoder, decoder, accounts, uses, properties.downloadLinkTtl(),
+                properties.downloadLinkWindow(), clock);
     }
 
     @Bean

@@ -20,6 +20,8 @@ import java.util.List;
  *                       {@code closed} (nobody; only the operator's administrator and the setup token)
  * @param inviteTtl      how long an invite code works
  * @param downloadLinkTtl how long a download link ({@code POST /api/files/{id}/link}) works
+ * @param downloadLinkWindow how long after its previous use the client that first used a download link may use it
+ *                        again (its ranges, resumption); never past the link's expiry
  * @param loginBurst     login attempts on one account that may come at once, on any node
  * @param loginsPerMinute login attempts on one account per minute after the burst (each costs a password hash)
  * @param addressLoginBurst   login attempts from one client address that may come at once, on any node
@@ -37,6 +39,7 @@ public record SecurityProperties(String jwtSecret,
                                  @DefaultValue("open") Registration registration,
                                  @DefaultValue("7d") Duration inviteTtl,
                                  @DefaultValue("15m") Duration downloadLinkTtl,
+                                 @DefaultValue("5m") Duration downloadLinkWindow,
                                  @DefaultValue("10") int loginBurst,
                                  @DefaultValue("6") int loginsPerMinute,
                                  @DefaultValue("30") int addressLoginBurst,

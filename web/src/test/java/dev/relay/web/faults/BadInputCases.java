@@ -69,7 +69,7 @@ final class BadInputCases {
 
     private static final List<String> FILE_NAMES = List.of("../etc/passwd", "a/b", "a\\b", "/abs", "..", ".", "",
             "   ", "a\u0000b", "line\nbreak", "cr\rname", "tab\tname", "esc\u001b[31mred", "del\u007f", "c1\u0085",
-            "n".repeat(256));
+            "bidi\u202Etxt.exe", "zero\u200Bwidth", "line\u2028sep", "n".repeat(256));
 
     private BadInputCases() {
     }
@@ -269,6 +269,8 @@ final class BadInputCases {
             put(cases, "file name " + printable(name), (t, random) -> expectCode(t.attackerClient.createUpload(
                     new CreateUploadRequest(name, 10, null, null)), ErrorCode.INVALID_REQUEST));
         }
+        put(cases, "display name with a right-to-left override", (t, random) -> expectCode(
+                t.attackerClient.updateProfile("admin\u202Enimda"), ErrorCode.INVALID_REQUEST));
         put(cases, "chat text of 4001 characters", (t, random) -> expectCode(t.attackerClient.sendText(
                 t.victim.userId(), "x".repeat(4001)), ErrorCode.INVALID_REQUEST));
         put(cases, "chat text of 1 MiB", (t, random) -> expectCode(t.attackerClient.sendText(t.victim.userId(),
@@ -327,12 +329,15 @@ final class BadInputCases {
         return bytes;
     }
 
-    /** A file name as a case name: quoted, control characters escaped, long names shortened. */
+    /** A file name as a case name: quoted, control and invisible characters escaped, long names shortened. */
     private static String printable(String name) {
         StringBuilder out = new StringBuilder("\"");
         String shown = name.length() > 20 ? name.substring(0, 8) + "...(" + name.length() + " chars)" : name;
         for (char c : shown.toCharArray()) {
-            out.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            int type = Character.getType(c);
+            boolean unseen = Character.isISOControl(c) || type == Character.FORMAT
+                    || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
+            out.append(unseen ? String.format("\\u%04x", (int) c) : String.valueOf(c));
         }
         return out.append('"').toString();
     }
