@@ -5,6 +5,7 @@ import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -12,7 +13,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
-import java.net.URLConnection;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -31,16 +30,20 @@ import java.util.concurrent.TimeUnit;
  * never joins our class path: the build packs it as the resource {@code s3proxy.jar} next to this class, and
  * {@link #start()} copies it into the data directory and launches it with the running JVM's own {@code java}.
  *
- * <p>Layout of the data directory: {@code objects/} (one folder per bucket), {@code s3proxy.jar},
- * {@code s3proxy.conf}, {@code s3proxy-logback.xml} and {@code s3proxy.log} (appended across runs).
- * Objects survive {@link #stop()} and a new start on the same directory. The child is killed when this JVM
- * exits, whatever way it goes down short of SIGKILL.
+ * <p>Layout of the data directory (owner-only, like every file in it): {@code objects/} (one folder per bucket),
+ * {@code s3proxy.jar} (checked against {@link #JAR_SHA256} on every start and copied again if it differs),
+ * {@code s3proxy.conf}, {@code s3proxy-logback.xml}, {@code s3proxy.log} (appended across runs), and
+ * {@code s3proxy.lock} and {@code s3proxy.process} ({@link ChildGuard}). Objects survive {@link #stop()} and a new
+ * start on the same directory. The child is stopped when this JVM exits, and after a SIGKILL of this JVM by its
+ * watchdog (Linux) or else by the next start on the directory.
  */
 public final class EmbeddedS3Server implements AutoCloseable {
 
     public static final String HOST = "127.0.0.1";
 
     private static final String JAR_RESOURCE = "s3proxy.jar";
+    /** SHA-256 of org.gaul:s3proxy:4.1.0:jar-with-dependencies (the s3proxy.version of the build). */
+    static final String JAR_SHA256 = "a4d025969aaf796616ed4b1e2491d87d455ce84bb28cb9db086b2e6aaa68b48d";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final int LOG_TAIL_BYTES = 4096;
@@ -53,6 +56,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
     private int port;
     private volatile Process process;
     private Thread shutdownHook;
+    private ChildGuard guard;
 
     /**
      * @param dataDir   directory for objects, the server jar, its configuration and its log; created if missing
@@ -77,8 +81,16 @@ public final class EmbeddedS3Server implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return this;
         }
+        if (guard != null) {
+            // The child died by itself since the last start.
+            guard.release();
+            guard = null;
+        }
         try {
-            Files.createDirectories(dataDir.resolve("objects"));
+            OwnerOnly.directory(dataDir);
+            OwnerOnly.directory(dataDir.resolve("objects"));
+            // Before the port check: an S3Proxy left by a crashed run may hold the port.
+            guard = ChildGuard.acquire(dataDir, "s3proxy");
             if (port == 0) {
                 port = freePort();
             } else {
@@ -87,7 +99,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
             Path jar = extractJar();
             Path config = writeConfig();
             Path logback = writeLogbackConfig();
-            Path log = dataDir.resolve("s3proxy.log");
+            Path log = OwnerOnly.file(dataDir.resolve("s3proxy.log"));
             process = new ProcessBuilder(javaBinary(), "-Dlogback.configurationFile=" + logback,
                     "-cp", jar.toString(), "org.gaul.s3proxy.Main", "--properties", config.toString())
                 .directory(dataDir.toFile())
@@ -96,6 +108,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
                 .start();
             // S3Proxy never reads stdin; do not keep a pipe open to it.
             process.getOutputStream().close();
+            guard.adopt(process.toHandle(), config.toString());
             registerShutdownHook();
             awaitReady(log);
             ensureBucket();
@@ -113,8 +126,15 @@ public final class EmbeddedS3Server implements AutoCloseable {
     public synchronized void stop() {
         Process running = process;
         process = null;
-        if (running != null) {
-            terminate(running);
+        try {
+            if (running != null) {
+                terminate(running);
+            }
+        } finally {
+            if (guard != null) {
+                guard.release();
+                guard = null;
+            }
         }
     }
 
@@ -168,14 +188,24 @@ public final class EmbeddedS3Server implements AutoCloseable {
                 + " is missing; the embedded module's build copies it there in generate-resources");
         }
         Path target = dataDir.resolve(JAR_RESOURCE);
-        URLConnection connection = resource.openConnection();
-        if (Files.isRegularFile(target) && Files.size(target) == connection.getContentLengthLong()) {
+        // The whole content, not the size: this jar runs with the service's rights.
+        if (Files.isRegularFile(target) && JAR_SHA256.equals(OwnerOnly.sha256(target))) {
+            OwnerOnly.file(target);
             return target;
         }
         // Copy beside and move into place, so an interrupted copy never passes for the jar.
         Path partial = dataDir.resolve(JAR_RESOURCE + ".partial");
-        try (InputStream in = connection.getInputStream()) {
-            Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(partial);
+        OwnerOnly.file(partial);
+        // Into the 0600 file as it is: Files.copy would replace it by one of the default mode.
+        try (InputStream in = resource.openStream(); OutputStream out = Files.newOutputStream(partial)) {
+            in.transferTo(out);
+        }
+        String copied = OwnerOnly.sha256(partial);
+        if (!JAR_SHA256.equals(copied)) {
+            Files.delete(partial);
+            throw new IllegalStateException("The bundled " + JAR_RESOURCE + " has SHA-256 " + copied + ", not the "
+                + JAR_SHA256 + " of the S3Proxy release this version was built with; refusing to run it");
         }
         Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return target;
@@ -192,7 +222,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
             "jclouds.provider=filesystem-nio2",
             "jclouds.filesystem.basedir=" + escape(dataDir.resolve("objects").toString()),
             "");
-        return writeOwnerOnly(dataDir.resolve("s3proxy.conf"), config);
+        return OwnerOnly.write(dataDir.resolve("s3proxy.conf"), config);
     }
 
     // Without a configuration S3Proxy logs at DEBUG, which slows every request down noticeably.
@@ -209,9 +239,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
             "  <root level=\"INFO\"><appender-ref ref=\"STDOUT\"/></root>",
             "</configuration>",
             "");
-        Path file = dataDir.resolve("s3proxy-logback.xml");
-        Files.writeString(file, xml, StandardCharsets.UTF_8);
-        return file;
+        return OwnerOnly.write(dataDir.resolve("s3proxy-logback.xml"), xml);
     }
 
     /** Waits until the port accepts connections and an HTTP request gets any answer (S3 says 403 to anonymous). */
@@ -322,19 +350,6 @@ public final class EmbeddedS3Server implements AutoCloseable {
         } catch (IOException e) {
             return "(log unreadable: " + e + ")";
         }
-    }
-
-    // The configuration holds the secret key: readable by the owner only, from the moment it exists.
-    private static Path writeOwnerOnly(Path file, String content) throws IOException {
-        boolean posix = Files.getFileStore(file.getParent()).supportsFileAttributeView("posix");
-        if (posix && !Files.exists(file)) {
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        }
-        Files.writeString(file, content, StandardCharsets.UTF_8);
-        if (posix) {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        }
-        return file;
     }
 
     // java.util.Properties syntax: backslash-escape what it would otherwise interpret.

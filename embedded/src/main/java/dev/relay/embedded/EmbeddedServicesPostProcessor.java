@@ -7,7 +7,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HashMap;
@@ -42,9 +41,13 @@ import org.springframework.util.StringUtils;
  * adapters' settings ({@code spring.r2dbc.*}, {@code spring.flyway.*}, {@code relay.s3.*}) and the service's
  * {@code relay.security.jwt-secret} by name only: this module needs no class of theirs.
  *
- * <p>Layout of {@code relay.embedded.data-dir} (default {@code ./relay-data}), all kept across restarts:
- * {@code mariadb/} ({@link EmbeddedMariaDb}), {@code s3/} ({@link EmbeddedS3Server}), {@code s3-credentials.properties}
- * and {@code jwt-secret} (generated once, owner-readable only, each used unless the matching property is set).
+ * <p>Layout of {@code relay.embedded.data-dir} (default {@code ./relay-data}, owner-only: 0700), all kept across
+ * restarts: {@code mariadb/} ({@link EmbeddedMariaDb}), {@code s3/} ({@link EmbeddedS3Server}),
+ * {@code s3-credentials.properties} and {@code jwt-secret} (generated once, owner-readable only, each used unless the
+ * matching property is set).
+ *
+ * <p>In this mode the web server listens on 127.0.0.1 unless {@code server.address} says otherwise: the defaults are
+ * for a try-out on one machine, and the embedded services' secrets are generated, not chosen.
  *
  * <p>Several application contexts in one JVM (tests) share the services of one data directory; the services stop
  * when the last of those contexts closes or fails to start, and at the latest when the JVM exits.
@@ -52,6 +55,9 @@ import org.springframework.util.StringUtils;
 public class EmbeddedServicesPostProcessor implements EnvironmentPostProcessor, Ordered {
 
     public static final String PROPERTY_SOURCE_NAME = "relayEmbedded";
+    /** Lowest precedence: defaults of the embedded mode that any other setting overrides. */
+    public static final String DEFAULTS_SOURCE_NAME = "relayEmbeddedDefaults";
+    static final String LOOPBACK = "127.0.0.1";
 
     /** Right after config data, which is where {@code relay.embedded.*} is normally set. */
     public static final int ORDER = ConfigDataEnvironmentPostProcessor.ORDER + 1;
@@ -107,6 +113,8 @@ public class EmbeddedServicesPostProcessor implements EnvironmentPostProcessor, 
         properties.put("relay.s3.bucket", s3.bucket());
         properties.put("relay.security.jwt-secret", text(environment, "relay.security.jwt-secret", () -> jwtSecret(dataDir)));
         environment.getPropertySources().addFirst(new MapPropertySource(PROPERTY_SOURCE_NAME, properties));
+        environment.getPropertySources().addLast(new MapPropertySource(DEFAULTS_SOURCE_NAME,
+            Map.of("server.address", LOOPBACK)));
     }
 
     private SharedServices acquire(Path dataDir, Supplier<EmbeddedMariaDb> newDb, Supplier<EmbeddedS3Server> newS3) {
@@ -117,22 +125,31 @@ public class EmbeddedServicesPostProcessor implements EnvironmentPostProcessor, 
                 log.debug("Reusing the embedded services of " + dataDir);
                 return running;
             }
-            EmbeddedMariaDb db = newDb.get().start();
-            log.info("Embedded MariaDB listening on " + db.host() + ":" + db.port() + ", database '" + db.databaseName()
-                + "', data in " + db.home());
-            EmbeddedS3Server s3 = newS3.get();
+            ChildGuard.useLog(log);
             try {
-                s3.start();
-            } catch (RuntimeException e) {
-                db.stop();
-                throw e;
+                return start(dataDir, newDb, newS3);
+            } finally {
+                ChildGuard.useLog(null);
             }
-            log.info("Embedded S3 server listening on " + s3.endpoint() + ", bucket '" + s3.bucket() + "', objects in "
-                + s3.dataDir().resolve("objects") + ", log in " + s3.dataDir().resolve("s3proxy.log"));
-            SharedServices started = new SharedServices(dataDir, db, s3);
-            RUNNING.put(dataDir, started);
-            return started;
         }
+    }
+
+    private SharedServices start(Path dataDir, Supplier<EmbeddedMariaDb> newDb, Supplier<EmbeddedS3Server> newS3) {
+        EmbeddedMariaDb db = newDb.get().start();
+        log.info("Embedded MariaDB listening on " + db.host() + ":" + db.port() + ", database '" + db.databaseName()
+            + "', data in " + db.home());
+        EmbeddedS3Server s3 = newS3.get();
+        try {
+            s3.start();
+        } catch (RuntimeException e) {
+            db.stop();
+            throw e;
+        }
+        log.info("Embedded S3 server listening on " + s3.endpoint() + ", bucket '" + s3.bucket() + "', objects in "
+            + s3.dataDir().resolve("objects") + ", log in " + s3.dataDir().resolve("s3proxy.log"));
+        SharedServices started = new SharedServices(dataDir, db, s3);
+        RUNNING.put(dataDir, started);
+        return started;
     }
 
     // Stops under the lock, so a context starting meanwhile waits instead of meeting a half-stopped server.
@@ -159,7 +176,8 @@ public class EmbeddedServicesPostProcessor implements EnvironmentPostProcessor, 
     private static Path dataDir(String configured) {
         try {
             Path dir = Path.of(configured);
-            Files.createDirectories(dir);
+            // Holds the credentials, the keys and the data: nobody else's business, also in an older version's folder.
+            OwnerOnly.directory(dir);
             // One key per directory however it is spelled (relative, symlinked), for the registry.
             return dir.toRealPath();
         } catch (IOException e) {
@@ -172,6 +190,7 @@ public class EmbeddedServicesPostProcessor implements EnvironmentPostProcessor, 
         Properties credentials = new Properties();
         try {
             if (Files.exists(file)) {
+                OwnerOnly.file(file);
                 try (Reader in = Files.newBufferedReader(file, StandardCharsets.ISO_8859_1)) {
                     credentials.load(in);
                 }
@@ -179,7 +198,7 @@ public class EmbeddedServicesPostProcessor implements EnvironmentPostProcessor, 
             }
             credentials.setProperty("accessKey", randomAlphanumeric(20));
             credentials.setProperty("secretKey", Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(30)));
-            createOwnerOnly(file);
+            OwnerOnly.file(file);
             try (Writer out = Files.newBufferedWriter(file, StandardCharsets.ISO_8859_1)) {
                 credentials.store(out, "Credentials of the embedded S3 server, generated once");
             }
@@ -193,21 +212,13 @@ public class EmbeddedServicesPostProcessor implements EnvironmentPostProcessor, 
         Path file = dataDir.resolve("jwt-secret");
         try {
             if (!Files.exists(file)) {
-                createOwnerOnly(file);
+                OwnerOnly.file(file);
                 Files.writeString(file, Base64.getEncoder().encodeToString(randomBytes(32)) + "\n", StandardCharsets.US_ASCII);
             }
+            OwnerOnly.file(file);
             return Files.readString(file, StandardCharsets.US_ASCII).trim();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read or write " + file, e);
-        }
-    }
-
-    // Created with its final permissions, so a secret is never readable by others, not even briefly.
-    private static void createOwnerOnly(Path file) throws IOException {
-        if (Files.getFileStore(file.getParent()).supportsFileAttributeView("posix")) {
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } else {
-            Files.createFile(file);
         }
     }
 

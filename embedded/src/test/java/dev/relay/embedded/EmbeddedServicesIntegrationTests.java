@@ -130,8 +130,10 @@ class EmbeddedServicesIntegrationTests {
         assertThat(r2dbcUrl).matches("r2dbc:mysql://127\\.0\\.0\\.1:\\d+/relay");
         assertThat(environment.getProperty("spring.flyway.url"))
             .isEqualTo(r2dbcUrl.replace("r2dbc:mysql:", "jdbc:mariadb:"));
-        assertThat(environment.getProperty("spring.r2dbc.username")).isEqualTo("root");
-        assertThat(environment.getProperty("spring.flyway.password")).isEmpty();
+        assertThat(environment.getProperty("spring.r2dbc.username")).isEqualTo("relay");
+        assertThat(environment.getProperty("spring.flyway.password")).hasSize(32)
+            .isEqualTo(environment.getProperty("spring.r2dbc.password"));
+        assertThat(environment.getProperty("server.address")).isEqualTo("127.0.0.1");
         assertThat(environment.getProperty("relay.s3.bucket")).isEqualTo("relay");
         assertThat(environment.getProperty("relay.security.jwt-secret")).isEqualTo(
             Files.readString(dataDir.resolve("jwt-secret")).trim());

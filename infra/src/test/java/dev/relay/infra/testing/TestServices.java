@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  * The MariaDB and S3 server shared by all integration tests of a test JVM, each started on first use.
  *
  * <p>MariaDB: the server at 127.0.0.1:3306 (root, empty password) when there is one, else an {@link EmbeddedMariaDb}
- * under {@code target/embedded-test-db} of the module (its binaries are unpacked there once). Either way every JVM
+ * under {@code target/embedded-test-db} of the module (its binaries are unpacked there once; tests use its
+ * administrator, root with the generated password). Either way every JVM
  * gets its own fresh database {@code relay_test_<random>}, dropped at exit. Set the system property
  * {@code relay.test.mariadb=embedded} to skip the server on 3306.
  *
@@ -117,11 +118,13 @@ public final class TestServices {
     }
 
     public String dbUser() {
-        return USER;
+        Database db = database();
+        return db.embedded == null ? USER : EmbeddedMariaDb.ADMIN;
     }
 
     public String dbPassword() {
-        return PASSWORD;
+        Database db = database();
+        return db.embedded == null ? PASSWORD : db.embedded.adminPassword();
     }
 
     /** Whether the database lives in the embedded MariaDB (no server on 3306, or forced). */
@@ -207,7 +210,7 @@ public final class TestServices {
         Database db;
         if (!"embedded".equals(System.getProperty(MARIADB_MODE_PROPERTY)) && localServerAnswers()) {
             db = new Database(LOCAL_HOST, LOCAL_PORT, name, null);
-            execute(db.serverUrl(), "CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4");
+            execute(db, "CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4");
         } else {
             EmbeddedMariaDb embedded = new EmbeddedMariaDb(moduleDir.resolve("target/embedded-test-db"), 0, name).start();
             db = new Database(embedded.host(), embedded.port(), name, embedded);
@@ -237,7 +240,7 @@ public final class TestServices {
     }
 
     private static boolean localServerAnswers() {
-        try (Connection ignored = connect("jdbc:mariadb://" + LOCAL_HOST + ":" + LOCAL_PORT + "/?connectTimeout=1000")) {
+        try (Connection ignored = connect("jdbc:mariadb://" + LOCAL_HOST + ":" + LOCAL_PORT + "/?connectTimeout=1000", USER, PASSWORD)) {
             return true;
         } catch (SQLException e) {
             return false;
@@ -246,7 +249,7 @@ public final class TestServices {
 
     private static void dropOtherTestDatabases(Database db) {
         List<String> stale = new ArrayList<>();
-        try (Connection connection = connect(db.serverUrl());
+        try (Connection connection = connect(db);
              Statement statement = connection.createStatement();
              ResultSet names = statement.executeQuery("SHOW DATABASES LIKE 'relay\\_test\\_%'")) {
             while (names.next()) {
@@ -265,24 +268,29 @@ public final class TestServices {
     // Runs at JVM exit, possibly after the embedded server's own hook has stopped it: leftovers are swept later.
     private static void dropQuietly(Database db) {
         try {
-            execute(db.serverUrl(), "DROP DATABASE IF EXISTS `" + db.name + "`");
+            execute(db, "DROP DATABASE IF EXISTS `" + db.name + "`");
         } catch (RuntimeException ignored) {
             // Nothing left to report to at exit.
         }
     }
 
-    private static void execute(String url, String sql) {
-        try (Connection connection = connect(url); Statement statement = connection.createStatement()) {
+    private static void execute(Database db, String sql) {
+        try (Connection connection = connect(db); Statement statement = connection.createStatement()) {
             statement.execute(sql);
         } catch (SQLException e) {
-            throw new IllegalStateException("Failed on " + url + ": " + sql, e);
+            throw new IllegalStateException("Failed on " + db.serverUrl() + ": " + sql, e);
         }
     }
 
-    private static Connection connect(String url) throws SQLException {
+    private static Connection connect(Database db) throws SQLException {
+        return db.embedded == null ? connect(db.serverUrl(), USER, PASSWORD)
+                : connect(db.serverUrl(), EmbeddedMariaDb.ADMIN, db.embedded.adminPassword());
+    }
+
+    private static Connection connect(String url, String user, String password) throws SQLException {
         Properties credentials = new Properties();
-        credentials.setProperty("user", USER);
-        credentials.setProperty("password", PASSWORD);
+        credentials.setProperty("user", user);
+        credentials.setProperty("password", password);
         return new org.mariadb.jdbc.Driver().connect(url, credentials);
     }
 

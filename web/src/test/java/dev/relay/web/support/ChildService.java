@@ -28,12 +28,25 @@ public final class ChildService {
      * output in {@code log}, and waits until it listens.
      */
     public static Process start(int port, Path log, Duration timeout, List<String> args) throws Exception {
+        return start(port, log, timeout, TestServices.get().springProperties(), args);
+    }
+
+    /**
+     * Starts {@code RelayApplication} as {@link #start} does but on the application's own defaults (the embedded
+     * MariaDB and S3 server unless {@code args} say otherwise), without the shared test services.
+     */
+    public static Process startOnDefaults(int port, Path log, Duration timeout, List<String> args) throws Exception {
+        return start(port, log, timeout, Map.of(), args);
+    }
+
+    private static Process start(int port, Path log, Duration timeout, Map<String, String> shared, List<String> args)
+            throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.relay.web.RelayApplication",
                 "--server.port=" + port, "--spring.main.banner-mode=off"));
         // A property given twice on the command line would read as both values joined by a comma: the last one wins.
         Map<String, String> properties = new LinkedHashMap<>();
-        TestServices.get().springProperties().forEach((key, value) -> properties.put(key, "--" + key + "=" + value));
+        shared.forEach((key, value) -> properties.put(key, "--" + key + "=" + value));
         for (String arg : args) {
             properties.put(arg.startsWith("--") && arg.contains("=") ? arg.substring(2, arg.indexOf('=')) : arg, arg);
         }
