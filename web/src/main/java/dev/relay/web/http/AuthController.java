@@ -24,6 +24,7 @@ import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -58,7 +59,9 @@ class AuthController {
         this.accountLogins = new RateLimits.Limit(security.loginsPerMinute(), security.loginBurst());
         this.addressLogins = new RateLimits.Limit(security.addressLoginsPerMinute(), security.addressLoginBurst());
         this.registrations = RateLimits.Limit.perHour(security.registrationsPerHour(), security.registrationBurst());
-        this.dummyHash = passwords.encode(UUID.randomUUID().toString()).cache();
+        // Kept once made; a refusal (hashing busy) is not kept, or every later unknown name would be refused too.
+        this.dummyHash = passwords.encode(UUID.randomUUID().toString())
+                .cache(hash -> Duration.ofMillis(Long.MAX_VALUE), e -> Duration.ZERO, () -> Duration.ZERO);
     }
 
     @PostMapping("/register")
@@ -115,6 +118,9 @@ class AuthController {
         return Mono.fromCallable(() -> AccountPolicy.password(change.newPassword()))
                 .then(CurrentUser.id())
                 .flatMap(accounts::findById)
+                // The current password is guessed as at login: the same bucket of the account.
+                .flatMap(account -> throttle("login:" + account.username().toLowerCase(Locale.ROOT), accountLogins,
+                        "Too many login attempts for this account").thenReturn(account))
                 .filterWhen(account -> passwords.matches(change.currentPassword(), account.passwordHash()))
                 .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.UNAUTHENTICATED, "The current"
                         + " password is wrong.")))

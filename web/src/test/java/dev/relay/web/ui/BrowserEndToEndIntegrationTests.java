@@ -1,5 +1,6 @@
 package dev.relay.web.ui;
 
+import dev.relay.infra.testing.TestServices;
 import dev.relay.web.support.ChildService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,6 +37,8 @@ class BrowserEndToEndIntegrationTests {
     private static final AtomicInteger STARTS = new AtomicInteger();
 
     private final List<Process> processes = new ArrayList<>();
+    /** A database of its own, which has no administrator: the first user registers as one with the setup token. */
+    private final Map<String, String> database = TestServices.get().newDatabaseProperties();
 
     @AfterEach
     void stopEverything() {
@@ -51,10 +57,13 @@ class BrowserEndToEndIntegrationTests {
         }
 
         int port = ChildService.freePort();
-        startService(port);
+        Path firstLog = startService(port);
+        // As an operator does: the setup token from the service's log.
+        Matcher token = Pattern.compile("setup token (\\S+) ").matcher(Files.readString(firstLog));
+        assertThat(token.find()).as("the setup token in %s", firstLog).isTrue();
         Path screenshots = Path.of("target", "e2e-screenshots").toAbsolutePath();
         Process e2e = new ProcessBuilder("node", "e2e/run.mjs", "--base-url", "http://127.0.0.1:" + port,
-                "--screenshots", screenshots.toString(), "--restart-control")
+                "--screenshots", screenshots.toString(), "--restart-control", "--setup-token", token.group(1))
                 .directory(UI.toFile()).redirectErrorStream(true).start();
         processes.add(e2e);
 
@@ -86,8 +95,11 @@ class BrowserEndToEndIntegrationTests {
         assertThat(output.toString()).contains("a server restart mid-upload is survived");
     }
 
-    private void startService(int port) throws Exception {
+    private Path startService(int port) throws Exception {
         Path log = Path.of("target", "e2e-service-" + STARTS.incrementAndGet() + ".log");
-        processes.add(ChildService.start(port, log, Duration.ofSeconds(90), List.of("--relay.transfer.part-size=5MB")));
+        List<String> args = new ArrayList<>(List.of("--relay.transfer.part-size=5MB"));
+        database.forEach((key, value) -> args.add("--" + key + "=" + value));
+        processes.add(ChildService.start(port, log, Duration.ofSeconds(90), args));
+        return log;
     }
 }
