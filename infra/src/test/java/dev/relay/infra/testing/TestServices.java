@@ -101,8 +101,8 @@ public final class TestServices {
     public Map<String, String> newDatabaseProperties() {
         Database shared = database();
         Database db = new Database(shared.host, shared.port, "relay_test_" + HexFormat.of().formatHex(randomBytes(4)),
-                null);
-        execute(db.serverUrl(), "CREATE DATABASE `" + db.name + "` CHARACTER SET utf8mb4");
+                shared.embedded);
+        execute(db, "CREATE DATABASE `" + db.name + "` CHARACTER SET utf8mb4");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> dropQuietly(db), "test-database-drop"));
         String address = db.host + ":" + db.port + "/" + db.name;
         return Map.of("spring.r2dbc.url", "r2dbc:mysql://" + address, "spring.flyway.url", "jdbc:mariadb://" + address);
