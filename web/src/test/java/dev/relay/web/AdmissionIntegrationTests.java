@@ -128,6 +128,13 @@ class AdmissionIntegrationTests extends ServiceIntegrationTest {
         assertThat(register("203.0.113.7", "flood", PASSWORD, "no-such-code"))
                 .startsWith("429").contains("RATE_LIMITED").contains("this address");
         assertThat(register("203.0.113.8", "flood4", PASSWORD, "no-such-code")).startsWith("403");
+        // The backoff is in the answer: when the next attempt can succeed (1 an hour here).
+        HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(http() + "/api/auth/register"))
+                .header("Content-Type", "application/json").header("X-Forwarded-For", "203.0.113.7")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"again\",\"password\":\"" + PASSWORD
+                        + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(refused.headers().firstValueAsLong("Retry-After").orElse(0)).isBetween(1L, 3600L);
 
         for (int i = 0; i < LOGIN_BURST; i++) {
             assertThat(login("203.0.113.9", "alice", "wrong password " + i)).startsWith("401");

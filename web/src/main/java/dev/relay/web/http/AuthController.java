@@ -4,6 +4,7 @@ import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.Credentials;
 import dev.relay.api.wire.PasswordChange;
+import dev.relay.streaming.RateLimitedException;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.chat.EventLog;
 import dev.relay.streaming.port.AccountRepository;
@@ -132,8 +133,7 @@ class AuthController {
 
     private Mono<Void> throttle(String key, RateLimits.Limit limit, String what) {
         return rate.take(key, limit).flatMap(wait -> wait == 0 ? Mono.<Void>empty()
-                : Mono.error(new TransferException(ErrorCode.RATE_LIMITED, what + "; try again in "
-                + Math.max(1, (wait + 999) / 1000) + " s.")));
+                : Mono.error(RateLimitedException.of(what, wait)));
     }
 
     /**

@@ -2,10 +2,12 @@ package dev.relay.web.http;
 
 import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.ErrorBody;
+import dev.relay.streaming.RateLimitedException;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.port.StorageUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -21,7 +23,11 @@ class HttpErrorAdvice {
 
     @ExceptionHandler(TransferException.class)
     ResponseEntity<ErrorBody> transfer(TransferException e) {
-        return ResponseEntity.status(status(e.code())).body(new ErrorBody(e.code(), e.getMessage(), e.offset()));
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(status(e.code()));
+        if (e instanceof RateLimitedException limited) {
+            answer.header(HttpHeaders.RETRY_AFTER, Long.toString(limited.retryAfterSeconds()));
+        }
+        return answer.body(new ErrorBody(e.code(), e.getMessage(), e.offset()));
     }
 
     @ExceptionHandler(StorageUnavailableException.class)

@@ -1,7 +1,6 @@
 package dev.relay.web.rsocket;
 
-import dev.relay.api.ErrorCode;
-import dev.relay.streaming.TransferException;
+import dev.relay.streaming.RateLimitedException;
 import dev.relay.streaming.port.RateLimits;
 import io.netty.buffer.ByteBuf;
 import io.rsocket.metadata.CompositeMetadata;
@@ -62,9 +61,8 @@ public final class RequestThrottle implements PayloadInterceptor, Ordered {
 
     private Mono<Void> take(String key, RateLimits.Limit limit, String what) {
         return rate.take(key, limit).flatMap(wait -> wait == 0 ? Mono.<Void>empty()
-                : Mono.error(new TransferException(ErrorCode.RATE_LIMITED, "You are making " + what + " faster"
-                + " than " + Math.round(limit.perMinute()) + " a minute; try again in "
-                + Math.max(1, (wait + 999) / 1000) + " s.")));
+                : Mono.error(RateLimitedException.of("You are making " + what + " faster than "
+                + Math.round(limit.perMinute()) + " a minute", wait)));
     }
 
     static boolean isWrite(String route) {
