@@ -59,11 +59,10 @@ class BrowserEndToEndIntegrationTests {
         int port = ChildService.freePort();
         Path firstLog = startService(port);
         // As an operator does: the setup token from the service's log.
-        Matcher token = Pattern.compile("setup token (\\S+) ").matcher(Files.readString(firstLog));
-        assertThat(token.find()).as("the setup token in %s", firstLog).isTrue();
+        String token = setupToken(firstLog);
         Path screenshots = Path.of("target", "e2e-screenshots").toAbsolutePath();
         Process e2e = new ProcessBuilder("node", "e2e/run.mjs", "--base-url", "http://127.0.0.1:" + port,
-                "--screenshots", screenshots.toString(), "--restart-control", "--setup-token", token.group(1))
+                "--screenshots", screenshots.toString(), "--restart-control", "--setup-token", token)
                 .directory(UI.toFile()).redirectErrorStream(true).start();
         processes.add(e2e);
 
@@ -93,6 +92,20 @@ class BrowserEndToEndIntegrationTests {
         assertThat(e2e.exitValue()).as("e2e exit code; output:%n%s", output).isZero();
         assertThat(last).as("summary line").contains("\"ok\":true");
         assertThat(output.toString()).contains("a server restart mid-upload is survived");
+    }
+
+    /** The token the service logs once its start-up work is done (after it listens). */
+    private static String setupToken(Path log) throws Exception {
+        Pattern line = Pattern.compile("setup token (\\S+) ");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            Matcher found = line.matcher(Files.readString(log));
+            if (found.find()) {
+                return found.group(1);
+            }
+            assertThat(System.nanoTime()).as("the setup token in %s within 30 s", log).isLessThan(end);
+            Thread.sleep(100);
+        }
     }
 
     private Path startService(int port) throws Exception {
