@@ -8,12 +8,15 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Mono;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
  * {@link RateLimits} shared by the nodes: each bucket is a Redis hash updated by one script on Redis's clock, and
  * expires once it would be full again. While Redis does not answer, each node limits on its own (the same limits,
- * per node): a limit loosened for a while, never a service refusing everyone.
+ * per node): a limit loosened for a while, never a service refusing everyone. Every request takes a token, so a
+ * Redis that does not answer must not slow requests down: a call waits {@link #CALL_TIMEOUT} at most, and after a
+ * failure the node counts alone for {@link #LOCAL_AFTER_FAILURE} before it asks Redis again.
  */
 public final class RedisRateLimits implements RateLimits {
 
@@ -34,8 +37,13 @@ public final class RedisRateLimits implements RateLimits {
             redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / per_ms) + 1000)
             return wait""", Long.class);
 
+    static final Duration CALL_TIMEOUT = Duration.ofMillis(250);
+    static final Duration LOCAL_AFTER_FAILURE = Duration.ofSeconds(5);
+
     private final ReactiveStringRedisTemplate redis;
     private final LocalRateLimits fallback = new LocalRateLimits();
+    /** {@link System#nanoTime} until which buckets are counted on this node only. */
+    private volatile long localUntil = System.nanoTime();
 
     /** @param prefix the cluster's prefix of every Redis name ({@code relay:<cluster>:}) */
     public RedisRateLimits(String prefix, ReactiveStringRedisTemplate redis) {
@@ -45,12 +53,17 @@ public final class RedisRateLimits implements RateLimits {
 
     @Override
     public Mono<Long> take(String key, Limit limit) {
+        if (System.nanoTime() - localUntil < 0) {
+            return fallback.take(key, limit);
+        }
         double perMs = limit.perMinute() / 60_000.0;
         return redis.execute(TAKE, List.of(prefix + key), List.of(Integer.toString(limit.burst()),
                         Double.toString(perMs)))
                 .next()
+                .timeout(CALL_TIMEOUT)
                 .onErrorResume(e -> {
-                    log.debug("Rate limit {} counted on this node only: {}", key, e.toString());
+                    localUntil = System.nanoTime() + LOCAL_AFTER_FAILURE.toNanos();
+                    log.debug("Rate limits counted on this node only for {}: {}", LOCAL_AFTER_FAILURE, e.toString());
                     return fallback.take(key, limit);
                 });
     }
