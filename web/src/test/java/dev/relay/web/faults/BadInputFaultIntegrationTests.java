@@ -1,11 +1,7 @@
 package dev.relay.web.faults;
 
 import dev.relay.api.wire.AuthToken;
-import dev.relay.api.wire.ChatMessage;
-import dev.relay.api.wire.UploadInfo;
-import dev.relay.api.wire.UploadTicket;
 import dev.relay.api.wire.UserInfo;
-import dev.relay.client.FileTransfers;
 import dev.relay.client.RelayClient;
 import dev.relay.web.support.ServiceIntegrationTest;
 import org.junit.jupiter.api.AfterAll;
@@ -14,7 +10,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
