@@ -21,9 +21,9 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * The open RSocket connections of each user on this node (at most {@code relay.connections.max-per-user}): they
- * make the user's presence, and they are closed at
- * once when the user is disabled or changes their password (a disconnect signal on the event bus, from any node),
- * and when the token they were opened with expires (the client reconnects with a fresh one).
+ * make the user's presence, and they are closed at once when the user is disabled or changes their password (a
+ * disconnect signal on the event bus, from any node), and when the token they were opened with expires (the client
+ * reconnects with a fresh one).
  */
 @Controller
 class Connections extends DisposableLifecycle {
