@@ -102,6 +102,11 @@ final class SessionHarness {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
+                // What every thread was doing: a stalled session shows where it stopped.
+                for (java.lang.management.ThreadInfo t : java.lang.management.ManagementFactory.getThreadMXBean()
+                        .dumpAllThreads(true, true)) {
+                    System.out.print(t);
+                }
                 throw new AssertionError("Timed out waiting until " + what);
             }
             try {
