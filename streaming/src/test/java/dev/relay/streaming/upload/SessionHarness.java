@@ -7,7 +7,11 @@ import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.testing.InMemoryObjectStore;
 import dev.relay.streaming.testing.InMemoryUploadRepository;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
 import reactor.test.publisher.TestPublisher;
 
 import java.nio.ByteBuffer;
@@ -99,6 +103,11 @@ final class SessionHarness {
     }
 
     static void await(String what, BooleanSupplier condition) {
+        await(what, condition, () -> "");
+    }
+
+    /** Waits until {@code condition} holds; on a timeout, the failure says {@code detail} (a session's state). */
+    static void await(String what, BooleanSupplier condition, java.util.function.Supplier<String> detail) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -107,7 +116,7 @@ final class SessionHarness {
                         .dumpAllThreads(true, true)) {
                     System.out.print(t);
                 }
-                throw new AssertionError("Timed out waiting until " + what);
+                throw new AssertionError("Timed out waiting until " + what + detail.get());
             }
             try {
                 Thread.sleep(2);
@@ -144,10 +153,52 @@ final class SessionHarness {
     Channel open(UploadService node, Upload upload, TestPublisher<Chunk> chunks) {
         long offset = record(upload.id()).durableOffset();
         Channel channel = new Channel(upload, offset, chunks);
+        channel.node = node;
         channel.subscription = node.write(OWNER, upload.id(), offset,
-                        chunks.flux().doOnRequest(channel.granted::addAndGet))
+                        countRequests(chunks.flux(), channel.granted))
                 .subscribe(channel.events::add, channel.error::set, () -> channel.completed = true);
         return channel;
+    }
+
+    /**
+     * {@code chunks}, counting into {@code granted} what the engine requested once the request has reached the
+     * publisher: counted before (as {@code doOnRequest} does), a request made on another thread (a paced grant, a
+     * part stored) let the test send into a publisher that did not know of it yet, which then failed the channel
+     * with "lack of requests" and the session closed as if the client had gone.
+     */
+    private static Flux<Chunk> countRequests(Flux<Chunk> chunks, AtomicLong granted) {
+        return chunks.transform(Operators.<Chunk, Chunk>lift((scannable, actual) -> new CoreSubscriber<Chunk>() {
+            @Override
+            public void onSubscribe(Subscription upstream) {
+                actual.onSubscribe(new Subscription() {
+                    @Override
+                    public void request(long n) {
+                        upstream.request(n);
+                        granted.addAndGet(n);
+                    }
+
+                    @Override
+                    public void cancel() {
+                        upstream.cancel();
+                    }
+                });
+            }
+
+            @Override
+            public void onNext(Chunk chunk) {
+                actual.onNext(chunk);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                actual.onError(t);
+            }
+
+            @Override
+            public void onComplete() {
+                actual.onComplete();
+            }
+        }));
     }
 
     /** One write channel, as a well-behaved client drives it. */
@@ -159,6 +210,7 @@ final class SessionHarness {
         final AtomicReference<Throwable> error = new AtomicReference<>();
         volatile boolean completed;
         Disposable subscription;
+        UploadService node;
         long sent;
         long chunksSent;
 
@@ -172,7 +224,7 @@ final class SessionHarness {
         Channel sendUntil(long until) {
             while (sent < until) {
                 await("credit for chunk " + (chunksSent + 1) + " at byte " + sent,
-                        () -> granted.get() > chunksSent || error.get() != null);
+                        () -> granted.get() > chunksSent || error.get() != null, this::flow);
                 if (error.get() != null) {
                     throw new AssertionError("The channel failed at byte " + sent, error.get());
                 }
@@ -207,6 +259,17 @@ final class SessionHarness {
             sent += length;
             chunksSent++;
             chunks.next(Chunk.of(bytes));
+        }
+
+        /** The session's flow control as its executor sees it, or why it cannot say (for a failure message). */
+        String flow() {
+            try {
+                return "; granted " + granted.get() + ", ended " + completed + ", last event "
+                        + (events.isEmpty() ? null : last()) + ", session: " + node.telemetry(OWNER, upload.id(),
+                        Duration.ofMillis(10), java.time.Clock.systemUTC()).blockFirst(Duration.ofSeconds(2));
+            } catch (RuntimeException e) {
+                return "; granted " + granted.get() + ", no telemetry: " + e;
+            }
         }
 
         Channel sendAll() {
