@@ -15,11 +15,18 @@ package dev.relay.streaming.flow;
  * on a rate that lagged the window by a round trip took twice as long, and shrank the window whenever an interval
  * ended inside a burst (measured through the 40 ms delay relay: 0.87 s to the first recorded 16 MiB part, against
  * 0.56 s with this and 0.14 s on loopback). The first later chunk ends the slow start; from then on, once per
- * interval (one round trip, within [{@link #MIN_INTERVAL_NANOS}, {@link #INTERVAL_NANOS}]) the window follows
- * {@code HEADROOM x rate x minRtt}, with the best receive rate of the last {@link #RATE_INTERVALS} intervals (a
- * windowed maximum, as BBR keeps it: an interval in which the upload waited for S3 says nothing about the path), at
- * most doubling or halving, growing by at least a chunk when it grows (credit counts whole chunks), within
- * {@code [minBytes, maxBytes]}.
+ * interval (one round trip, within [{@link #MIN_INTERVAL_NANOS}, {@link #INTERVAL_NANOS}]) the window shrinks
+ * towards {@code HEADROOM x rate x minRtt} when that is smaller, with the best receive rate of the last
+ * {@link #RATE_INTERVALS} intervals (a windowed maximum, as BBR keeps it: an interval in which the upload waited for
+ * S3 says nothing about the path), at most halving, never below {@code minBytes}.
+ *
+ * <p>After the slow start the window grows only by trial ({@link WindowProbe}): a larger window is kept if the rate
+ * grew with it. The estimate above assumes the shortest round trip is the path's and anything longer a queue, which
+ * holds for a client that turns credit around at once (Relay's Java client); a browser's turnaround varies by tens of
+ * milliseconds, so growth by that estimate left its window at one chunk (or, grown on a noisy rate, went up and down
+ * every interval), while a probe's verdict holds whatever the turnaround. The session reports intervals in which the
+ * room for bytes, a rate cap or a pause, not the window, limited credit ({@link #heldBack}): no probe starts or is
+ * judged in them.
  */
 public final class AdaptiveWindow {
 
@@ -33,7 +40,6 @@ public final class AdaptiveWindow {
 
     private final long minBytes;
     private final long maxBytes;
-    private final int chunkBytes;
     /** When each outstanding credit was granted, oldest first. */
     private final long[] grantTimes;
     private int head;
@@ -49,6 +55,13 @@ public final class AdaptiveWindow {
     private boolean slowStart = true;
     private final double[] rates = new double[RATE_INTERVALS];
     private int nextRate;
+    private final WindowProbe probe;
+    /** Round trips sampled in the current interval, for its mean. */
+    private long rttSum;
+    private int rttCount;
+    private long meanRtt = -1;
+    /** Whether something other than the window limited the credit granted in the current interval. */
+    private boolean heldBack;
 
     /**
      * @param minBytes   the window on a fast link, and the starting window
@@ -61,8 +74,8 @@ public final class AdaptiveWindow {
         }
         this.minBytes = minBytes;
         this.maxBytes = maxBytes;
-        this.chunkBytes = chunkBytes;
         this.window = minBytes;
+        this.probe = new WindowProbe(maxBytes, chunkBytes);
         this.grantTimes = new long[(int) Math.max(1, maxBytes / chunkBytes) + 1];
     }
 
@@ -98,8 +111,14 @@ public final class AdaptiveWindow {
         }
     }
 
+    /** The room for bytes, a rate cap or a pause, not the window, limited the credit granted just now. */
+    public void heldBack() {
+        heldBack = true;
+    }
+
     /** A chunk of {@code bytes} arrived at {@code now}, using the oldest outstanding credit. */
     public void received(int bytes, long now) {
+        probe.arrived(bytes, now);
         if (size > 0) {
             sample(now - grantTimes[head], bytes);
             head = (head + 1) % grantTimes.length;
@@ -120,11 +139,19 @@ public final class AdaptiveWindow {
         if (elapsed >= interval) {
             rates[nextRate] = intervalBytes * 1e9 / elapsed;
             nextRate = (nextRate + 1) % RATE_INTERVALS;
+            if (rttCount > 0) {
+                meanRtt = rttSum / rttCount;
+            }
             if (!slowStart) {
-                adapt(rateBytesPerSecond());
+                double rate = rateBytesPerSecond();
+                adapt(rate);
+                window = Math.max(minBytes, probe.adjust(window, now, meanRtt, !heldBack, rate));
             }
             intervalStart = now;
             intervalBytes = 0;
+            rttSum = 0;
+            rttCount = 0;
+            heldBack = false;
         }
         if (now - rttPeriodStart >= RTT_PERIOD_NANOS) {
             // Start a new period so the estimate follows a path whose latency grew; keep the last period's minimum
@@ -141,6 +168,8 @@ public final class AdaptiveWindow {
         }
         minRtt = Math.min(minRtt, rtt);
         nextMinRtt = Math.min(nextMinRtt, rtt);
+        rttSum += rtt;
+        rttCount++;
         if (!slowStart) {
             return;
         }
@@ -161,19 +190,20 @@ public final class AdaptiveWindow {
         size = 0;
         intervalStart = -1;
         intervalBytes = 0;
+        rttSum = 0;
+        rttCount = 0;
+        heldBack = false;
+        window = probe.idle(window);
     }
 
-    /** Once per interval: towards {@code HEADROOM x rate x minRtt}, shrinking at most by half. */
+    /** Once per interval: down towards {@code HEADROOM x rate x minRtt}, at most by half (growth is by probes). */
     private void adapt(double bytesPerSecond) {
         if (minRtt == Long.MAX_VALUE || bytesPerSecond <= 0) {
             return;
         }
         double target = HEADROOM * bytesPerSecond * minRtt / 1e9;
-        if (target > window) {
-            // Credit counts whole chunks: growth of less than a chunk would change nothing.
-            target = Math.max(target, window + chunkBytes);
+        if (target < window) {
+            window = Math.max(minBytes, (long) Math.max(window / 2.0, target));
         }
-        long next = (long) Math.max(window / 2.0, Math.min(window * 2.0, target));
-        window = Math.max(minBytes, Math.min(maxBytes, next));
     }
 }

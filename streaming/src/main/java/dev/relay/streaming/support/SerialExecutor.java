@@ -26,17 +26,26 @@ public final class SerialExecutor implements Executor {
         if (pending.getAndIncrement() != 0) {
             return;
         }
+        VirtualMachineError fatal = null;
         int done = 1;
         do {
             for (int i = 0; i < done; i++) {
                 Runnable next = tasks.poll();
                 try {
                     next.run();
+                } catch (VirtualMachineError e) {
+                    // Out of memory, say: the tasks queued behind it still run, so the executor stays usable, and
+                    // the error then goes on to this thread's caller (and its handler), never swallowed.
+                    log.error("Task failed in serial executor", e);
+                    fatal = fatal == null ? e : fatal;
                 } catch (Throwable e) {
                     log.error("Task failed in serial executor", e);
                 }
             }
             done = pending.addAndGet(-done);
         } while (done != 0);
+        if (fatal != null) {
+            throw fatal;
+        }
     }
 }

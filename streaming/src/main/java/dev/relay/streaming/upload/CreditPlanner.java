@@ -113,11 +113,16 @@ final class CreditPlanner {
     }
 
     /**
-     * Grants what the room, the window and the rate cap allow now through {@code request}; under a rate cap with
-     * nothing in flight, runs {@code later} on the serial executor when the cap allows a chunk.
+     * Grants what the room, the window and the rate cap allow now through {@code request} (nothing while no part
+     * buffer is open); under a rate cap with nothing in flight, runs {@code later} on the serial executor when the
+     * cap allows a chunk.
      */
     void grant(boolean paused, LongConsumer request, Runnable later) {
         PartBuffer filling = parts.filling();
+        if (filling == null) {
+            window.heldBack(); // credit is due, but there is no buffer to receive into yet
+            return;
+        }
         long received = parts.received();
         long free;
         if (receiveAhead) {
@@ -137,6 +142,9 @@ final class CreditPlanner {
             if (n == 0 && outstanding == 0) {
                 grantLater(pacer.nanosUntilAllowed(now), later);
             }
+        }
+        if (outstanding + n < credits.windowCredits(window.windowBytes())) {
+            window.heldBack(); // the room, the cap or a pause limits the flow now, not the window
         }
         if (n > 0) {
             creditsGranted += n;

@@ -8,7 +8,8 @@ final class PartBuffer {
     final int number;
     final long start;
     final int capacity;
-    final byte[] data;
+    /** Allocated with the part's first byte (see {@link PartPipeline}): a channel that sends nothing holds nothing. */
+    byte[] data;
     int fill;
     /** The file's SHA-256 state after the part's last byte, set when it is sealed. */
     byte[] digestState;
@@ -25,11 +26,10 @@ final class PartBuffer {
     /** Whether a request was started as the part filled (at most one per buffer). */
     boolean streamOpened;
 
-    PartBuffer(int number, long start, int capacity, byte[] data) {
+    PartBuffer(int number, long start, int capacity) {
         this.number = number;
         this.start = start;
         this.capacity = capacity;
-        this.data = data;
     }
 
     long room() {

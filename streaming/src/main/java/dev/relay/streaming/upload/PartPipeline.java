@@ -139,10 +139,6 @@ final class PartPipeline {
         return nextPartStart;
     }
 
-    int nextPartNumber() {
-        return nextPartNumber;
-    }
-
     String s3UploadId() {
         return multipart.id();
     }
@@ -187,6 +183,7 @@ final class PartPipeline {
                 return false;
             }
             int take = (int) Math.min(chunk.remaining(), filling.room());
+            allocate(filling);
             chunk.read(filling.data, filling.fill, take);
             digest.update(filling.data, filling.fill, take);
             filling.fill += take;
@@ -216,6 +213,7 @@ final class PartPipeline {
     /** Opens the part that starts at {@code start} with its first bytes, loaded back from the staged tail. */
     void resumePart(long start, byte[] bytes, int length, ResumableSha256 digest) {
         filling = newBuffer(start);
+        allocate(filling);
         System.arraycopy(bytes, 0, filling.data, 0, length);
         filling.fill = length;
         fed(filling);
@@ -245,9 +243,18 @@ final class PartPipeline {
             // The part resumes from its staged tail, which it must hold whatever the link is like now.
             capacity = (int) Math.max(capacity, received - start);
         }
-        byte[] data = spare != null && spare.length >= capacity ? spare : new byte[capacity];
-        spare = null;
-        return new PartBuffer(nextPartNumber, start, capacity, data);
+        return new PartBuffer(nextPartNumber, start, capacity);
+    }
+
+    /**
+     * Gives the part its memory when its first bytes arrive, not when it is opened: write channels opened in
+     * numbers that send nothing (or not yet) must not each hold a part's worth of heap.
+     */
+    private void allocate(PartBuffer part) {
+        if (part.data == null) {
+            part.data = spare != null && spare.length >= part.capacity ? spare : new byte[part.capacity];
+            spare = null;
+        }
     }
 
     /** The filling buffer is complete: store it now, or queue it behind the part being stored. */
@@ -426,11 +433,6 @@ final class PartPipeline {
         if (mode == Mode.STORING) {
             mode = Mode.ABORTED;
         }
-    }
-
-    /** Whether parts may still be stored (nothing aborted the pipeline). */
-    boolean storingAllowed() {
-        return mode == Mode.STORING;
     }
 
     /** The session closed: requests still reading a buffer fail, and every buffer is let go. */

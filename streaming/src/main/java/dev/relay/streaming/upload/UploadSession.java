@@ -261,7 +261,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
 
     @Override
     public void grant() {
-        if (state == SessionState.RECEIVING && inbound != null && parts.filling() != null && parts.received() < size) {
+        if (state == SessionState.RECEIVING && inbound != null && parts.received() < size) {
             planner.grant(false, inbound::request, this::grant);
         }
     }

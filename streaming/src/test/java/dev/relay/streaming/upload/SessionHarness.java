@@ -255,6 +255,9 @@ final class SessionHarness {
 
         /** Sends a chunk whatever the credit (a misbehaving client; needs a non-compliant publisher). */
         void sendChunk(int length) {
+            // A TestPublisher registers its subscriber only after onSubscribe returns, in which the engine already
+            // requests (on the thread that opened the channel): sent before that, the chunk would be dropped.
+            await("the channel's publisher registered its subscriber", () -> chunks.subscribeCount() > 0);
             ByteBuffer bytes = ByteBuffer.wrap(upload.data(), (int) sent, length).slice();
             sent += length;
             chunksSent++;
