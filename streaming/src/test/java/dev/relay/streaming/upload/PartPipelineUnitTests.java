@@ -125,6 +125,17 @@ class PartPipelineUnitTests {
         assertThat(second).isEqualTo(Arrays.copyOfRange(data, (int) PART, (int) (2 * PART)));
     }
 
+    @Test
+    void anOpenedPartHoldsNoMemoryUntilItsFirstByte() {
+        // A write channel opens its first part before any byte comes: thousands of idle channels must cost no heap.
+        assertThat(onSerial(() -> parts.openNext())).isTrue();
+        assertThat(onSerial(() -> parts.filling().data)).isNull();
+        write(0, CHUNK);
+        assertThat(onSerial(() -> parts.filling().data)).hasSize((int) PART);
+        assertThat(onSerial(() -> Arrays.copyOf(parts.filling().data, CHUNK)))
+                .isEqualTo(Arrays.copyOf(data, CHUNK));
+    }
+
     /**
      * While the database holds a record, the next part S3 stores waits for its record, and the one after waits
      * sealed: nothing more joins the queue of records (credit then stops, see the test below).
