@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Relay's upload benchmark: Relay, the MinIO SDK directly, and a tus server, side by side against one S3 server.
+# Relay's upload benchmark: Relay, the MinIO SDK and the AWS SDK's multipart client directly, and a tus server, side
+# by side against one S3 server.
 #
 #   bench/run.sh [SIZE_MiB] [output.md]      (defaults: 1024, docs/benchmarks.md)
 #
@@ -365,6 +366,18 @@ javac -nowarn -d "$WORK/classes" -cp "$HARNESS_CP" "$BENCH_DIR"/harness/*.java \
   "$REPO/infra/src/test/java/dev/relay/infra/testing/DelayRelay.java" >"$WORK/javac.log" 2>&1 \
   || { cat "$WORK/javac.log" >&2; die "the harness does not compile"; }
 
+# The fastest direct uploader here, the AWS SDK v2's multipart client (parts sent in parallel), runs in a JVM of its
+# own on the SDK's libraries, which Maven resolves from bench/aws/pom.xml (its Netty must not meet the service's).
+AWS_OPTIONS=()
+if has_section throughput; then
+  mvn -B -q -f "$BENCH_DIR/aws/pom.xml" dependency:build-classpath -Dmdep.outputFile="$WORK/aws.cp" \
+    >"$WORK/aws-build.log" 2>&1 \
+    && javac -nowarn -d "$WORK/aws-classes" -cp "$(cat "$WORK/aws.cp")" "$BENCH_DIR/aws/AwsUploads.java" \
+      >>"$WORK/aws-build.log" 2>&1 \
+    || { cat "$WORK/aws-build.log" >&2; die "the AWS SDK baseline (bench/aws) does not build"; }
+  AWS_OPTIONS=(--aws-cp "$WORK/aws-classes:$(cat "$WORK/aws.cp")" --aws-log "$WORK/aws.log")
+fi
+
 head -c $(( SIZE_MIB << 20 )) /dev/urandom >"$WORK/file.bin"
 head -c $(( WARMUP_MIB << 20 )) /dev/urandom >"$WORK/warmup.bin"
 JWT_SECRET=$(head -c 48 /dev/urandom | base64 -w0)
@@ -379,7 +392,7 @@ measure() {
     --service-url "http://127.0.0.1:$SERVICE_PORT" --service-pid "$SERVICE_PID" --s3-pid "$S3_PID" --tus-pid "$TUS_PID" \
     --s3-endpoint "http://127.0.0.1:$S3_PORT" --s3-access-key "$S3_ACCESS_KEY" --s3-secret-key "$S3_SECRET_KEY" \
     --s3-bucket "$S3_BUCKET" --tus-url "http://127.0.0.1:$TUS_PORT/files" --tus-client "$BENCH_DIR/tus/upload.mjs" \
-    "$@"
+    "${AWS_OPTIONS[@]}" "$@"
 }
 SERVICE_PID=
 # Stops the service of the previous sections, if any.

@@ -33,7 +33,8 @@ import java.util.UUID;
  *
  * {@code measure} appends raw figures of each run to the results file (see {@link Results}); {@code report} turns
  * them into medians and ratios, prints the tables and writes them as markdown. Sections: {@code throughput} (Relay,
- * the MinIO SDK directly and tus, with the service's memory), {@code relay} (Relay alone), {@code pause},
+ * the MinIO SDK directly, the AWS SDK's multipart client when {@code --aws-cp} gives its class path ({@link AwsUploader})
+ * and tus, with the service's memory), {@code relay} (Relay alone), {@code pause},
  * {@code latency} (Relay through a {@link DelayRelay}). {@code --window} names the credit window the service runs
  * with (run.sh sets it), so that figures of several service configurations can share one results file.
  * {@code --second-service-url}, {@code --second-service-pid} and {@code --second-window} add a second service (another
@@ -50,6 +51,8 @@ public final class Bench {
     private static final int WARMUP_LIMIT = 8;
     private static final int WARMUP_ROUNDS = 6;
     private static final String SECOND_SERVICE = "second-service";
+    /** The AWS SDK v2's multipart client with 8 MiB parts, several in parallel (bench/aws). */
+    static final String AWS = "aws8";
 
     private final Map<String, String> options;
     private final Results results;
@@ -123,7 +126,13 @@ public final class Bench {
                      token);
              DelayRelay tusFar = new DelayRelay(hostPort(option("tus-url")), ONE_WAY_DELAY);
              DelayRelay tusNear = new DelayRelay(hostPort(option("tus-url")), SHORT_ONE_WAY_DELAY);
-             DelayRelay tusNoDelay = new DelayRelay(hostPort(option("tus-url")), Duration.ZERO)) {
+             DelayRelay tusNoDelay = new DelayRelay(hostPort(option("tus-url")), Duration.ZERO);
+             AwsUploader aws = sections.contains("throughput") && options.containsKey("aws-cp")
+                     ? new AwsUploader(option("aws-cp"), option("s3-endpoint"), option("s3-access-key"),
+                     option("s3-secret-key"), Path.of(option("aws-log"))) : null) {
+            if (aws != null) {
+                cpu.watch(AWS, aws.pid());
+            }
             Map<String, Variant> variants = new LinkedHashMap<>();
             if (sections.contains("throughput") || sections.contains("relay")) {
                 variants.put("relay@" + window, (f, sha) -> Uploads.relay(client, f, sha));
@@ -135,6 +144,9 @@ public final class Bench {
                 variants.put("direct8", (f, sha) -> Uploads.direct(minio, bucket, f, 8L << 20));
                 variants.put("direct16", (f, sha) -> Uploads.direct(minio, bucket, f, 16L << 20));
                 variants.put("tus", (f, sha) -> Uploads.tus(Path.of(option("tus-client")), option("tus-url"), f));
+                if (aws != null) {
+                    variants.put(AWS, (f, sha) -> aws.upload(f, bucket, "aws-8.bin", 8L << 20));
+                }
             }
             if (sections.contains("latency")) {
                 variants.put("latency@" + window, (f, sha) -> Uploads.relay(far, f, sha));
@@ -178,6 +190,11 @@ public final class Bench {
                     Map<String, Double> cpuBefore = cpu.sample();
                     double seconds = variants.get(name).upload(file, sha256);
                     Map<String, Double> cpuAfter = cpu.sample();
+                    if (name.equals(AWS)) {
+                        // The SDK's own JVM did this upload: its CPU is the variant's "client" figure.
+                        ProcessCpu.swap(cpuBefore, "client", AWS);
+                        ProcessCpu.swap(cpuAfter, "client", AWS);
+                    }
                     if (name.equals(second)) {
                         // The second service did this upload: its CPU is the variant's "service" figure.
                         ProcessCpu.swap(cpuBefore, "service", SECOND_SERVICE);

@@ -211,20 +211,29 @@ final class Report {
         }
         row("2a. Direct: MinIO SDK putObject, 8 MiB parts", "direct8");
         row("2b. Direct: MinIO SDK putObject, 16 MiB parts", "direct16");
+        if (measured(Bench.AWS)) {
+            row("2c. Direct: AWS SDK v2 multipart client, 8 MiB parts sent several at once", Bench.AWS);
+        }
         row("3. Peer: tus-js-client → @tus/server + @tus/s3-store (one PATCH, 8 MiB parts)", "tus");
         line("");
         double ours = results.median(relay);
-        double best = Math.max(results.median("direct8"), results.median("direct16"));
+        String[] direct = measured(Bench.AWS) ? new String[]{"direct8", "direct16", Bench.AWS}
+                : new String[]{"direct8", "direct16"};
+        double best = Arrays.stream(direct).mapToDouble(results::median).max().orElse(Double.NaN);
         // Each run takes every variant once, minutes apart: the ratio within a run compares like with like.
         line("| ratio | of the medians | within each run |");
         line("|---|---:|---|");
-        line("| Relay / best direct | %s | %s |", ratio(ours, best), perRun(relay, "direct8", "direct16"));
+        line("| Relay / best direct | %s | %s |", ratio(ours, best), perRun(relay, direct));
+        if (measured(Bench.AWS)) {
+            line("| Relay / AWS SDK multipart (parallel parts) | %s | %s |", ratio(ours, results.median(Bench.AWS)),
+                    perRun(relay, Bench.AWS));
+        }
         line("| Relay / direct with the same 16 MiB parts | %s | %s |", ratio(ours, results.median("direct16")),
                 perRun(relay, "direct16"));
         line("| Relay / tus | %s | %s |", ratio(ours, results.median("tus")), perRun(relay, "tus"));
         if (hasSecond) {
             double theirs = results.median(second);
-            line("| %s / best direct | %s | %s |", name, ratio(theirs, best), perRun(second, "direct8", "direct16"));
+            line("| %s / best direct | %s | %s |", name, ratio(theirs, best), perRun(second, direct));
             String parts = options.get("second-parts-mib");
             if (parts != null) {
                 line("| %s / direct with the same %s MiB parts | %s | %s |", name, parts,
@@ -241,8 +250,9 @@ final class Report {
             }
         }
         line("");
-        line("CPU seconds per GiB uploaded, by process (median; the client is the harness JVM, or for tus its Node"
-                + " child). With every process on the same 2 cores, a variant's speed follows its total:");
+        line("CPU seconds per GiB uploaded, by process (median; the client is the harness JVM, for tus its Node"
+                + " child, for the AWS SDK its own JVM). With every process on the same 2 cores, a variant's speed"
+                + " follows its total:");
         line("");
         line("| variant | client | service | S3 server | tus server | total |");
         line("|---|---:|---:|---:|---:|---:|");
@@ -252,6 +262,9 @@ final class Report {
         }
         cpuRow("Direct, 8 MiB parts", "direct8");
         cpuRow("Direct, 16 MiB parts", "direct16");
+        if (measured(Bench.AWS)) {
+            cpuRow("Direct, AWS SDK (client: its JVM)", Bench.AWS);
+        }
         cpuRow("tus", "tus");
     }
 
