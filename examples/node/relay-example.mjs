@@ -15,12 +15,15 @@ import { RelayError, connect, registerOrLogin, sha256File } from "./relay-client
 
 const MiB = 1024 * 1024;
 /**
- * The most a client may still send once a pause is acknowledged: the credit already granted, at most the
- * server's credit window (relay.transfer.credit-window, 1 MiB by default).
+ * Bytes the upload must still have to send at the pause point, so that it is still running while paused. Once a
+ * pause is acknowledged a client may still send the credit it was granted before, at most one credit window (256 KiB
+ * for a quick client on a fast link, up to relay.transfer.credit-window-max, 16 MiB by default, for a slow one).
  */
-const PAUSE_BUDGET_BYTES = 1 * MiB;
+const PAUSE_MARGIN_BYTES = 1 * MiB;
 /** How long the upload stays paused: long enough to see that nothing flows. */
 const PAUSE_MILLIS = 1500;
+/** Within this much of the acknowledgement, the credit granted before it is used up; after it, nothing may flow. */
+const PAUSE_DRAIN_MILLIS = 500;
 
 const USAGE = `usage: node relay-example.mjs --url http://127.0.0.1:8080 --user NAME --password PASSWORD --file PATH
                               [--out PATH] [--pause-after-bytes N]`;
@@ -62,9 +65,9 @@ const log = (line) => console.log(line);
 async function main(summary) {
   const opts = options();
   const size = (await stat(opts.file)).size;
-  if (opts.pauseAfter + PAUSE_BUDGET_BYTES >= size) {
+  if (opts.pauseAfter + PAUSE_MARGIN_BYTES >= size) {
     throw new UsageError(`${opts.file} has ${size} bytes: it must be larger than --pause-after-bytes plus`
-      + ` ${PAUSE_BUDGET_BYTES} so that the upload is still running while paused.`);
+      + ` ${PAUSE_MARGIN_BYTES} so that the upload is still running while paused.`);
   }
   const sha256 = await sha256File(opts.file);
   Object.assign(summary, { size, sha256 });
@@ -99,11 +102,15 @@ async function main(summary) {
       const paused = await control.pause(ticket.id);
       const sentAtPause = sent;
       log(`pause acknowledged at ${mib(sentAtPause)} sent: state ${paused.state}, durable offset ${paused.offset}`);
-      await sleep(PAUSE_MILLIS);
+      await sleep(PAUSE_DRAIN_MILLIS);
+      const sentAfterDrain = sent;
+      await sleep(PAUSE_MILLIS - PAUSE_DRAIN_MILLIS);
       summary.bytesSentWhilePaused = sent - sentAtPause;
-      summary.pausedObserved = pausedEvent && summary.bytesSentWhilePaused <= PAUSE_BUDGET_BYTES;
+      const silent = sent === sentAfterDrain;
+      summary.pausedObserved = pausedEvent && silent;
       log(`paused for ${PAUSE_MILLIS} ms: ${summary.bytesSentWhilePaused} bytes sent after the pause was acknowledged`
-        + ` (at most ${PAUSE_BUDGET_BYTES} allowed), PAUSED event ${pausedEvent ? "seen" : "NOT seen"}`);
+        + ` (credit granted before it), ${silent ? "none" : sent - sentAfterDrain} in its last`
+        + ` ${PAUSE_MILLIS - PAUSE_DRAIN_MILLIS} ms, PAUSED event ${pausedEvent ? "seen" : "NOT seen"}`);
       const resumed = await control.resume(ticket.id);
       log(`resumed: state ${resumed.state}`);
     }
