@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
  * first (row 1b): {@code --second-label} (its name), {@code --second-what} (its jar and properties),
  * {@code --second-other-jar} (true if it runs another build: the ratio is then this build / that one, else that
  * variant / the defaults) and {@code --second-parts-mib} (its part size, if one of the direct uploads'); for the
- * cluster section {@code --cluster-setup} (its nodes, HAProxy and Redis). Sections without figures (not measured) are
+ * cluster section {@code --cluster-setup} (its nodes, HAProxy and Redis); for the browser section
+ * {@code --chromium-version}. Sections without figures (not measured) are
  * left out.
  */
 final class Report {
@@ -179,6 +180,10 @@ final class Report {
             line("| %s paused | %s | %s KiB | |", paused,
                     number(results.median("memory.paused" + paused + ".heapMiB")),
                     number(results.median("memory.perPausedKiB")));
+        }
+
+        if (measured("browser.app", "browser.app-read")) {
+            new BrowserReport(this).render();
         }
 
         if (measured(Cluster.DIRECT, Cluster.HAPROXY_ONE, Cluster.HAPROXY_TWO, "cluster.pause.other.ackMillis",
