@@ -156,8 +156,8 @@ export class DownloadController {
           onNext: (chunk, complete) => {
             if (generation !== this.generation || failed) return;
             this.outstanding--;
-            // Copy: the transport may reuse the frame's buffer.
-            const bytes = chunk.slice();
+            // Kept as it is: the connection hands over memory it never reuses (StreamOptions.raw).
+            const bytes = chunk;
             writing = writing
               .then(async () => {
                 if (failed || generation !== this.generation) return;
