@@ -32,15 +32,25 @@
 # The second service has a database of its own (relay_bench_<pid>_second), so another build migrates its own schema.
 # BENCH_SERVICE_ARGS and BENCH_SERVICE_JAVA_OPTS apply to both services. The setup line of the report states each
 # service's jar (the commit of the checkout it was built in, when it lies in one, and its build time) and properties.
-#   BENCH_SECTIONS      a comma-separated subset of throughput,pause,latency,download,fixed-window,scaling,memory and
-#                       cluster (default: all but cluster) to measure; the report leaves the others out. fixed-window is Relay
-#                       with the credit window fixed at 1MB, with and without latency (a service of its own); scaling
-#                       and memory run on a service of their own too. E.g. a comparison of two builds (a) or of a
+#   BENCH_SECTIONS      a comma-separated subset of throughput,pause,latency,download,browser,fixed-window,scaling,
+#                       memory and cluster (default: all but cluster) to measure; the report leaves the others out.
+#                       fixed-window is Relay with the credit window fixed at 1MB, with and without latency (a service
+#                       of its own); scaling and memory run on a service of their own too. E.g. a comparison of two builds (a) or of a
 #                       setting with the defaults (b), throughput only, in minutes:
 #   (a) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=before \
 #         BENCH_SECOND_JAR=../old/web/target/relay-web-0.1.0-SNAPSHOT-exec.jar bench/run.sh 256 /tmp/before-after.md
 #   (b) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=receive-ahead \
 #         BENCH_SECOND_ARGS=--relay.transfer.receive-ahead=true bench/run.sh 256 /tmp/receive-ahead.md
+#
+# The browser section (bench/harness/BrowserBench.java, driving bench/browser/run.mjs; npm ci there on first use) runs
+# Debian's Chromium (BENCH_CHROMIUM, default /usr/bin/chromium; never a downloaded one) headless with playwright-core
+# against the default service: the test file uploaded through the app's own code (logged in through its form, the
+# conversation open), by a plain XHR PUT to a local sink and by tus-js-client to the tus peer; downloaded in the app
+# (files.{id}.read), through its HTTP link (Chromium's download manager) and by a plain fetch() of the content
+# endpoint; the Java client beside them in the same runs; each also with 20 ms each way through the delay relay; and
+# the page's long tasks (> 50 ms) during each transfer. Report section 11 gives the ratios against the issue's targets.
+# At 64 MiB it takes well under a minute a run; alone, e.g. before and after a change of the app:
+#   BENCH_RUNS=3 BENCH_WARMUP_MIB=128 BENCH_WARMUP_ROUNDS=1 BENCH_SECTIONS=browser bench/run.sh 128 /tmp/browser.md
 #
 # The cluster section is opt-in (BENCH_SECTIONS=cluster, or the list with it): it needs Redis and HAProxy, which
 # `mvn verify`'s quick run must not, and starts two more JVMs. It runs last, on nodes of its own: two cluster nodes

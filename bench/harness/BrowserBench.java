@@ -47,6 +47,7 @@ final class BrowserBench {
     void measure(RelayClient client, MinioClient minio, String bucket, Path file, String sha256, int runs,
                  InetSocketAddress service) throws Exception {
         long size = Files.size(file);
+        long began = System.nanoTime();
         String serviceUrl = options.get("service-url");
         URI tus = URI.create(options.get("tus-url"));
         int sinkPort = start(serviceUrl, file, sha256);
@@ -103,6 +104,7 @@ final class BrowserBench {
         } finally {
             stop();
         }
+        System.out.printf(Locale.ROOT, "  browser section: %.0f s%n", (System.nanoTime() - began) / 1e9);
     }
 
     private void record(int run, int runs, String name, long size, Map<String, Double> answer) {

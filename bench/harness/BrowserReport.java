@@ -12,7 +12,7 @@ final class BrowserReport {
     void render() {
         Results results = report.results;
         report.line("");
-        report.line("### 10. Browser: Chromium uploading and downloading the same file");
+        report.line("### 11. Browser: Chromium uploading and downloading the same file");
         report.line("Debian's Chromium%s, headless, driven by playwright-core (bench/browser/run.mjs), one page per"
                 + " origin kept open for the whole run; the file is chosen in a file input, as a user would. The app's"
                 + " upload is its own code (store.uploads.send: UploadController over rsocket-js) with the"

@@ -182,13 +182,13 @@ final class Report {
                     number(results.median("memory.perPausedKiB")));
         }
 
-        if (measured("browser.app", "browser.app-read")) {
-            new BrowserReport(this).render();
-        }
-
         if (measured(Cluster.DIRECT, Cluster.HAPROXY_ONE, Cluster.HAPROXY_TWO, "cluster.pause.other.ackMillis",
                 "cluster.chat.other", "cluster.kill.offlineSeconds")) {
             new ClusterReport(this).render();
+        }
+
+        if (measured("browser.app", "browser.app-read")) {
+            new BrowserReport(this).render();
         }
 
         line("");
