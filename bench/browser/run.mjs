@@ -16,7 +16,8 @@
 //   xhr origin=O                    a plain XHR PUT of the file to the sink (O is the sink's origin)
 //   tus origin=O endpoint=E         tus-js-client (one PATCH) from a page of the sink's origin to the tus server
 // Each answers seconds=S, and for the transfers that run in the page longtasks=N longest=MS: PerformanceObserver
-// 'longtask' entries (over 50 ms) that started during the transfer.
+// 'longtask' entries (over 50 ms) that started during the transfer; app-upload also held=F, the share of its time
+// the page held credit from the server that it had not used yet.
 import { createServer } from "node:http";
 import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -152,6 +153,30 @@ async function appUpload({ origin }) {
     const store = window.relayStore;
     const file = document.getElementById("bench-file").files[0];
     const before = new Set(store.uploads.list.map((u) => u.key));
+    // How long the page held credit it had not used yet: its own part of each turnaround (the rest is the server's
+    // and the network's). Watched at the Connection boundary, for this upload's channel only.
+    const connection = await store.connection();
+    const channel = connection.channel;
+    let credit = 0;
+    let heldSince = -1;
+    let held = 0;
+    connection.channel = function (route, data, handlers) {
+      const control = channel.call(this, route, data, {
+        ...handlers,
+        onRequest: (n) => {
+          if (credit === 0) heldSince = performance.now();
+          credit += n;
+          handlers.onRequest(n);
+        },
+      });
+      return {
+        ...control,
+        send: (bytes) => {
+          control.send(bytes);
+          if (--credit === 0) held += performance.now() - heldSince;
+        },
+      };
+    };
     const t0 = performance.now();
     store.uploads.send(peerId, [file]);
     const upload = store.uploads.list.find((u) => !before.has(u.key));
@@ -160,11 +185,13 @@ async function appUpload({ origin }) {
       upload.controller.subscribe(check);
       check(upload.controller.snapshot);
     });
-    return { t0, t1: performance.now(), status: done.status, error: done.error?.message, sha256: done.sha256, id: done.uploadId };
+    delete connection.channel;
+    const t1 = performance.now();
+    return { t0, t1, held: held / (t1 - t0), status: done.status, error: done.error?.message, sha256: done.sha256, id: done.uploadId };
   }, peer.id);
   if (r.status !== "completed") throw new Error(`the app's upload ended ${r.status}: ${r.error}`);
   if (r.sha256 !== opts.sha256) throw new Error(`the app's upload ${r.id} has SHA-256 ${r.sha256}, not ${opts.sha256}`);
-  return { seconds: (r.t1 - r.t0) / 1000, ...(await longTasks(page, r.t0, r.t1)) };
+  return { seconds: (r.t1 - r.t0) / 1000, held: r.held, ...(await longTasks(page, r.t0, r.t1)) };
 }
 
 async function appRead({ origin, id, size: expected }) {

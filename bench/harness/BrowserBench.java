@@ -24,7 +24,8 @@ import java.util.Map;
  * it in the app, through its HTTP link and with a plain fetch(); beside the Java client through the same service, in
  * the same runs. Each also with 20 ms each way through a {@link DelayRelay} (page, WebSocket and HTTP alike). Keys:
  * {@code browser.<variant>} and {@code browser.<variant>.rtt40} in MB/s, and for transfers in the page
- * {@code browser.longtasks.<key>} and {@code browser.longestMs.<key>}.
+ * {@code browser.longtasks.<key>} and {@code browser.longestMs.<key>}, and for the app's upload
+ * {@code browser.creditHeld.<key>}: the share of its time the page held credit it had not used yet.
  */
 final class BrowserBench {
 
@@ -110,12 +111,18 @@ final class BrowserBench {
     private void record(int run, int runs, String name, long size, Map<String, Double> answer) {
         double mbps = size / answer.get("seconds") / 1e6;
         results.add("browser." + name, mbps);
+        if (answer.containsKey("held")) {
+            results.add("browser.creditHeld." + name, answer.get("held"));
+        }
         String tasks = "";
         if (answer.containsKey("longtasks")) {
             results.add("browser.longtasks." + name, answer.get("longtasks"));
             results.add("browser.longestMs." + name, answer.get("longest"));
             tasks = String.format(Locale.ROOT, ", %.0f long task(s), longest %.0f ms", answer.get("longtasks"),
                     answer.get("longest"));
+        }
+        if (answer.containsKey("held")) {
+            tasks += String.format(Locale.ROOT, ", unused credit held %.0f %% of the time", 100 * answer.get("held"));
         }
         System.out.printf(Locale.ROOT, "  browser %d/%d  %-14s %8.1f MB/s  (%.2f s%s)%n", run + 1, runs, name, mbps,
                 answer.get("seconds"), tasks);
