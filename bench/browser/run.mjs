@@ -15,6 +15,7 @@
 //   fetch origin=O id=I size=N      a plain fetch() of GET /api/files/{id}/content, read to the end
 //   xhr origin=O                    a plain XHR PUT of the file to the sink (O is the sink's origin)
 //   tus origin=O endpoint=E         tus-js-client (one PATCH) from a page of the sink's origin to the tus server
+//   prepare app=O,O sink=O,O        opens (and logs in) the pages of those origins at once, untimed
 // Each answers seconds=S, and for the transfers that run in the page longtasks=N longest=MS: PerformanceObserver
 // 'longtask' entries (over 50 ms) that started during the transfer; app-upload also held=F, the share of its time
 // the page held credit from the server that it had not used yet.
@@ -102,21 +103,23 @@ const peer = await registerPeer();
 /** One page per origin, each in a context of its own, kept for the whole run as a user keeps the app open. */
 const pages = new Map();
 
-async function pageFor(origin, kind) {
-  let page = pages.get(origin);
-  if (page) return page;
+function pageFor(origin, kind) {
+  if (!pages.has(origin)) pages.set(origin, openPage(origin, kind));
+  return pages.get(origin);
+}
+
+async function openPage(origin, kind) {
   const context = await browser.newContext({ acceptDownloads: true });
   // The in-app download then takes the Blob path (the save picker would need a person).
   await context.addInitScript(() => {
     Object.defineProperty(window, "showSaveFilePicker", { value: undefined, configurable: true });
   });
   await context.addInitScript(observeLongTasks);
-  page = await context.newPage();
+  const page = await context.newPage();
   page.on("pageerror", (e) => log(`page error at ${origin}: ${e.message}`));
   await page.goto(origin);
   if (kind === "app") await logIn(page);
   await page.setInputFiles("#bench-file", opts.file);
-  pages.set(origin, page);
   return page;
 }
 
@@ -142,7 +145,7 @@ async function logIn(page) {
 
 /** Long tasks that started within [from, to] of the page's clock, after the observer has had time to report. */
 async function longTasks(page, from, to) {
-  await page.waitForTimeout(200);
+  await page.waitForTimeout(100);
   const tasks = await page.evaluate(([a, b]) => window.__benchLongTasks.filter(([start]) => start >= a && start <= b), [from, to]);
   return { longtasks: tasks.length, longest: tasks.reduce((m, [, d]) => Math.max(m, d), 0) };
 }
@@ -288,7 +291,14 @@ async function tus({ origin, endpoint }) {
   return { seconds: (r.t1 - r.t0) / 1000, ...(await longTasks(page, r.t0, r.t1)) };
 }
 
-const COMMANDS = { "app-upload": appUpload, "app-read": appRead, link, fetch: plainFetch, xhr, tus };
+/** Opens the pages of every origin at once (their logins overlap), before anything is timed. */
+async function prepare({ app = "", sink = "" }) {
+  const kinds = [...app.split(",").map((o) => [o, "app"]), ...sink.split(",").map((o) => [o, "sink"])];
+  await Promise.all(kinds.filter(([o]) => o).map(([o, kind]) => pageFor(o, kind)));
+  return {};
+}
+
+const COMMANDS = { prepare, "app-upload": appUpload, "app-read": appRead, link, fetch: plainFetch, xhr, tus };
 
 console.log(`ready sink=${sink.address().port}`);
 log(`Chromium ${browser.version()}, ${size} bytes to send, peer ${peer.username}`);
@@ -308,4 +318,5 @@ for await (const line of createInterface({ input: process.stdin })) {
   }
 }
 await browser.close();
-sink.close();
+// The sink's keep-alive connections and stdin would keep Node running.
+process.exit(0);
