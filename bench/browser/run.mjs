@@ -18,9 +18,10 @@
 //   prepare app=O,O sink=O,O        opens (and logs in) the pages of those origins at once, untimed
 // Each answers seconds=S, and for the transfers that run in the page longtasks=N longest=MS: PerformanceObserver
 // 'longtask' entries (over 50 ms) that started during the transfer; app-upload also held=F, the share of its time
-// the page held credit from the server that it had not used yet.
+// the page held credit from the server that it had not used yet. BENCH_BROWSER_PROFILE=DIR in the environment: each
+// app upload's JavaScript CPU profile is written there.
 import { createServer } from "node:http";
-import { readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -150,9 +151,24 @@ async function longTasks(page, from, to) {
   return { longtasks: tasks.length, longest: tasks.reduce((m, [, d]) => Math.max(m, d), 0) };
 }
 
+/** With BENCH_BROWSER_PROFILE=DIR, each app upload's JS CPU profile goes to DIR (open it in Chromium's DevTools). */
+async function profiled(page, name, body) {
+  const dir = process.env.BENCH_BROWSER_PROFILE;
+  if (!dir) return body();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.start");
+  const result = await body();
+  const { profile } = await cdp.send("Profiler.stop");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/${name}-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+  await cdp.detach();
+  return result;
+}
+
 async function appUpload({ origin }) {
   const page = await pageFor(origin, "app");
-  const r = await page.evaluate(async (peerId) => {
+  const r = await profiled(page, `app-upload-${new URL(origin).port}`, () => page.evaluate(async (peerId) => {
     const store = window.relayStore;
     const file = document.getElementById("bench-file").files[0];
     const before = new Set(store.uploads.list.map((u) => u.key));
@@ -191,7 +207,7 @@ async function appUpload({ origin }) {
     delete connection.channel;
     const t1 = performance.now();
     return { t0, t1, held: held / (t1 - t0), status: done.status, error: done.error?.message, sha256: done.sha256, id: done.uploadId };
-  }, peer.id);
+  }, peer.id));
   if (r.status !== "completed") throw new Error(`the app's upload ended ${r.status}: ${r.error}`);
   if (r.sha256 !== opts.sha256) throw new Error(`the app's upload ${r.id} has SHA-256 ${r.sha256}, not ${opts.sha256}`);
   return { seconds: (r.t1 - r.t0) / 1000, held: r.held, ...(await longTasks(page, r.t0, r.t1)) };
