@@ -33,15 +33,26 @@
 # The second service has a database of its own (relay_bench_<pid>_second), so another build migrates its own schema.
 # BENCH_SERVICE_ARGS and BENCH_SERVICE_JAVA_OPTS apply to both services. The setup line of the report states each
 # service's jar (the commit of the checkout it was built in, when it lies in one, and its build time) and properties.
-#   BENCH_SECTIONS      a comma-separated subset of throughput,pause,latency,download,fixed-window,scaling,memory and
-#                       cluster (default: all but cluster) to measure; the report leaves the others out. fixed-window is Relay
-#                       with the credit window fixed at 1MB, with and without latency (a service of its own); scaling
-#                       and memory run on a service of their own too. E.g. a comparison of two builds (a) or of a
+#   BENCH_SECTIONS      a comma-separated subset of throughput,pause,latency,download,browser,fixed-window,scaling,
+#                       memory and cluster (default: all but cluster) to measure; the report leaves the others out.
+#                       fixed-window is Relay with the credit window fixed at 1MB, with and without latency (a service
+#                       of its own); scaling and memory run on a service of their own too. E.g. a comparison of two builds (a) or of a
 #                       setting with the defaults (b), throughput only, in minutes:
 #   (a) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=before \
 #         BENCH_SECOND_JAR=../old/web/target/relay-web-0.1.0-SNAPSHOT-exec.jar bench/run.sh 256 /tmp/before-after.md
 #   (b) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=receive-ahead \
 #         BENCH_SECOND_ARGS=--relay.transfer.receive-ahead=true bench/run.sh 256 /tmp/receive-ahead.md
+#
+# The browser section (bench/harness/BrowserBench.java, driving bench/browser/run.mjs; npm ci there on first use) runs
+# Debian's Chromium (BENCH_CHROMIUM, default /usr/bin/chromium; never a downloaded one) headless with playwright-core
+# against the default service: the test file uploaded through the app's own code (logged in through its form, the
+# conversation open), by a plain XHR PUT to a local sink and by tus-js-client to the tus peer; downloaded in the app
+# (files.{id}.read), through its HTTP link (Chromium's download manager) and by a plain fetch() of the content
+# endpoint; the Java client beside them in the same runs; each also with 20 ms each way through the delay relay; and
+# the page's long tasks (> 50 ms) during each transfer. Report section 11 gives the ratios against the issue's targets.
+# BENCH_BROWSER_PROFILE=DIR writes each app upload's JavaScript CPU profile there (.cpuprofile, for DevTools).
+# At 64 MiB it takes well under a minute a run; alone, e.g. before and after a change of the app:
+#   BENCH_RUNS=3 BENCH_WARMUP_MIB=128 BENCH_WARMUP_ROUNDS=1 BENCH_SECTIONS=browser bench/run.sh 128 /tmp/browser.md
 #
 # The cluster section is opt-in (BENCH_SECTIONS=cluster, or the list with it): it needs Redis and HAProxy, which
 # `mvn verify`'s quick run must not, and starts two more JVMs. It runs last, on nodes of its own: two cluster nodes
@@ -84,7 +95,7 @@ for f in "$SERVICE_JAR" "$S3PROXY_JAR"; do
   [[ -e $f ]] || die "$f is missing: run 'mvn package -DskipTests' in $REPO first"
 done
 
-DEFAULT_SECTIONS=throughput,pause,latency,download,fixed-window,scaling,memory
+DEFAULT_SECTIONS=throughput,pause,latency,download,browser,fixed-window,scaling,memory
 ALL_SECTIONS=$DEFAULT_SECTIONS,cluster
 SECTIONS=${BENCH_SECTIONS:-$DEFAULT_SECTIONS}
 for section in ${SECTIONS//,/ }; do
@@ -161,6 +172,10 @@ REDIS_PORT=${REDIS_PORT:-6379}
 # running meanwhile) otherwise find a killed bench node's heartbeat expired first, drop its users, look them up in
 # their own database, find nobody and announce nothing. Pub/sub channels are shared by all databases.
 REDIS_DATABASE=${REDIS_DATABASE:-1}
+CHROMIUM=${BENCH_CHROMIUM:-/usr/bin/chromium}
+if has_section browser; then
+  [[ -x $CHROMIUM ]] || die "the browser section needs Chromium: no executable at $CHROMIUM (Debian's chromium package; set BENCH_CHROMIUM)"
+fi
 if has_section cluster; then
   [[ -x $HAPROXY ]] || die "the cluster section needs HAProxy: no executable at $HAPROXY (set HAPROXY)"
   (exec 3<>"/dev/tcp/$REDIS_HOST/$REDIS_PORT") 2>/dev/null \
@@ -355,6 +370,12 @@ if [[ ! -d $BENCH_DIR/tus/node_modules ]]; then
     || { cat "$WORK/npm.log" >&2; die "npm ci failed"; }
 fi
 
+if has_section browser && [[ ! -d $BENCH_DIR/browser/node_modules ]]; then
+  log "installing the browser section's packages (npm ci in bench/browser)"
+  npm ci --prefix "$BENCH_DIR/browser" --no-audit --no-fund >"$WORK/npm-browser.log" 2>&1 \
+    || { cat "$WORK/npm-browser.log" >&2; die "npm ci failed"; }
+fi
+
 # The harness runs on the libraries inside the service's runnable jar (web depends on the client): the Relay client
 # (relay-client, relay-api) of the same build as the service, the MinIO SDK and Reactor, without the service's own
 # modules. Nothing from the local Maven repository, so a fresh clone after `mvn package` (or the `mvn verify` that
@@ -392,6 +413,7 @@ measure() {
     --service-url "http://127.0.0.1:$SERVICE_PORT" --service-pid "$SERVICE_PID" --s3-pid "$S3_PID" --tus-pid "$TUS_PID" \
     --s3-endpoint "http://127.0.0.1:$S3_PORT" --s3-access-key "$S3_ACCESS_KEY" --s3-secret-key "$S3_SECRET_KEY" \
     --s3-bucket "$S3_BUCKET" --tus-url "http://127.0.0.1:$TUS_PORT/files" --tus-client "$BENCH_DIR/tus/upload.mjs" \
+    --browser-script "$BENCH_DIR/browser/run.mjs" --browser-log "$WORK/browser.log" --chromium "$CHROMIUM" \
     "${AWS_OPTIONS[@]}" "$@"
 }
 SERVICE_PID=
@@ -405,7 +427,7 @@ stop_service() {
 }
 
 WINDOWS=adaptive
-FIRST_SECTIONS=$(sections_of throughput pause latency download)
+FIRST_SECTIONS=$(sections_of throughput pause latency download browser)
 if [[ -n $FIRST_SECTIONS ]]; then
   SECOND_OPTIONS=()
   if has_section throughput; then
@@ -534,6 +556,7 @@ fi
 MAIN_ORIGIN=$(jar_origin "$SERVICE_JAR")
 SETUP="$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $MAIN_ORIGIN: parts of 16MB within a part size of 32MB, chunk 256KB, credit window 256KB (adaptive)${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}"
 REPORT_OPTIONS=()
+has_section browser && REPORT_OPTIONS+=(--chromium-version "$("$CHROMIUM" --version 2>/dev/null | sed -n '1s/^Chromium \([^ ]*\).*/\1/p')")
 if has_section throughput; then
   if $SECOND_OTHER_JAR; then
     SECOND_WHAT="another build, Relay $(jar_origin "$SECOND_JAR") at $SECOND_JAR"

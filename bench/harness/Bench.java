@@ -35,8 +35,8 @@ import java.util.UUID;
  * them into medians and ratios, prints the tables and writes them as markdown. Sections: {@code throughput} (Relay,
  * the MinIO SDK directly, the AWS SDK's multipart client when {@code --aws-cp} gives its class path ({@link AwsUploader})
  * and tus, with the service's memory), {@code relay} (Relay alone), {@code pause},
- * {@code latency} (Relay through a {@link DelayRelay}). {@code --window} names the credit window the service runs
- * with (run.sh sets it), so that figures of several service configurations can share one results file.
+ * {@code latency} (Relay through a {@link DelayRelay}), {@code browser} ({@link BrowserBench}). {@code --window} names
+ * the credit window the service runs with (run.sh sets it), so that figures of several service configurations can share one results file.
  * {@code --second-service-url}, {@code --second-service-pid} and {@code --second-window} add a second service (another
  * configuration or another build, with a database of its own) to the throughput section: its uploads run in the same
  * runs as the first's, under {@code relay@<second-window>}.
@@ -85,8 +85,10 @@ public final class Bench {
         String sha256 = FileTransfers.sha256(file);
 
         String serviceUrl = option("service-url");
-        String token = new RelayAuth(URI.create(serviceUrl))
-                .register("bench-" + UUID.randomUUID().toString().substring(0, 8), "bench-password-1")
+        // The browser section logs the same user in through the app's form.
+        options.put("username", "bench-" + UUID.randomUUID().toString().substring(0, 8));
+        options.put("password", "bench-password-1");
+        String token = new RelayAuth(URI.create(serviceUrl)).register(option("username"), option("password"))
                 .block().token();
         options.put("token", token);
         URI ws = URI.create(serviceUrl.replaceFirst("^http", "ws") + "/rsocket");
@@ -164,7 +166,8 @@ public final class Bench {
             List<String> order = new ArrayList<>(variants.keySet());
 
             // A freshly started service is measured warm; the memory section measures what is held, not speed.
-            Map<String, Variant> warm = !variants.isEmpty() ? variants : sections.contains("scaling")
+            boolean viaService = sections.contains("scaling") || sections.contains("browser");
+            Map<String, Variant> warm = !variants.isEmpty() ? variants : viaService
                     ? Map.of("relay@" + window, (f, sha) -> Uploads.relay(client, f, sha)) : Map.of();
             if (!warm.isEmpty()) {
                 warmUp(warm, Path.of(option("warmup-file")), Long.parseLong(option("warmup-mib")) << 20,
@@ -214,6 +217,9 @@ public final class Bench {
             }
             if (sections.contains("download")) {
                 measureDownloads(client, minio, bucket, file, sha256, runs, service);
+            }
+            if (sections.contains("browser")) {
+                new BrowserBench(results, options).measure(client, minio, bucket, file, sha256, runs, service);
             }
             if (sections.contains("scaling")) {
                 measureScaling(ws, token, file, runs);

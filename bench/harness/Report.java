@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
  * first (row 1b): {@code --second-label} (its name), {@code --second-what} (its jar and properties),
  * {@code --second-other-jar} (true if it runs another build: the ratio is then this build / that one, else that
  * variant / the defaults) and {@code --second-parts-mib} (its part size, if one of the direct uploads'); for the
- * cluster section {@code --cluster-setup} (its nodes, HAProxy and Redis). Sections without figures (not measured) are
+ * cluster section {@code --cluster-setup} (its nodes, HAProxy and Redis); for the browser section
+ * {@code --chromium-version}. Sections without figures (not measured) are
  * left out.
  */
 final class Report {
@@ -184,6 +185,10 @@ final class Report {
         if (measured(Cluster.DIRECT, Cluster.HAPROXY_ONE, Cluster.HAPROXY_TWO, "cluster.pause.other.ackMillis",
                 "cluster.chat.other", "cluster.kill.offlineSeconds")) {
             new ClusterReport(this).render();
+        }
+
+        if (measured("browser.app", "browser.app-read")) {
+            new BrowserReport(this).render();
         }
 
         line("");

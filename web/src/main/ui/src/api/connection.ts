@@ -38,7 +38,10 @@ export interface ChannelControl {
 export interface StreamOptions {
   /** Initial demand; default: unbounded. */
   initialN?: number;
-  /** Deliver payload data as bytes instead of parsed JSON. */
+  /**
+   * Deliver payload data as bytes instead of parsed JSON: views of memory the transport never reuses (each WebSocket
+   * message arrives in an ArrayBuffer of its own, reassembled fragments in a new one), so they need no copy.
+   */
   raw?: boolean;
 }
 

@@ -200,6 +200,8 @@ class RSocketConnection implements Connection {
     return {
       send: (bytes) => {
         if (done || outboundDone) return;
+        // A Buffer view of the chunk's memory, not a copy (the fragmenter's slices are views too): the one copy on
+        // the way out is rsocket-js writing each fragment behind its frame header, which a frame needs.
         requester.onNext({ data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }, false);
       },
       complete: () => {

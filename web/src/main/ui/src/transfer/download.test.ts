@@ -76,4 +76,13 @@ describe("DownloadController", () => {
     expect(concat(sink)).toEqual(bytes);
     expect(server.connections.length).toBe(2);
   });
+
+  it("MemorySink folds its chunks into Blobs as it goes, and the whole is the bytes in order", async () => {
+    const bytes = testBytes(10_000, 3);
+    const sink = new MemorySink(3_000);
+    for (let p = 0; p < bytes.length; p += 1_000) await sink.write(bytes.slice(p, p + 1_000));
+    // Folded at 3,000, 6,000 and 9,000 bytes: only the last chunk is still loose.
+    expect(sink.chunks).toHaveLength(1);
+    expect(new Uint8Array(await sink.blob().arrayBuffer())).toEqual(bytes);
+  });
 });

@@ -156,8 +156,8 @@ export class DownloadController {
           onNext: (chunk, complete) => {
             if (generation !== this.generation || failed) return;
             this.outstanding--;
-            // Copy: the transport may reuse the frame's buffer.
-            const bytes = chunk.slice();
+            // Kept as it is: the connection hands over memory it never reuses (StreamOptions.raw).
+            const bytes = chunk;
             writing = writing
               .then(async () => {
                 if (failed || generation !== this.generation) return;
@@ -202,14 +202,25 @@ export class DownloadController {
   }
 }
 
-/** Collects chunks in memory; `blob()` afterwards (the fallback without the File System Access API). */
+/**
+ * Collects chunks in memory; `blob()` afterwards (the fallback without the File System Access API). Every
+ * `foldBytes` the chunks so far become one Blob: a single Blob of the whole file at the end copied it all at once,
+ * a long task of hundreds of milliseconds; a Blob of Blobs is only references.
+ */
 export class MemorySink implements ByteSink {
+  /** Chunks not folded into a Blob yet. */
   readonly chunks: Uint8Array[] = [];
+  private readonly parts: Blob[] = [];
+  private unfolded = 0;
   closed = false;
   aborted = false;
 
+  constructor(private readonly foldBytes = 4 * 1024 * 1024) {}
+
   async write(chunk: Uint8Array): Promise<void> {
     this.chunks.push(chunk);
+    this.unfolded += chunk.byteLength;
+    if (this.unfolded >= this.foldBytes) this.fold();
   }
 
   async close(): Promise<void> {
@@ -219,9 +230,19 @@ export class MemorySink implements ByteSink {
   async abort(): Promise<void> {
     this.aborted = true;
     this.chunks.length = 0;
+    this.parts.length = 0;
+    this.unfolded = 0;
   }
 
   blob(type = "application/octet-stream"): Blob {
-    return new Blob(this.chunks as BlobPart[], { type });
+    this.fold();
+    return new Blob(this.parts, { type });
+  }
+
+  private fold(): void {
+    if (!this.chunks.length) return;
+    this.parts.push(new Blob(this.chunks as BlobPart[]));
+    this.chunks.length = 0;
+    this.unfolded = 0;
   }
 }

@@ -82,6 +82,37 @@ describe("UploadController", () => {
     expect(done.creditsGranted).toBe(Math.ceil(bytes.length / server.maxChunk));
   });
 
+  it("reads ahead of the credit within its bound, and still sends one chunk per credit, in order", async () => {
+    const { server, bytes, make } = setup(8_000);
+    server.window = 1;
+    const bound = 3 * server.maxChunk;
+    const reads: number[] = [];
+    let readBytes = 0;
+    let most = 0;
+    const file = {
+      ...memoryFile(bytes),
+      read: async (start: number, end: number) => {
+        reads.push(start);
+        readBytes += end - start;
+        return bytes.slice(start, end);
+      },
+    };
+    const upload = make({ readAheadBytes: bound }, file);
+    upload.subscribe((s) => {
+      most = Math.max(most, readBytes - s.sent);
+      // Ahead of the one credit the server grants at a time: reading does not wait for it.
+      if (s.sent === server.maxChunk) expect(readBytes).toBeGreaterThan(2 * server.maxChunk);
+    });
+    const done = await upload.start();
+    expect(done.status).toBe("completed");
+    expect(most).toBeLessThanOrEqual(bound);
+    expect(reads).toEqual([...reads].sort((a, b) => a - b));
+    expect(new Set(reads).size).toBe(reads.length);
+    expect(server.received.map(([, offset]) => offset)).toEqual(reads);
+    expect(done.creditsGranted).toBe(server.received.length);
+    expect(stored(server, done.uploadId!)).toEqual(bytes);
+  });
+
   it("pause stops the flow on the same channel and resume continues it", async () => {
     const { server, make, flowOf, bytes } = setup(20_000);
     const upload = make();

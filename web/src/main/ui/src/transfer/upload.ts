@@ -3,6 +3,7 @@ import { RelayError, isRetriable } from "../api/errors";
 import type { UploadEvent, UploadInfo, UploadState, UploadTicket } from "../api/wire";
 import { Backoff } from "./backoff";
 import { RateMeter, eta } from "./rate";
+import { ReadAhead } from "./readAhead";
 import { checkTransition, type UploadStatus } from "./uploadStatus";
 
 export type { UploadStatus } from "./uploadStatus";
@@ -50,6 +51,8 @@ export interface UploadOptions {
   uploadId?: string;
   messageId?: number;
   maxChunkBytes?: number;
+  /** Bytes of the file read ahead of the server's credit (see ReadAhead). */
+  readAheadBytes?: number;
   backoff?: Backoff;
   /** Shortest interval between two progress notifications (state changes are immediate). */
   progressIntervalMs?: number;
@@ -296,6 +299,8 @@ export class UploadController {
     const generation = ++this.generation;
     const size = this.file.size;
     const chunk = this.maxChunk;
+    // Reading starts with the channel, before any credit: a grant is then answered from memory.
+    const reader = new ReadAhead(this.file, start, chunk, this.options.readAheadBytes);
     return new Promise<UploadEvent>((resolve, reject) => {
       let position = start;
       let credit = 0;
@@ -308,6 +313,7 @@ export class UploadController {
       const end = (error?: RelayError) => {
         if (stopped) return;
         stopped = true;
+        reader.close();
         if (error) reject(error);
         else if (completed) resolve(completed);
         else reject(new RelayError("INCOMPLETE", "The write channel ended before the upload completed."));
@@ -317,18 +323,17 @@ export class UploadController {
         if (pumping) return;
         pumping = true;
         try {
-          // Reading the next chunk overlaps sending the current one.
-          let next: Promise<Uint8Array> | undefined;
+          // One chunk per credit, in order, from what the read-ahead holds; a chunk is taken only to be sent.
           while (live() && credit > 0 && position < size) {
             const length = Math.min(chunk, size - position);
-            const bytes = await (next ?? this.file.read(position, position + length));
-            next = undefined;
+            const bytes = await reader.head()!;
             if (!live() || credit <= 0) break;
             if (bytes.byteLength !== length) throw new RelayError("FILE_CHANGED", `${this.file.name} changed while it was uploaded.`);
             credit--;
             position += length;
             channel.send(bytes);
-            if (credit > 0 && position < size) next = this.file.read(position, position + Math.min(chunk, size - position));
+            // Only now: the bound then counts the chunk until it has been handed to the connection.
+            reader.shift();
             this.meter.add(this.deps.now(), position);
             this.update({ sent: position, credit });
           }
