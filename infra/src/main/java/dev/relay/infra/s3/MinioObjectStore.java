@@ -169,7 +169,10 @@ public final class MinioObjectStore implements ObjectStore, StreamedPartUpload {
                             return reader;
                         },
                         RangeReader::close)
-                .subscribeOn(scheduler);
+                .subscribeOn(scheduler)
+                // Closing a response that is not read to its end makes OkHttp read (discard) the rest: never on
+                // the canceller's thread, which is often a Netty event loop.
+                .cancelOn(scheduler);
     }
 
     @Override
