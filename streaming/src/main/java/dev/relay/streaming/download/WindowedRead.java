@@ -58,7 +58,8 @@ final class WindowedRead extends Flux<DownloadChunk> {
         private final ArrayDeque<Segment> segments = new ArrayDeque<>();
         private final long end = offset + length;
         private long nextStart = offset;
-        private long startedBytes;
+        /** Bytes asked of the store: requested - released is what the window holds or has promised. */
+        private long requestedBytes;
         private long emitted;
         private long emittedBytes;
         private boolean finished;
@@ -119,6 +120,7 @@ final class WindowedRead extends Flux<DownloadChunk> {
                     if (next != null) {
                         emitted++;
                         emittedBytes += next.remaining();
+                        head.emittedBytes += next.remaining();
                         actual.onNext(new DownloadChunk(next, this));
                         if (cancelled) {
                             return;
@@ -134,8 +136,10 @@ final class WindowedRead extends Flux<DownloadChunk> {
                     actual.onError(error);
                     return;
                 }
-                // complete is set after the segment's last chunk was queued: seen, the queue is final.
-                if (head.complete && head.arrived.isEmpty()) {
+                if (head.emittedBytes == head.size) {
+                    // Every byte asked for arrived: the read ends here (the store would need one more request to
+                    // signal its end), and its connection goes back to the pool.
+                    head.cancel();
                     segments.poll();
                     continue;
                 }
@@ -147,28 +151,46 @@ final class WindowedRead extends Flux<DownloadChunk> {
             }
         }
 
-        /** Starts ranged GETs while the window has room and the subscriber wants bytes not yet on their way. */
+        /**
+         * Opens up to {@code rangedReads} ranged reads ahead and asks each for chunks, in order, while the window has
+         * room, each read has less than its share of the window ({@code windowBytes / rangedReads}) read ahead and not
+         * yet handed on, and the subscriber wants bytes not already on their way. A read's GET goes out with its first
+         * chunk's request, so the next reads' connections are open before the reader reaches them.
+         */
         private void readAhead() {
-            long window = settings.windowBytes();
             int chunk = settings.chunkBytes();
-            while (nextStart < end) {
+            long share = settings.segmentBytes();
+            while (segments.size() < settings.rangedReads() && nextStart < end) {
                 long size = Math.min(settings.segmentBytes(), end - nextStart);
-                long held = startedBytes - releasedBytes.get();
-                if (held + size > window) {
-                    return;
-                }
-                long chunksWanted = requested.get() - emitted;
-                long onTheirWay = startedBytes - emittedBytes;
-                boolean covered = chunksWanted < Long.MAX_VALUE / chunk && onTheirWay >= chunksWanted * chunk;
-                if (chunksWanted <= 0 || covered) {
-                    return;
-                }
-                Segment segment = new Segment();
+                Segment segment = new Segment(size);
                 segments.add(segment);
-                long start = nextStart;
-                startedBytes += size;
+                store.read(key, nextStart, size, chunk).subscribe(segment);
                 nextStart += size;
-                store.read(key, start, size, chunk).subscribe(segment);
+            }
+            long room = settings.windowBytes() - (requestedBytes - releasedBytes.get());
+            long chunksWanted = requested.get() - emitted;
+            // Bytes the subscriber asked for beyond those already asked of the store (a chunk each payload).
+            long wanted = chunksWanted >= Long.MAX_VALUE / chunk ? Long.MAX_VALUE
+                    : chunksWanted * chunk - (requestedBytes - emittedBytes);
+            for (Segment segment : segments) {
+                long chunks = 0;
+                while (segment.requestedBytes < segment.size && wanted > 0) {
+                    long next = Math.min(chunk, segment.size - segment.requestedBytes);
+                    if (next > room || segment.requestedBytes - segment.emittedBytes + next > share) {
+                        break;
+                    }
+                    wanted -= next;
+                    segment.requestedBytes += next;
+                    requestedBytes += next;
+                    room -= next;
+                    chunks++;
+                }
+                if (chunks > 0) {
+                    segment.request(chunks);
+                }
+                if (wanted <= 0 || room < chunk) {
+                    return; // room goes to the earliest reads first
+                }
             }
         }
 
@@ -182,20 +204,47 @@ final class WindowedRead extends Flux<DownloadChunk> {
             }
         }
 
-        /** One ranged GET, read to its end as fast as S3 gives it: its bytes were budgeted when it started. */
+        /** One ranged GET, asked for chunk by chunk. Fields without a thread-safe type are {@link #drain}'s. */
         private final class Segment implements CoreSubscriber<ByteBuffer> {
+            final long size;
             final Queue<ByteBuffer> arrived = new ConcurrentLinkedQueue<>();
             final AtomicReference<Subscription> upstream = new AtomicReference<>();
-            volatile boolean complete;
+            final AtomicLong pending = new AtomicLong();
+            long requestedBytes;
+            long emittedBytes;
             volatile Throwable error;
+
+            Segment(long size) {
+                this.size = size;
+            }
 
             @Override
             public void onSubscribe(Subscription s) {
                 if (upstream.compareAndSet(null, s)) {
-                    s.request(Long.MAX_VALUE);
+                    long n = pending.getAndSet(0);
+                    if (n > 0) {
+                        s.request(n);
+                    }
                 } else {
                     s.cancel();
                 }
+            }
+
+            /** Requests that come before the store's subscription wait for it. */
+            void request(long n) {
+                Subscription s = upstream.get();
+                if (s == null) {
+                    pending.addAndGet(n);
+                    s = upstream.get();
+                    if (s == null) {
+                        return;
+                    }
+                    n = pending.getAndSet(0);
+                    if (n == 0) {
+                        return;
+                    }
+                }
+                s.request(n);
             }
 
             @Override
@@ -213,8 +262,7 @@ final class WindowedRead extends Flux<DownloadChunk> {
 
             @Override
             public void onComplete() {
-                complete = true;
-                drain();
+                // Ends are decided by the bytes received (emit); nothing more to do.
             }
 
             void cancel() {
