@@ -15,14 +15,16 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Reads {@code [offset, offset + length)} of an object as consecutive ranged GETs ("segments") of
- * {@link DownloadSettings#segmentBytes()}, several in flight at once, emitted in order.
+ * Reads {@code [offset, offset + length)} of an object as consecutive ranged reads of
+ * {@link DownloadSettings#segmentBytes()}, up to {@link DownloadSettings#rangedReads()} open at once, and hands their
+ * chunks on in order (a later read's chunks wait here until the earlier ones have gone).
  *
- * <p>Two limits decide when the next segment is read. The window: bytes read and not yet {@linkplain
- * DownloadChunk#written() written} (held in memory, wherever they wait: here, in RSocket's queue, in Reactor Netty's)
- * plus the next segment must fit in {@link DownloadSettings#windowBytes()}; so a client whose socket does not drain
- * costs at most the window, whatever it requested. And demand: a segment is read only for bytes the subscriber asked
- * for and has not already got on their way, so a client that stops requesting stops reading from S3.
+ * <p>Chunks are asked of the store one by one, and only while three things hold. The window: bytes asked for and not
+ * yet {@linkplain DownloadChunk#written() written} (in flight from S3, waiting here, in RSocket's queue or in Reactor
+ * Netty's) stay within {@link DownloadSettings#windowBytes()}, so a client whose socket does not drain costs at most
+ * the window, whatever it requested. Demand: only for bytes the subscriber asked for and has not already got on their
+ * way, so a client that stops requesting stops reading from S3. And order: room goes to the earliest read first, each
+ * at most its share of the window ahead of what was handed on.
  */
 final class WindowedRead extends Flux<DownloadChunk> {
 
