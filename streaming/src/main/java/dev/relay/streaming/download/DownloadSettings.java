@@ -23,10 +23,6 @@ public record DownloadSettings(long windowBytes, int rangedReads, int chunkBytes
         }
     }
 
-    public static DownloadSettings defaults() {
-        return new DownloadSettings(8L * 1024 * 1024, 4, 256 * 1024);
-    }
-
     /** The length of each ranged GET: the window shared by the reads, whole chunks only. */
     public long segmentBytes() {
         return windowBytes / rangedReads / chunkBytes * chunkBytes;
