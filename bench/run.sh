@@ -19,7 +19,10 @@
 # with BENCH_SKIP_WITHOUT_DB=1, which makes it exit 0 with a message instead of failing when no database answers.
 #
 # The throughput section measures a second service in the same runs as the defaults (row 1b of the report, with its
-# ratios to the direct uploads, tus and the defaults, run by run). By default it is the same jar with 8 MiB parts,
+# ratios to the direct uploads, tus and the defaults, run by run); the download section does too when BENCH_SECOND_JAR
+# or BENCH_SECOND_ARGS is set (a second Relay row in section 6, with its ratio to this build run by run), e.g.
+#   BENCH_RUNS=3 BENCH_SECTIONS=download BENCH_SECOND_LABEL=before BENCH_SECOND_JAR=../old/web/target/...-exec.jar \
+#     bench/run.sh 256 /tmp/downloads.md By default it is the same jar with 8 MiB parts,
 # labelled parts8. Three variables make it another comparison:
 #   BENCH_SECOND_JAR    another build's runnable jar (web/target/relay-web-0.1.0-SNAPSHOT-exec.jar of a checkout of
 #                       the commit to compare with, e.g. `git worktree add ../old HEAD~1`, then in ../old
@@ -134,8 +137,16 @@ case $SECOND_LABEL in
   adaptive|fixed-1MB|memory) die "BENCH_SECOND_LABEL '$SECOND_LABEL' is taken by another service of the benchmark" ;;
 esac
 [[ $(realpath "$SECOND_JAR") != $(realpath "$SERVICE_JAR") ]] && SECOND_OTHER_JAR=true || SECOND_OTHER_JAR=false
-if ! has_section throughput && [[ -n ${BENCH_SECOND_JAR:-}${BENCH_SECOND_ARGS+set}${BENCH_SECOND_LABEL:-} ]]; then
-  log "note: the second service (BENCH_SECOND_*) runs only in the throughput section, which BENCH_SECTIONS leaves out"
+# The second service runs with the throughput section, and with the download section when BENCH_SECOND_JAR or
+# BENCH_SECOND_ARGS asks for it (its downloads then get a row of their own in section 6, in the same runs).
+if has_section throughput || { has_section download && [[ -n ${BENCH_SECOND_JAR:-}${BENCH_SECOND_ARGS+set} ]]; }; then
+  SECOND_RUNS=true
+else
+  SECOND_RUNS=false
+fi
+if ! $SECOND_RUNS && [[ -n ${BENCH_SECOND_JAR:-}${BENCH_SECOND_ARGS+set}${BENCH_SECOND_LABEL:-} ]]; then
+  log "note: the second service (BENCH_SECOND_*) runs only in the throughput and download sections, which"\
+    "BENCH_SECTIONS leaves out"
 fi
 
 # Where a service jar comes from: the commit of the checkout it was built in (when it lies in one, as
@@ -430,7 +441,7 @@ WINDOWS=adaptive
 FIRST_SECTIONS=$(sections_of throughput pause latency download browser)
 if [[ -n $FIRST_SECTIONS ]]; then
   SECOND_OPTIONS=()
-  if has_section throughput; then
+  if $SECOND_RUNS; then
     # Measured side by side with the defaults, in the same runs (row 1b): by default 8 MiB parts (the default until
     # 2026-11-22), with the default part size (32 MiB) as room to run past them; or BENCH_SECOND_JAR/_ARGS.
     start_service_of "$SECOND_JAR" "$SECOND_DB_NAME" "$SECOND_LABEL" "${SECOND_ARGV[@]}"   # also creates the bucket
@@ -441,9 +452,9 @@ if [[ -n $FIRST_SECTIONS ]]; then
   fi
   start_service adaptive   # the defaults (a one-chunk window growing to 16MB, 16 MiB parts within a 32 MiB part size)
   start_tus
-  log "measuring with the default, adaptive credit window: $FIRST_SECTIONS${SECOND_OPTIONS[*]:+ (throughput also of the second service, $SECOND_LABEL)}"
+  log "measuring with the default, adaptive credit window: $FIRST_SECTIONS${SECOND_OPTIONS[*]:+ (throughput and downloads also of the second service, $SECOND_LABEL)}"
   measure --window adaptive --sections "$FIRST_SECTIONS" "${SECOND_OPTIONS[@]}"
-  if has_section throughput; then
+  if $SECOND_RUNS; then
     stop_process "$SECOND_PID"
     forget_pid "$SECOND_PID"
   fi
@@ -557,7 +568,7 @@ MAIN_ORIGIN=$(jar_origin "$SERVICE_JAR")
 SETUP="$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg). All on 127.0.0.1, one S3Proxy 4.1.0 (filesystem-nio2) for every variant. Relay $MAIN_ORIGIN: parts of 16MB within a part size of 32MB, chunk 256KB, credit window 256KB (adaptive)${BENCH_SERVICE_ARGS:+, service args: $BENCH_SERVICE_ARGS}"
 REPORT_OPTIONS=()
 has_section browser && REPORT_OPTIONS+=(--chromium-version "$("$CHROMIUM" --version 2>/dev/null | sed -n '1s/^Chromium \([^ ]*\).*/\1/p')")
-if has_section throughput; then
+if $SECOND_RUNS; then
   if $SECOND_OTHER_JAR; then
     SECOND_WHAT="another build, Relay $(jar_origin "$SECOND_JAR") at $SECOND_JAR"
   else
@@ -568,7 +579,7 @@ if has_section throughput; then
   else
     SECOND_WHAT="$SECOND_WHAT, with no extra properties"
   fi
-  SETUP="$SETUP. Row 1b ($SECOND_LABEL), a second service measured in the same runs, on a database of its own: $SECOND_WHAT${BENCH_SERVICE_ARGS:+ (and the service args)}"
+  SETUP="$SETUP. A second service ($SECOND_LABEL: row 1b, and section 6's second Relay row), measured in the same runs, on a database of its own: $SECOND_WHAT${BENCH_SERVICE_ARGS:+ (and the service args)}"
   # The direct upload with the same parts, when the second variant's properties set them.
   SECOND_PARTS=$(grep -o -E -- '--relay\.transfer\.preferred-part-size=(8|16)MB( |$)' <<<"$SECOND_ARGS " | tail -n 1 \
     | tr -dc 0-9 || true)

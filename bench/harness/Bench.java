@@ -216,7 +216,7 @@ public final class Bench {
                 }
             }
             if (sections.contains("download")) {
-                measureDownloads(client, minio, bucket, file, sha256, runs, service);
+                measureDownloads(client, minio, bucket, file, sha256, runs, service, secondClient, second);
             }
             if (sections.contains("browser")) {
                 new BrowserBench(results, options).measure(client, minio, bucket, file, sha256, runs, service);
@@ -257,9 +257,13 @@ public final class Bench {
      * relay (10 and 40 ms round trips), and a download paused by withholding demand.
      */
     private void measureDownloads(RelayClient client, MinioClient minio, String bucket, Path file, String sha256,
-                                  int runs, InetSocketAddress service) throws Exception {
+                                  int runs, InetSocketAddress service, RelayClient secondClient, String second)
+            throws Exception {
         long size = Files.size(file);
         String id = Uploads.relayId(client, file, sha256);
+        // The second service (its own database) reads its own copy; measured between the two direct variants.
+        String secondId = secondClient == null ? null : Uploads.relayId(secondClient, file, sha256);
+        String secondKey = "download." + second;
         String token = option("token");
         Map<String, RelayClient> far = new LinkedHashMap<>();
         List<DelayRelay> relays = new ArrayList<>();
@@ -272,13 +276,27 @@ public final class Bench {
             }
             Downloads.relay(client, id, size);
             Downloads.direct(minio, bucket, "files/" + id, size);
+            Downloads.parallelRanged(minio, bucket, "files/" + id, size, Downloads.RANGED_GETS);
+            if (secondId != null) {
+                Downloads.relay(secondClient, secondId, size);
+            }
             for (int run = 0; run < runs; run++) {
                 double relayMbps = size / Downloads.relay(client, id, size) / 1e6;
                 double directMbps = size / Downloads.direct(minio, bucket, "files/" + id, size) / 1e6;
+                if (secondId != null) {
+                    double secondMbps = size / Downloads.relay(secondClient, secondId, size) / 1e6;
+                    results.add(secondKey, secondMbps);
+                    System.out.printf(Locale.ROOT, "  download %d/%d  %s %.1f MB/s%n", run + 1, runs, second,
+                            secondMbps);
+                }
+                double rangedMbps = size / Downloads.parallelRanged(minio, bucket, "files/" + id, size,
+                        Downloads.RANGED_GETS) / 1e6;
                 results.add("download.relay", relayMbps);
                 results.add("download.direct", directMbps);
-                System.out.printf(Locale.ROOT, "  download %d/%d  relay %.1f MB/s, direct GET %.1f MB/s%n", run + 1,
-                        runs, relayMbps, directMbps);
+                results.add("download.ranged", rangedMbps);
+                System.out.printf(Locale.ROOT, "  download %d/%d  relay %.1f MB/s, direct GET %.1f MB/s, %d ranged"
+                        + " GETs %.1f MB/s (relay / ranged %.2f)%n", run + 1, runs, relayMbps, directMbps,
+                        Downloads.RANGED_GETS, rangedMbps, relayMbps / rangedMbps);
                 for (Map.Entry<String, RelayClient> f : far.entrySet()) {
                     double mbps = size / Downloads.relay(f.getValue(), id, size) / 1e6;
                     results.add(f.getKey(), mbps);

@@ -7,16 +7,30 @@ import reactor.core.publisher.BaseSubscriber;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Downloads of one stored file: through Relay, straight from S3, and paused by withholding demand. */
+/**
+ * Downloads of one stored file: through Relay, straight from S3 (one GET, and four ranged GETs at once), and paused by
+ * withholding demand.
+ */
 final class Downloads {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
     /** Demand is requested this many chunks at a time, as a client reading at its own pace would. */
     private static final int BATCH = 16;
+    /** Ranged GETs of the parallel baseline at once. */
+    static final int RANGED_GETS = 4;
+    private static final ExecutorService RANGED_READERS = Executors.newFixedThreadPool(RANGED_GETS, r -> {
+        Thread thread = new Thread(r, "bench-ranged-get");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private Downloads() {
     }
@@ -41,6 +55,42 @@ final class Downloads {
             while ((n = in.read(buffer)) >= 0) {
                 bytes += n;
             }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        check(bytes, size);
+        return seconds;
+    }
+
+    /**
+     * What S3 gives a client that reads ahead: {@code parts} ranged GETs of consecutive quarters (for 4) of the object
+     * at once with the MinIO SDK, each read to its end; returns the seconds until the last one ended.
+     */
+    static double parallelRanged(MinioClient minio, String bucket, String key, long size, int parts)
+            throws Exception {
+        long each = (size + parts - 1) / parts;
+        List<CompletableFuture<Long>> reads = new ArrayList<>();
+        long started = System.nanoTime();
+        for (long offset = 0; offset < size; offset += each) {
+            long start = offset;
+            long length = Math.min(each, size - offset);
+            reads.add(CompletableFuture.supplyAsync(() -> {
+                long bytes = 0;
+                byte[] buffer = new byte[256 * 1024];
+                try (InputStream in = minio.getObject(GetObjectArgs.builder().bucket(bucket).object(key)
+                        .offset(start).length(length).build())) {
+                    int n;
+                    while ((n = in.read(buffer)) >= 0) {
+                        bytes += n;
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return bytes;
+            }, RANGED_READERS));
+        }
+        long bytes = 0;
+        for (CompletableFuture<Long> read : reads) {
+            bytes += read.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         check(bytes, size);

@@ -102,9 +102,25 @@ final class Report {
             line("|---|---:|---|");
             row("Relay: files.{id}.read, demand-driven ranged read", "download.relay");
             row("Direct: one GET of the object with the MinIO SDK", "download.direct");
+            row("Direct: four ranged GETs of a quarter each at once (MinIO SDK)", "download.ranged");
+            String secondDownload = second == null ? null : "download." + second;
+            boolean hasSecond = secondDownload != null && measured(secondDownload);
+            if (hasSecond) {
+                row("Relay, " + label + ": " + options.get("second-what") + " (a second service, same runs)",
+                        secondDownload);
+            }
             line("");
-            line("Relay / direct GET: **%s**", ratio(results.median("download.relay"),
-                    results.median("download.direct")));
+            if (hasSecond) {
+                line("This build / %s: **%s** (within each run: %s); %s / four ranged GETs: %s", label,
+                        ratio(results.median("download.relay"), results.median(secondDownload)),
+                        perRun("download.relay", secondDownload), label,
+                        ratio(results.median(secondDownload), results.median("download.ranged")));
+                line("");
+            }
+            line("Relay / direct GET: **%s**; Relay / four ranged GETs: **%s** (within each run: %s)",
+                    ratio(results.median("download.relay"), results.median("download.direct")),
+                    ratio(results.median("download.relay"), results.median("download.ranged")),
+                    perRun("download.relay", "download.ranged"));
             line("");
             line("Download paused by withholding demand at ~20 %% (the client stops requesting; it had requested 16 "
                     + "chunks at a time):");

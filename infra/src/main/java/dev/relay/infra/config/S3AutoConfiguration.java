@@ -72,6 +72,6 @@ public class S3AutoConfiguration {
     ObjectStore objectStore(MinioAsyncClient client, S3Properties s3) {
         // Parts stream through PartUploadMinioClient; a client bean of the application's own is wrapped in one.
         return new MinioObjectStore(client instanceof PartUploadMinioClient parts ? parts
-                : new PartUploadMinioClient(client), s3.bucket());
+                : new PartUploadMinioClient(client), s3.bucket(), s3.maxConnections());
     }
 }

@@ -51,15 +51,28 @@ public final class MinioObjectStore implements ObjectStore, StreamedPartUpload {
     private final PartUploadMinioClient client;
     private final String bucket;
     private final Scheduler scheduler;
+    private final Scheduler reads;
 
-    public MinioObjectStore(PartUploadMinioClient client, String bucket, Scheduler scheduler) {
+    /**
+     * @param scheduler where SDK calls are issued (they sign on the calling thread)
+     * @param reads     where ranged reads block on their response bodies: a thread of their own each while they read,
+     *                  kept apart so that downloads reading ahead never hold up the calls of uploads
+     */
+    public MinioObjectStore(PartUploadMinioClient client, String bucket, Scheduler scheduler, Scheduler reads) {
         this.client = client;
         this.bucket = bucket;
         this.scheduler = scheduler;
+        this.reads = reads;
+    }
+
+    /** With a read scheduler of up to {@code maxReads} threads, as many as S3 connections. */
+    public MinioObjectStore(PartUploadMinioClient client, String bucket, int maxReads) {
+        this(client, bucket, Schedulers.boundedElastic(), Schedulers.newBoundedElastic(maxReads,
+                Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE, "relay-s3-read", 60, true));
     }
 
     public MinioObjectStore(PartUploadMinioClient client, String bucket) {
-        this(client, bucket, Schedulers.boundedElastic());
+        this(client, bucket, Schedulers.boundedElastic(), Schedulers.boundedElastic());
     }
 
     @Override
@@ -169,7 +182,10 @@ public final class MinioObjectStore implements ObjectStore, StreamedPartUpload {
                             return reader;
                         },
                         RangeReader::close)
-                .subscribeOn(scheduler);
+                .subscribeOn(reads)
+                // Closing a response that is not read to its end makes OkHttp read (discard) the rest: never on
+                // the canceller's thread, which is often a Netty event loop.
+                .cancelOn(reads);
     }
 
     @Override

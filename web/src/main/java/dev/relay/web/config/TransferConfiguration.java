@@ -15,6 +15,10 @@ import dev.relay.streaming.port.PresenceStore;
 import dev.relay.streaming.port.RateLimits;
 import dev.relay.streaming.port.Transactions;
 import dev.relay.streaming.download.DownloadService;
+import dev.relay.streaming.download.DownloadStats;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.FileCatalog;
 import dev.relay.streaming.port.UploadRepository;
@@ -84,8 +88,21 @@ class TransferConfiguration {
     }
 
     @Bean
-    DownloadService downloadService(FileCatalog files, ObjectStore store, TransferSettings settings) {
-        return new DownloadService(files, store, settings);
+    DownloadService downloadService(FileCatalog files, ObjectStore store, TransferProperties properties) {
+        return new DownloadService(files, store, properties.toDownloadSettings());
+    }
+
+    /** What downloads read from S3 and hold in memory, as metrics (relay.downloads.*). */
+    @Bean
+    MeterBinder downloadMetrics(DownloadService downloads) {
+        DownloadStats stats = downloads.stats();
+        return registry -> {
+            FunctionCounter.builder("relay.downloads.store.read", stats, DownloadStats::storeBytes)
+                    .baseUnit("bytes").description("Bytes read from S3 for downloads").register(registry);
+            Gauge.builder("relay.downloads.held", stats, DownloadStats::heldBytes)
+                    .baseUnit("bytes").description("Bytes of downloads read from S3 and not yet written to a socket")
+                    .register(registry);
+        };
     }
 
     @Bean

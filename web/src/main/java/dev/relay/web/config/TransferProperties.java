@@ -1,6 +1,7 @@
 package dev.relay.web.config;
 
 import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.download.DownloadSettings;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -22,12 +23,18 @@ public record TransferProperties(
         @DefaultValue("24h") Duration expireAfter,
         @DefaultValue("10m") Duration expirySweepInterval,
         @DefaultValue("256KB") DataSize readChunkSize,
-        @DefaultValue("false") boolean receiveAhead) {
+        @DefaultValue("false") boolean receiveAhead,
+        @DefaultValue("8MB") DataSize downloadWindow,
+        @DefaultValue("4") int downloadRangedReads) {
 
     public TransferSettings toSettings() {
         return new TransferSettings((int) maxChunkSize.toBytes(), creditWindow.toBytes(), creditWindowMax.toBytes(),
                 partSize.toBytes(), preferredPartSize.toBytes(), 10_000,
                 maxFileSize.toBytes(), userQuota.toBytes(), maxOpenUploadsPerUser, storageRetryTimeout, expireAfter,
                 (int) readChunkSize.toBytes(), receiveAhead);
+    }
+
+    public DownloadSettings toDownloadSettings() {
+        return new DownloadSettings(downloadWindow.toBytes(), downloadRangedReads, (int) readChunkSize.toBytes());
     }
 }

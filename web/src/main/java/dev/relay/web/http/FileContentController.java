@@ -6,10 +6,10 @@ import dev.relay.api.wire.FileInfo;
 import dev.relay.streaming.Viewer;
 import dev.relay.streaming.download.DownloadService;
 import dev.relay.api.wire.DownloadLink;
+import dev.relay.web.download.DownloadBuffers;
 import dev.relay.web.security.CurrentUser;
 import dev.relay.web.security.DownloadLinks;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRange;
@@ -31,13 +31,12 @@ import java.util.List;
 /**
  * {@code GET /api/files/{id}/content}: the file over plain HTTP, for browsers and curl, with single-range requests
  * ({@code Range: bytes=...}, {@code If-Range}) so their own tools can resume. The body streams from S3 as the client
- * reads it. Authenticated by a bearer token, or by a short-lived download link ({@code POST /api/files/{id}/link})
- * for a browser's own download manager, which cannot send a header.
+ * reads it, within the download window ({@link DownloadBuffers}). Authenticated by a bearer token, or by a
+ * short-lived download link ({@code POST /api/files/{id}/link}) for a browser's own download manager, which cannot
+ * send a header.
  */
 @RestController
 class FileContentController {
-
-    private static final DefaultDataBufferFactory BUFFERS = DefaultDataBufferFactory.sharedInstance;
 
     private final DownloadService downloads;
     private final DownloadLinks links;
@@ -127,7 +126,7 @@ class FileContentController {
     }
 
     private Flux<DataBuffer> body(Viewer viewer, FileInfo file, long offset, long length) {
-        return downloads.read(viewer, file.id(), offset, length).map(BUFFERS::wrap);
+        return DownloadBuffers.of(downloads.read(viewer, file.id(), offset, length));
     }
 
     private static List<HttpRange> parse(String header) {

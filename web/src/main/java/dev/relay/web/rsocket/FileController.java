@@ -4,9 +4,9 @@ import dev.relay.api.Routes;
 import dev.relay.api.wire.FileInfo;
 import dev.relay.api.wire.ReadRequest;
 import dev.relay.streaming.download.DownloadService;
+import dev.relay.web.download.DownloadBuffers;
 import dev.relay.web.security.CurrentUser;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.messaging.handler.annotation.DestinationVariable;
 import org.springframework.messaging.handler.annotation.MessageMapping;
 import org.springframework.messaging.handler.annotation.Payload;
@@ -34,11 +34,13 @@ class FileController {
         return CurrentUser.viewer().flatMap(viewer -> downloads.get(viewer, id));
     }
 
-    /** Raw bytes from the requested offset to the end; the client's request-n paces reading from S3. */
+    /**
+     * Raw bytes from the requested offset to the end; the client's request-n paces reading from S3, within the
+     * download window that the socket's progress frees (DownloadBuffers).
+     */
     @MessageMapping(Routes.FILE_READ)
     Flux<DataBuffer> read(@DestinationVariable String id, @Payload(required = false) ReadRequest request) {
         long offset = request == null ? 0 : request.offset();
-        return CurrentUser.viewer().flatMapMany(viewer -> downloads.read(viewer, id, offset))
-                .map(DefaultDataBufferFactory.sharedInstance::wrap);
+        return DownloadBuffers.of(CurrentUser.viewer().flatMapMany(viewer -> downloads.read(viewer, id, offset)));
     }
 }

@@ -9,6 +9,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -36,7 +37,20 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Opens {@code ws} (a ws:// URI) and completes the WebSocket handshake. */
     public static RawWebSocket connect(URI ws) throws IOException {
-        RawWebSocket socket = new RawWebSocket(new Socket(ws.getHost(), ws.getPort()));
+        return connect(ws, 0);
+    }
+
+    /**
+     * Opens {@code ws} with a TCP receive buffer of {@code receiveBufferBytes} (0: the system's default), set before
+     * connecting so that it also bounds the window the server may send into while this client reads nothing.
+     */
+    public static RawWebSocket connect(URI ws, int receiveBufferBytes) throws IOException {
+        Socket tcp = new Socket();
+        if (receiveBufferBytes > 0) {
+            tcp.setReceiveBufferSize(receiveBufferBytes);
+        }
+        tcp.connect(new InetSocketAddress(ws.getHost(), ws.getPort()));
+        RawWebSocket socket = new RawWebSocket(tcp);
         byte[] key = new byte[16];
         ThreadLocalRandom.current().nextBytes(key);
         String request = "GET " + ws.getPath() + " HTTP/1.1\r\nHost: " + ws.getHost() + ":" + ws.getPort()
