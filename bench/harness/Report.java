@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
  * first (row 1b): {@code --second-label} (its name), {@code --second-what} (its jar and properties),
  * {@code --second-other-jar} (true if it runs another build: the ratio is then this build / that one, else that
  * variant / the defaults) and {@code --second-parts-mib} (its part size, if one of the direct uploads'); for the
- * cluster section {@code --cluster-setup} (its nodes, HAProxy and Redis). Sections without figures (not measured) are
+ * cluster section {@code --cluster-setup} (its nodes, HAProxy and Redis); {@code --before-client-what} names the
+ * other build's client of row 1c. Sections without figures (not measured) are
  * left out.
  */
 final class Report {
@@ -253,6 +254,51 @@ final class Report {
         cpuRow("Direct, 8 MiB parts", "direct8");
         cpuRow("Direct, 16 MiB parts", "direct16");
         cpuRow("tus", "tus");
+        embedded(window, relay);
+    }
+
+    /**
+     * Row 1c: the same client embedded as a library (a plain JVM, Netty's default buffer checks) against row 1's
+     * (checks off in main(), as the relay CLI), and another build's client both ways when it was given.
+     */
+    private void embedded(String window, String relay) {
+        String ours = "embedded@" + window;
+        String before = "before-embedded@" + window;
+        String beforeRelaxed = "before-relaxed@" + window;
+        if (!measured(ours)) {
+            return;
+        }
+        line("");
+        line("### 1c. The Java client embedded as a library: Netty's default buffer checks, and off as in the CLI");
+        line("Row 1's client is the harness JVM, whose main() turns Netty's per-access buffer checks off as the relay"
+                + " CLI's does; the embedded clients are child JVMs with Netty's defaults, kept running, each uploading"
+                + " in turn with the others to the same service.");
+        line("");
+        line("| client | MB/s | client CPU s/GiB | runs |");
+        line("|---|---:|---:|---|");
+        clientRow("this build, checks off (row 1)", relay);
+        clientRow("this build, embedded (Netty's defaults)", ours);
+        String jar = options.getOrDefault("before-client-what", "another build");
+        clientRow("before: " + jar + ", checks off", beforeRelaxed);
+        clientRow("before: " + jar + ", embedded (Netty's defaults)", before);
+        line("");
+        line("| ratio | of the medians | within each run |");
+        line("|---|---:|---|");
+        line("| **embedded / checks off, this build** | **%s** | %s |", ratio(results.median(ours),
+                results.median(relay)), perRun(ours, relay));
+        if (measured(before, beforeRelaxed)) {
+            line("| embedded / checks off, before | %s | %s |", ratio(results.median(before),
+                    results.median(beforeRelaxed)), perRun(before, beforeRelaxed));
+            line("| embedded: this build / before | %s | %s |", ratio(results.median(ours), results.median(before)),
+                    perRun(ours, before));
+        }
+    }
+
+    private void clientRow(String label, String key) {
+        if (measured(key)) {
+            line("| %s | %s | %s | %s |", label, number(results.median(key)),
+                    number2(results.median("cpu.client." + key)), list(results.runs(key), 1));
+        }
     }
 
     /** Whether any of {@code keys} has figures (null keys have none). */
