@@ -81,7 +81,8 @@ public final class RelayClient implements AutoCloseable {
     public static RelayClient connect(URI wsUri, String token, RetryBackoffSpec reconnect) {
         HttpClient http = HttpClient.create()
                 .host(wsUri.getHost())
-                .port(wsUri.getPort() == -1 ? ("wss".equals(wsUri.getScheme()) ? 443 : 80) : wsUri.getPort());
+                .port(wsUri.getPort() == -1 ? ("wss".equals(wsUri.getScheme()) ? 443 : 80) : wsUri.getPort())
+                .doOnConnected(connection -> MaskingFrameEncoder.install(connection.channel()));
         if ("wss".equals(wsUri.getScheme())) {
             http = http.secure();
         }
@@ -93,7 +94,6 @@ public final class RelayClient implements AutoCloseable {
                 .setupPayload(Mono.fromSupplier(() -> ByteBufPayload.create(Unpooled.EMPTY_BUFFER,
                         token == null || token.isEmpty() ? Unpooled.EMPTY_BUFFER : bearer(token))))
                 .keepAlive(Duration.ofSeconds(20), Duration.ofSeconds(90))
-                .interceptors(registry -> registry.forConnection(ContiguousFrames.interceptor()))
                 .reconnect(reconnect.filter(RelayClient::isConnectionFailure))
                 .connect(transport);
         return new RelayClient(connection);
