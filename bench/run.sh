@@ -29,9 +29,9 @@
 #                       BENCH_SECOND_JAR is not set, else none; set it empty for none (same jar: an A/A noise check).
 #   BENCH_SECOND_LABEL  the row's name in the report ([A-Za-z0-9._-]); default parts8 when neither of the two above is
 #                       set, else "second".
-# The throughput section also uploads through the Java client embedded in child JVMs with Netty's default buffer
-# checks, as a program using the client as a library runs it (row 1c; the harness's own client turns them off in
-# main(), as the relay CLI does). BENCH_BEFORE_CLIENT_JAR (another build's client/target/relay-client-*.jar) adds that
+# The throughput section also uploads through the Java client in child JVMs (row 1c): embedded with Netty's default
+# buffer checks, as a program using the client as a library runs it, and with them off in main(), as the relay CLI
+# (and the harness's own client) runs it. BENCH_BEFORE_CLIENT_JAR (another build's client/target/relay-client-*.jar) adds that
 # client, embedded and with the checks off, in the same runs; BENCH_EMBEDDED_JAVA_OPTS adds JVM options to those
 # children, e.g. -XX:StartFlightRecording=filename=/tmp/embedded.jfr,settings=profile (JDK 17 expands no %p there:
 # with BENCH_BEFORE_CLIENT_JAR the three children would write one file).

@@ -380,7 +380,7 @@ public final class Bench {
         int uploads = 0;
         for (Map.Entry<String, Variant> variant : variants.entrySet()) {
             boolean viaService = variant.getKey().startsWith("relay@") || variant.getKey().startsWith("latency")
-                    || variant.getKey().startsWith("cluster.");
+                    || variant.getKey().startsWith("cluster.") || EmbeddedClient.isChild(variant.getKey());
             if (serviceOnly && !viaService) {
                 continue;
             }

@@ -20,8 +20,10 @@ import java.util.concurrent.TimeUnit;
  * per-access buffer checks off, as the relay CLI's does): a child JVM per variant, started once and kept warm, that
  * uploads through {@link Uploads#relay} on command and reports the seconds. A library cannot count on system
  * properties being set before Netty loads, so {@code embedded} (this build, Netty's defaults) is what a program using
- * the client gets. With {@code --before-client-jar} (another build's relay-client jar, put first on the class path)
- * two more: {@code before-embedded} (defaults) and {@code before-relaxed} (checks off), so one run compares builds.
+ * the client gets, and {@code relaxed} (this build, checks off in main()) what the CLI gets, in the same kind of JVM
+ * (the harness's own, running for long, makes a poor baseline for a child's CPU). With {@code --before-client-jar}
+ * (another build's relay-client jar, put first on the class path) two more: {@code before-embedded} and
+ * {@code before-relaxed}, so one run compares builds.
  * {@code --embedded-java-opts} adds JVM options to every child (e.g. a JFR recording).
  */
 final class EmbeddedClient implements AutoCloseable {
@@ -66,6 +68,7 @@ final class EmbeddedClient implements AutoCloseable {
         List<EmbeddedClient> clients = new ArrayList<>();
         try {
             clients.add(new EmbeddedClient("embedded@" + window, null, false, opts, ws, token));
+            clients.add(new EmbeddedClient("relaxed@" + window, null, true, opts, ws, token));
             if (!before.isEmpty()) {
                 clients.add(new EmbeddedClient("before-embedded@" + window, before, false, opts, ws, token));
                 clients.add(new EmbeddedClient("before-relaxed@" + window, before, true, opts, ws, token));
@@ -75,6 +78,11 @@ final class EmbeddedClient implements AutoCloseable {
             throw e;
         }
         return clients;
+    }
+
+    /** Whether {@code variant} is one of these children's. */
+    static boolean isChild(String variant) {
+        return variant.matches("(before-)?(embedded|relaxed)@.*");
     }
 
     String name() {
