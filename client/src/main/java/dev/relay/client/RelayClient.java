@@ -167,8 +167,7 @@ public final class RelayClient implements AutoCloseable {
 
     /** The file's bytes from {@code offset}; reading follows this Flux's demand (stop requesting to pause). */
     public Flux<ByteBuffer> read(String id, long offset) {
-        return rsocket.flatMapMany(r -> r.requestStream(payload(Routes.of(Routes.FILE_READ, id),
-                        new ReadRequest(offset))))
+        return readPayloads(id, offset)
                 .map(p -> {
                     try {
                         ByteBuffer copy = ByteBuffer.allocate(p.data().readableBytes());
@@ -177,7 +176,17 @@ public final class RelayClient implements AutoCloseable {
                     } finally {
                         p.release();
                     }
-                })
+                });
+    }
+
+    /**
+     * {@link #read} as the payloads themselves, which the subscriber must release: a caller that only passes the
+     * bytes on (to a file) saves the copy into a heap buffer, and the copy the JDK would make from it into a direct
+     * one for the write.
+     */
+    Flux<Payload> readPayloads(String id, long offset) {
+        return rsocket.flatMapMany(r -> r.requestStream(payload(Routes.of(Routes.FILE_READ, id),
+                        new ReadRequest(offset))))
                 .onErrorMap(RelayClient::translate);
     }
 
