@@ -33,8 +33,7 @@
 # buffer checks, as a program using the client as a library runs it, and with them off in main(), as the relay CLI
 # (and the harness's own client) runs it. BENCH_BEFORE_CLIENT_JAR (another build's client/target/relay-client-*.jar) adds that
 # client, embedded and with the checks off, in the same runs; BENCH_EMBEDDED_JAVA_OPTS adds JVM options to those
-# children, e.g. -XX:StartFlightRecording=filename=/tmp/embedded.jfr,settings=profile (JDK 17 expands no %p there:
-# with BENCH_BEFORE_CLIENT_JAR the three children would write one file).
+# children, {child} replaced by each one's name: -XX:StartFlightRecording=filename=/tmp/{child}.jfr,settings=profile.
 # The second service has a database of its own (relay_bench_<pid>_second), so another build migrates its own schema.
 # BENCH_SERVICE_ARGS and BENCH_SERVICE_JAVA_OPTS apply to both services. The setup line of the report states each
 # service's jar (the commit of the checkout it was built in, when it lies in one, and its build time) and properties.

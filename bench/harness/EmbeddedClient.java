@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * (the harness's own, running for long, makes a poor baseline for a child's CPU). With {@code --before-client-jar}
  * (another build's relay-client jar, put first on the class path) two more: {@code before-embedded} and
  * {@code before-relaxed}, so one run compares builds.
- * {@code --embedded-java-opts} adds JVM options to every child (e.g. a JFR recording).
+ * {@code --embedded-java-opts} adds JVM options to every child (e.g. a JFR recording), {@code {child}} in them
+ * replaced by the child's name.
  */
 final class EmbeddedClient implements AutoCloseable {
 
@@ -43,7 +44,8 @@ final class EmbeddedClient implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
         if (!javaOpts.isBlank()) {
-            command.addAll(List.of(javaOpts.trim().split("\\s+")));
+            // {child} names the child, so that each writes a file of its own (JDK 17's JFR expands no %p).
+            command.addAll(List.of(javaOpts.trim().replace("{child}", name).split("\\s+")));
         }
         String classPath = System.getProperty("java.class.path");
         command.addAll(List.of("-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile"),
