@@ -33,6 +33,11 @@
 #                       BENCH_SECOND_JAR is not set, else none; set it empty for none (same jar: an A/A noise check).
 #   BENCH_SECOND_LABEL  the row's name in the report ([A-Za-z0-9._-]); default parts8 when neither of the two above is
 #                       set, else "second".
+# The throughput section also uploads through the Java client in child JVMs (row 1c): embedded with Netty's default
+# buffer checks, as a program using the client as a library runs it, and with them off in main(), as the relay CLI
+# (and the harness's own client) runs it. BENCH_BEFORE_CLIENT_JAR (another build's client/target/relay-client-*.jar) adds that
+# client, embedded and with the checks off, in the same runs; BENCH_EMBEDDED_JAVA_OPTS adds JVM options to those
+# children, {child} replaced by each one's name: -XX:StartFlightRecording=filename=/tmp/{child}.jfr,settings=profile.
 # The second service has a database of its own (relay_bench_<pid>_second), so another build migrates its own schema.
 # BENCH_SERVICE_ARGS and BENCH_SERVICE_JAVA_OPTS apply to both services. The setup line of the report states each
 # service's jar (the commit of the checkout it was built in, when it lies in one, and its build time) and properties.
@@ -115,6 +120,11 @@ sections_of() {
   (IFS=,; echo "${picked[*]}")
 }
 
+BEFORE_CLIENT_JAR=
+if [[ -n ${BENCH_BEFORE_CLIENT_JAR:-} ]]; then
+  BEFORE_CLIENT_JAR=$(realpath -e "$BENCH_BEFORE_CLIENT_JAR" 2>/dev/null) \
+    || die "BENCH_BEFORE_CLIENT_JAR: no file at $BENCH_BEFORE_CLIENT_JAR"
+fi
 # The second service of the throughput section (row 1b): by default this jar with 8 MiB parts.
 if [[ -n ${BENCH_SECOND_JAR:-} ]]; then
   SECOND_JAR=$(realpath -e "$BENCH_SECOND_JAR" 2>/dev/null) || die "BENCH_SECOND_JAR: no file at $BENCH_SECOND_JAR"
@@ -453,7 +463,8 @@ if [[ -n $FIRST_SECTIONS ]]; then
   start_service adaptive   # the defaults (a one-chunk window growing to 16MB, 16 MiB parts within a 32 MiB part size)
   start_tus
   log "measuring with the default, adaptive credit window: $FIRST_SECTIONS${SECOND_OPTIONS[*]:+ (throughput and downloads also of the second service, $SECOND_LABEL)}"
-  measure --window adaptive --sections "$FIRST_SECTIONS" "${SECOND_OPTIONS[@]}"
+  measure --window adaptive --sections "$FIRST_SECTIONS" "${SECOND_OPTIONS[@]}" \
+    --embedded-java-opts "${BENCH_EMBEDDED_JAVA_OPTS:-}" --before-client-jar "$BEFORE_CLIENT_JAR"
   if $SECOND_RUNS; then
     stop_process "$SECOND_PID"
     forget_pid "$SECOND_PID"
@@ -584,9 +595,10 @@ if $SECOND_RUNS; then
   SECOND_PARTS=$(grep -o -E -- '--relay\.transfer\.preferred-part-size=(8|16)MB( |$)' <<<"$SECOND_ARGS " | tail -n 1 \
     | tr -dc 0-9 || true)
   REPORT_OPTIONS+=(--second-label "$SECOND_LABEL" --second-what "$SECOND_WHAT" --second-other-jar "$SECOND_OTHER_JAR"
-    ${SECOND_PARTS:+--second-parts-mib "$SECOND_PARTS"})
+    ${SECOND_PARTS:+--second-parts-mib "$SECOND_PARTS"}
+    ${BEFORE_CLIENT_JAR:+--before-client-what "$(basename "$BEFORE_CLIENT_JAR")"})
 fi
-SETUP="$SETUP; JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks), measured after a warm-up of at least $WARMUP_BUDGET_MIB MiB through each service, towards settled JIT compilers (Bench.warmUp); the client's SHA-256 of the file is computed before the timed upload."
+SETUP="$SETUP; JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks; not the embedded clients of row 1c), measured after a warm-up of at least $WARMUP_BUDGET_MIB MiB through each service, towards settled JIT compilers (Bench.warmUp); the client's SHA-256 of the file is computed before the timed upload."
 [[ $SECTIONS == "$DEFAULT_SECTIONS" ]] || SETUP="$SETUP Sections measured (BENCH_SECTIONS): $SECTIONS."
 # Warnings of the service hint at engine trouble that the figures alone hide; ids are masked so repeats group.
 SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.log \

@@ -39,7 +39,8 @@ import java.util.UUID;
  * the credit window the service runs with (run.sh sets it), so that figures of several service configurations can share one results file.
  * {@code --second-service-url}, {@code --second-service-pid} and {@code --second-window} add a second service (another
  * configuration or another build, with a database of its own) to the throughput section: its uploads run in the same
- * runs as the first's, under {@code relay@<second-window>}.
+ * runs as the first's, under {@code relay@<second-window>}. The throughput section also uploads through the client
+ * embedded in child JVMs with Netty's default buffer checks ({@link EmbeddedClient}, {@code embedded@<window>}).
  */
 public final class Bench {
 
@@ -111,6 +112,10 @@ public final class Bench {
         ServiceMemory secondMemory = second == null ? null
                 : new ServiceMemory(Long.parseLong(option("second-service-pid")));
 
+        // The client embedded as a library in other JVMs (Netty's defaults), beside this one's (checks off).
+        List<EmbeddedClient> embedded = sections.contains("throughput")
+                ? EmbeddedClient.start(options, ws, token, window) : List.of();
+        embedded.forEach(child -> cpu.watch(child.name(), child.pid()));
         InetSocketAddress service = new InetSocketAddress("127.0.0.1", URI.create(serviceUrl).getPort());
         // Closing the MinIO client stops OkHttp's dispatcher threads, which would keep the JVM alive for a minute.
         try (MinioClient minio = MinioClient.builder().endpoint(option("s3-endpoint"))
@@ -149,6 +154,7 @@ public final class Bench {
                 if (aws != null) {
                     variants.put(AWS, (f, sha) -> aws.upload(f, bucket, "aws-8.bin", 8L << 20));
                 }
+                embedded.forEach(child -> variants.put(child.name(), child::upload));
             }
             if (sections.contains("latency")) {
                 variants.put("latency@" + window, (f, sha) -> Uploads.relay(far, f, sha));
@@ -170,12 +176,13 @@ public final class Bench {
             Map<String, Variant> warm = !variants.isEmpty() ? variants : viaService
                     ? Map.of("relay@" + window, (f, sha) -> Uploads.relay(client, f, sha)) : Map.of();
             if (!warm.isEmpty()) {
+                JitActivity jit = new JitActivity().watch("service", Long.parseLong(option("service-pid")))
+                        .watch("s3", Long.parseLong(options.getOrDefault("s3-pid", "0")))
+                        .watch(SECOND_SERVICE, Long.parseLong(options.getOrDefault("second-service-pid", "0")));
+                embedded.forEach(child -> jit.watch(child.name(), child.pid()));
                 warmUp(warm, Path.of(option("warmup-file")), Long.parseLong(option("warmup-mib")) << 20,
                         Integer.parseInt(options.getOrDefault("warmup-rounds", String.valueOf(WARMUP_ROUNDS))), 1,
-                        new JitActivity().watch("service", Long.parseLong(option("service-pid")))
-                                .watch("s3", Long.parseLong(options.getOrDefault("s3-pid", "0")))
-                                .watch(SECOND_SERVICE, Long.parseLong(options.getOrDefault("second-service-pid",
-                                        "0"))));
+                        jit);
                 Uploads.emptyBucket(minio, bucket);
             }
 
@@ -202,6 +209,10 @@ public final class Bench {
                         // The second service did this upload: its CPU is the variant's "service" figure.
                         ProcessCpu.swap(cpuBefore, "service", SECOND_SERVICE);
                         ProcessCpu.swap(cpuAfter, "service", SECOND_SERVICE);
+                    } else if (cpuAfter.containsKey(name)) {
+                        // A child JVM's client did this upload: its CPU is the variant's "client" figure.
+                        ProcessCpu.swap(cpuBefore, "client", name);
+                        ProcessCpu.swap(cpuAfter, "client", name);
                     }
                     ProcessCpu.record(results, name, cpuBefore, cpuAfter, Files.size(file));
                     if (watched != null) {
@@ -249,6 +260,7 @@ public final class Bench {
             if (secondClient != null) {
                 secondClient.close();
             }
+            embedded.forEach(EmbeddedClient::close);
         }
     }
 
@@ -409,7 +421,7 @@ public final class Bench {
         int uploads = 0;
         for (Map.Entry<String, Variant> variant : variants.entrySet()) {
             boolean viaService = variant.getKey().startsWith("relay@") || variant.getKey().startsWith("latency")
-                    || variant.getKey().startsWith("cluster.");
+                    || variant.getKey().startsWith("cluster.") || EmbeddedClient.isChild(variant.getKey());
             if (serviceOnly && !viaService) {
                 continue;
             }

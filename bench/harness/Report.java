@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
  * {@code --second-other-jar} (true if it runs another build: the ratio is then this build / that one, else that
  * variant / the defaults) and {@code --second-parts-mib} (its part size, if one of the direct uploads'); for the
  * cluster section {@code --cluster-setup} (its nodes, HAProxy and Redis); for the browser section
- * {@code --chromium-version}. Sections without figures (not measured) are
+ * {@code --chromium-version}; {@code --before-client-what} names the other build's client of row 1c. Sections without
+ * figures (not measured) are
  * left out.
  */
 final class Report {
@@ -287,6 +288,54 @@ final class Report {
             cpuRow("Direct, AWS SDK (client: its JVM)", Bench.AWS);
         }
         cpuRow("tus", "tus");
+        embedded(window, relay);
+    }
+
+    /**
+     * Row 1c: the client embedded as a library (a plain JVM, Netty's default buffer checks) against the same in a
+     * JVM whose main() turns them off (as the relay CLI's), and another build's client both ways when it was given.
+     */
+    private void embedded(String window, String relay) {
+        String ours = "embedded@" + window;
+        String relaxed = "relaxed@" + window;
+        String before = "before-embedded@" + window;
+        String beforeRelaxed = "before-relaxed@" + window;
+        if (!measured(ours)) {
+            return;
+        }
+        line("");
+        line("### 1c. The Java client embedded as a library: Netty's default buffer checks, and off as in the CLI");
+        line("Each client is a child JVM of the harness, started once and kept running, uploading in turn with the"
+                + " other variants to row 1's service: embedded with Netty's defaults, or with its per-access buffer"
+                + " checks turned off in main() as the relay CLI does. Row 1's client (the harness JVM, checks off)"
+                + " for reference; the client's CPU is that JVM's, JIT and GC included.");
+        line("");
+        line("| client | MB/s | client CPU s/GiB | runs |");
+        line("|---|---:|---:|---|");
+        clientRow("row 1: the harness JVM, checks off", relay);
+        clientRow("this build, checks off (as the CLI)", relaxed);
+        clientRow("this build, embedded (Netty's defaults)", ours);
+        String jar = options.getOrDefault("before-client-what", "another build");
+        clientRow("before: " + jar + ", checks off", beforeRelaxed);
+        clientRow("before: " + jar + ", embedded (Netty's defaults)", before);
+        line("");
+        line("| ratio | of the medians | within each run |");
+        line("|---|---:|---|");
+        line("| **embedded / checks off, this build** | **%s** | %s |", ratio(results.median(ours),
+                results.median(relaxed)), perRun(ours, relaxed));
+        if (measured(before, beforeRelaxed)) {
+            line("| embedded / checks off, before | %s | %s |", ratio(results.median(before),
+                    results.median(beforeRelaxed)), perRun(before, beforeRelaxed));
+            line("| embedded: this build / before | %s | %s |", ratio(results.median(ours), results.median(before)),
+                    perRun(ours, before));
+        }
+    }
+
+    private void clientRow(String label, String key) {
+        if (measured(key)) {
+            line("| %s | %s | %s | %s |", label, number(results.median(key)),
+                    number2(results.median("cpu.client." + key)), list(results.runs(key), 1));
+        }
     }
 
     /** Whether any of {@code keys} has figures (null keys have none). */

@@ -6,6 +6,9 @@ import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.FileInfo;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.api.wire.UploadInfo;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
+import io.rsocket.Payload;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -106,9 +109,18 @@ public final class FileTransfers {
                     }
                     return Mono.using(() -> FileChannel.open(target, StandardOpenOption.CREATE,
                                     StandardOpenOption.WRITE, StandardOpenOption.APPEND),
-                            channel -> client.read(id, have)
+                            // Netty's buffers go to the file as they are; each is released once written,
+                            // or when a failure or cancel drops it from the queue.
+                            channel -> client.readPayloads(id, have)
                                     .publishOn(FILE_IO, 4)
-                                    .doOnNext(bytes -> writeFully(channel, bytes))
+                                    .doOnNext(payload -> {
+                                        try {
+                                            writeFully(channel, payload.data());
+                                        } finally {
+                                            payload.release();
+                                        }
+                                    })
+                                    .doOnDiscard(Payload.class, ReferenceCountUtil::safeRelease)
                                     .then(Mono.just(info)),
                             FileTransfers::closeQuietly);
                 })
@@ -185,10 +197,13 @@ public final class FileTransfers {
         }
     }
 
-    private static void writeFully(FileChannel channel, ByteBuffer bytes) {
+    /** Writes {@code data}'s readable bytes: direct buffers reach the file without a copy (a gathering write). */
+    static void writeFully(FileChannel channel, ByteBuf data) {
+        ByteBuffer[] buffers = data.nioBuffers();
+        long left = data.readableBytes();
         try {
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
+            while (left > 0) {
+                left -= channel.write(buffers);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

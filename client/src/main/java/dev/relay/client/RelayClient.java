@@ -81,7 +81,8 @@ public final class RelayClient implements AutoCloseable {
     public static RelayClient connect(URI wsUri, String token, RetryBackoffSpec reconnect) {
         HttpClient http = HttpClient.create()
                 .host(wsUri.getHost())
-                .port(wsUri.getPort() == -1 ? ("wss".equals(wsUri.getScheme()) ? 443 : 80) : wsUri.getPort());
+                .port(wsUri.getPort() == -1 ? ("wss".equals(wsUri.getScheme()) ? 443 : 80) : wsUri.getPort())
+                .doOnConnected(connection -> MaskingFrameEncoder.install(connection.channel()));
         if ("wss".equals(wsUri.getScheme())) {
             http = http.secure();
         }
@@ -93,7 +94,6 @@ public final class RelayClient implements AutoCloseable {
                 .setupPayload(Mono.fromSupplier(() -> ByteBufPayload.create(Unpooled.EMPTY_BUFFER,
                         token == null || token.isEmpty() ? Unpooled.EMPTY_BUFFER : bearer(token))))
                 .keepAlive(Duration.ofSeconds(20), Duration.ofSeconds(90))
-                .interceptors(registry -> registry.forConnection(ContiguousFrames.interceptor()))
                 .reconnect(reconnect.filter(RelayClient::isConnectionFailure))
                 .connect(transport);
         return new RelayClient(connection);
@@ -167,8 +167,7 @@ public final class RelayClient implements AutoCloseable {
 
     /** The file's bytes from {@code offset}; reading follows this Flux's demand (stop requesting to pause). */
     public Flux<ByteBuffer> read(String id, long offset) {
-        return rsocket.flatMapMany(r -> r.requestStream(payload(Routes.of(Routes.FILE_READ, id),
-                        new ReadRequest(offset))))
+        return readPayloads(id, offset)
                 .map(p -> {
                     try {
                         ByteBuffer copy = ByteBuffer.allocate(p.data().readableBytes());
@@ -177,7 +176,17 @@ public final class RelayClient implements AutoCloseable {
                     } finally {
                         p.release();
                     }
-                })
+                });
+    }
+
+    /**
+     * {@link #read} as the payloads themselves, which the subscriber must release: a caller that only passes the
+     * bytes on (to a file) saves the copy into a heap buffer, and the copy the JDK would make from it into a direct
+     * one for the write.
+     */
+    Flux<Payload> readPayloads(String id, long offset) {
+        return rsocket.flatMapMany(r -> r.requestStream(payload(Routes.of(Routes.FILE_READ, id),
+                        new ReadRequest(offset))))
                 .onErrorMap(RelayClient::translate);
     }
 

@@ -1,12 +1,16 @@
 package dev.relay.client;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.scheduler.Schedulers;
 
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -57,6 +61,19 @@ class FileTransfersTests {
                 .block(Duration.ofSeconds(10));
         assertThat(chunks).hasSize(16);
         assertThat(chunks.stream().mapToInt(ByteBuffer::remaining).sum()).isEqualTo(bytes.length);
+    }
+
+    @Test
+    void aDownloadedBufferIsAppendedWhole(@TempDir Path dir) throws Exception {
+        Path target = Files.write(dir.resolve("h.bin"), new byte[]{1, 2});
+        ByteBuf data = Unpooled.compositeBuffer().addComponents(true, Unpooled.wrappedBuffer(new byte[]{3, 4}),
+                Unpooled.directBuffer().writeBytes(new byte[]{5, 6, 7}));
+        try (FileChannel channel = FileChannel.open(target, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            FileTransfers.writeFully(channel, data);
+        } finally {
+            data.release();
+        }
+        assertThat(Files.readAllBytes(target)).containsExactly(1, 2, 3, 4, 5, 6, 7);
     }
 
     @Test
