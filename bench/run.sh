@@ -13,7 +13,7 @@
 # which it creates databases of its own (relay_bench_<pid of run.sh>, dropped at the end: runs at the same time, such
 # as `mvn verify` in two checkouts, would otherwise drop each other's tables). BENCH_WARMUP_MIB (default 1024) sets
 # how much at least goes through each freshly started service before it is measured; the warm-up goes on until the
-# JIT compilers of the service, the S3 server and the client have settled (Bench.warmUp), for at most
+# JIT compilers of the service, the S3 server and the client have settled (WarmUp.run), for at most
 # BENCH_WARMUP_ROUNDS rounds of every variant (default 6). The test suite runs a quick one (web/pom.xml):
 #   BENCH_RUNS=1 BENCH_WARMUP_MIB=64 BENCH_WARMUP_ROUNDS=1 BENCH_PAUSED_UPLOADS=100 bench/run.sh 64 OUT
 # with BENCH_SKIP_WITHOUT_DB=1, which makes it exit 0 with a message instead of failing when no database answers.
@@ -224,7 +224,7 @@ fi
 # ratio of two of them (40 ms / 0 ms) by more; three runs left single ratios far from the rest (docs/benchmarks.md).
 RUNS=${BENCH_RUNS:-5}
 WARMUP_MIB=$(( SIZE_MIB < 64 ? SIZE_MIB : 64 ))
-# Bytes to push through a freshly started service before measuring it (see Bench.warmUp).
+# Bytes to push through a freshly started service before measuring it (see WarmUp.run).
 WARMUP_BUDGET_MIB=${BENCH_WARMUP_MIB:-1024}
 # Rounds of every variant after that, until no JVM compiles much any more (at most 6; fewer for a quick run).
 WARMUP_ROUNDS=${BENCH_WARMUP_ROUNDS:-6}
@@ -598,7 +598,7 @@ if $SECOND_RUNS; then
     ${SECOND_PARTS:+--second-parts-mib "$SECOND_PARTS"}
     ${BEFORE_CLIENT_JAR:+--before-client-what "$(basename "$BEFORE_CLIENT_JAR")"})
 fi
-SETUP="$SETUP; JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks; not the embedded clients of row 1c), measured after a warm-up of at least $WARMUP_BUDGET_MIB MiB through each service, towards settled JIT compilers (Bench.warmUp); the client's SHA-256 of the file is computed before the timed upload."
+SETUP="$SETUP; JVM defaults except that service and client turn off Netty's per-access buffer checks in main() (NettyBufferChecks; not the embedded clients of row 1c), measured after a warm-up of at least $WARMUP_BUDGET_MIB MiB through each service, towards settled JIT compilers (WarmUp.run); the client's SHA-256 of the file is computed before the timed upload."
 [[ $SECTIONS == "$DEFAULT_SECTIONS" ]] || SETUP="$SETUP Sections measured (BENCH_SECTIONS): $SECTIONS."
 # Warnings of the service hint at engine trouble that the figures alone hide; ids are masked so repeats group.
 SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.log \

@@ -107,7 +107,7 @@ final class Cluster {
             through.forEach((name, ws) -> variants.put(name, (f, sha) -> concurrent(ws, token, f, sha, uploads,
                     null, null)));
             // Node B is warmed only through HAProxy: its compiler counts among those that must settle.
-            Bench.warmUp(variants, Path.of(option("warmup-file")), Long.parseLong(option("warmup-mib")) << 20,
+            WarmUp.run(variants, Path.of(option("warmup-file")), Long.parseLong(option("warmup-mib")) << 20,
                     Integer.parseInt(option("warmup-rounds")), uploads, new JitActivity()
                             .watch("service", Long.parseLong(option("node-a-pid")))
                             .watch("node-b", Long.parseLong(option("node-b-pid")))

@@ -124,6 +124,11 @@ public final class RawWebSocket implements AutoCloseable {
     }
 
     private String line() throws IOException {
+        return line(in);
+    }
+
+    /** One line of an HTTP head, without its CR LF. */
+    static String line(DataInputStream in) throws IOException {
         StringBuilder line = new StringBuilder();
         int c;
         while ((c = in.read()) != -1 && c != '\n') {

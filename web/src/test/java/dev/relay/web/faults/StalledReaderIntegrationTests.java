@@ -137,7 +137,7 @@ class StalledReaderIntegrationTests extends ServiceIntegrationTest {
             DataInputStream in = new DataInputStream(socket.getInputStream());
             String line;
             long length = -1;
-            while (!(line = headerLine(in)).isEmpty()) {
+            while (!(line = RawWebSocket.line(in)).isEmpty()) {
                 if (line.toLowerCase().startsWith("content-length:")) {
                     length = Long.parseLong(line.substring(15).trim());
                 }
@@ -176,16 +176,5 @@ class StalledReaderIntegrationTests extends ServiceIntegrationTest {
             Thread.sleep(100);
         }
         return last;
-    }
-
-    private static String headerLine(DataInputStream in) throws Exception {
-        StringBuilder line = new StringBuilder();
-        int c;
-        while ((c = in.read()) != -1 && c != '\n') {
-            if (c != '\r') {
-                line.append((char) c);
-            }
-        }
-        return line.toString();
     }
 }
