@@ -14,8 +14,11 @@ import {
   encodeRoute,
 } from "rsocket-composite-metadata";
 
-/** Upload chunks are 256 KiB; rsocket-js splits each into frames of at most this many payload bytes. */
-const MAX_FRAGMENT_BYTES = 65530;
+/**
+ * Above any chunk (256 KiB), within the server's 2 MiB per WebSocket message: each chunk goes as one RSocket frame,
+ * which costs less than fragments of it (docs/protocol.md §1).
+ */
+const MAX_FRAGMENT_BYTES = 1048576;
 /** request-n is a 31-bit count; asking for this many response events means "all of them". */
 const UNBOUNDED = 0x7fffffff;
 /** Download chunks requested ahead of the one being written to disk. */

@@ -75,23 +75,48 @@ public final class RawWebSocket implements AutoCloseable {
             byte[] payload = ByteBufUtil.getBytes(frame);
             frame.release();
             all.write(0x82); // FIN, binary
-            if (payload.length < 126) {
-                all.write(0x80 | payload.length);
-            } else if (payload.length < 65536) {
-                all.write(0x80 | 126);
-                all.write(payload.length >>> 8);
-                all.write(payload.length);
-            } else {
-                all.write(0x80 | 127);
-                for (int shift = 56; shift >= 0; shift -= 8) {
-                    all.write((int) ((long) payload.length >>> shift));
-                }
-            }
-            all.write(new byte[4]); // a zero masking key: the payload goes as it is
+            header(all, payload.length);
             all.write(payload);
         }
         out.write(all.toByteArray());
         out.flush();
+    }
+
+    /**
+     * Sends {@code frame} as one binary message split into {@code pieces} WebSocket frames (a first one without FIN,
+     * then continuation frames), as a browser may send a large message; releases the frame.
+     */
+    public void sendSplit(ByteBuf frame, int pieces) throws IOException {
+        byte[] payload = ByteBufUtil.getBytes(frame);
+        frame.release();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        int step = (payload.length + pieces - 1) / pieces;
+        for (int at = 0, piece = 0; at < payload.length; at += step, piece++) {
+            int length = Math.min(step, payload.length - at);
+            boolean last = at + length == payload.length;
+            all.write((last ? 0x80 : 0) | (piece == 0 ? 0x2 : 0x0)); // binary, then continuation
+            header(all, length);
+            all.write(payload, at, length);
+        }
+        out.write(all.toByteArray());
+        out.flush();
+    }
+
+    /** A client frame's length and its (zero: the payload goes as it is) masking key. */
+    private static void header(ByteArrayOutputStream all, int length) throws IOException {
+        if (length < 126) {
+            all.write(0x80 | length);
+        } else if (length < 65536) {
+            all.write(0x80 | 126);
+            all.write(length >>> 8);
+            all.write(length);
+        } else {
+            all.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                all.write((int) ((long) length >>> shift));
+            }
+        }
+        all.write(new byte[4]);
     }
 
     /** The next binary message (an RSocket frame), or null if the server closed or nothing came within the wait. */
