@@ -9,14 +9,19 @@ final class ArrivalLog {
 
     static final int CAPACITY = 256;
 
-    private final long[] times = new long[CAPACITY];
-    private final long[] totals = new long[CAPACITY];
+    // Allocated with the first arrival and dropped when the flow stops: a paused upload keeps a few hundred bytes.
+    private long[] times;
+    private long[] totals;
     private int next;
     private int count;
     private long total;
     private long span;
 
     void add(int bytes, long now) {
+        if (times == null) {
+            times = new long[CAPACITY];
+            totals = new long[CAPACITY];
+        }
         total += bytes;
         times[next] = now;
         totals[next] = total;
@@ -24,9 +29,12 @@ final class ArrivalLog {
         count = Math.min(count + 1, CAPACITY);
     }
 
-    /** Forgets every arrival (the flow stopped: a rate must not span the stop). */
+    /** Forgets every arrival (the flow stopped: a rate must not span the stop) and lets go of the memory. */
     void clear() {
         count = 0;
+        next = 0;
+        times = null;
+        totals = null;
     }
 
     /**
