@@ -41,7 +41,9 @@ public final class AdaptiveWindow {
     private final long minBytes;
     private final long maxBytes;
     /** When each outstanding credit was granted, oldest first. */
-    private final long[] grantTimes;
+    private final int grantCapacity;
+    /** Allocated with the first grant and dropped when the flow stops (a paused upload holds a few KiB at most). */
+    private long[] grantTimes;
     private int head;
     private int size;
 
@@ -76,7 +78,7 @@ public final class AdaptiveWindow {
         this.maxBytes = maxBytes;
         this.window = minBytes;
         this.probe = new WindowProbe(maxBytes, chunkBytes);
-        this.grantTimes = new long[(int) Math.max(1, maxBytes / chunkBytes) + 1];
+        this.grantCapacity = (int) Math.max(1, maxBytes / chunkBytes) + 1;
     }
 
     /** The current window in bytes. */
@@ -100,6 +102,9 @@ public final class AdaptiveWindow {
 
     /** {@code n} credits were granted at {@code now}. */
     public void granted(long n, long now) {
+        if (grantTimes == null && n > 0) {
+            grantTimes = new long[grantCapacity];
+        }
         for (long i = 0; i < n; i++) {
             if (size == grantTimes.length) {
                 // More credit than the largest window can hold: the oldest timestamps are the least useful.
@@ -188,6 +193,7 @@ public final class AdaptiveWindow {
     public void idle() {
         head = 0;
         size = 0;
+        grantTimes = null;
         intervalStart = -1;
         intervalBytes = 0;
         rttSum = 0;
