@@ -1,18 +1,18 @@
 package dev.relay.streaming.flow;
 
 /**
- * Finds by trial how large a window a client needs when its round trips say little about it. A browser turns each
- * credit around in 5 to 30 ms (a File read, its event loop, framing); to {@link AdaptiveWindow}'s estimate, which
- * takes the shortest round trip as the path's and every longer one as a queue, that client looks queued, and its
- * window stays at one chunk: one chunk per turnaround, a tenth of what the browser can send. A probe grows the
- * window and keeps the growth only if the receive rate grew with it (by the square root of the window's growth, half
- * of it on a log scale): then the window was what limited the rate, whatever the turnaround. A growth that did not pay is undone (the client, the
- * link or the server was the limit: more credit would only wait somewhere), and probing rests for
+ * Finds by trial how large a window a client needs when its round trips say little about it. A client that turns
+ * each credit around in 5 to 30 ms (reading a file, an event loop, framing) looks queued to {@link AdaptiveWindow}'s
+ * estimate, which takes the shortest round trip for the path's and every longer one for a queue, so its window stayed
+ * at one chunk: one chunk per turnaround (simulated: 13 MB/s where 262 were possible). A probe grows the window and
+ * keeps the growth only if the receive rate grew with it, by the square root of the window's growth (half of it on a
+ * log scale): then the window was what limited the rate, whatever the turnaround. A growth that did not pay is undone
+ * (the client, the link or the server was the limit: more credit would only wait somewhere), and probing rests for
  * {@link #HOLD_NANOS}. The first probes double the window; after one failed, they grow it by half.
  *
  * <p>A proven window is kept against the round-trip estimate (which would shrink it again) until the flow stops (a
- * pause: the client may be another when it resumes) or the rate falls
- * below {@link #FORGET} of the rate it was proven at: the client slowed, or S3 or the database fell behind.
+ * pause: the client may be another when it resumes) or the rate falls below {@link #FORGET} of the rate it was
+ * proven at: the client slowed, or S3 or the database fell behind.
  *
  * <p>Probes start only in an interval in which the window, not the room for bytes or a rate cap, limited the credit
  * granted; one whose verdict interval was limited by something else is abandoned. Not thread-safe.
