@@ -23,7 +23,8 @@ import java.time.Duration;
  * @param storageRetryTimeout  how long a part write keeps retrying an unavailable S3 or database before the
  *                             upload's channel fails with STORAGE_UNAVAILABLE (durable data is kept)
  * @param expireAfter          an unfinished upload with no write for this long is aborted and marked EXPIRED
- * @param readChunkBytes       payload size of download chunks
+ * @param bufferBudgetBytes    the part buffers all of a node's uploads may hold together; past it, new credit waits
+ *                             until memory is given back (the clients see a pause): at least two parts
  * @param receiveAhead         receive the next part while the previous one is stored and recorded: the client never
  *                             waits for S3 or the database at a part boundary, but memory holds two parts and a
  *                             crash (no chance to stage) loses up to two parts instead of one. Off by default: parts
@@ -32,7 +33,7 @@ import java.time.Duration;
 public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long creditWindowMaxBytes,
                                long partSizeBytes, long preferredPartBytes, int maxParts,
                                long maxFileBytes, long userQuotaBytes, int maxOpenUploadsPerUser,
-                               Duration storageRetryTimeout, Duration expireAfter, int readChunkBytes,
+                               Duration storageRetryTimeout, Duration expireAfter, long bufferBudgetBytes,
                                boolean receiveAhead) {
 
     /** S3's smallest allowed size for every part but the last. */
@@ -56,17 +57,14 @@ public record TransferSettings(int maxChunkBytes, long creditWindowBytes, long c
             // Above the part size is fine: parts are then simply the part size.
             throw new IllegalArgumentException("The preferred part size must be at least 5 MiB: " + preferredPartBytes);
         }
-        if (maxParts <= 0 || maxFileBytes <= 0 || userQuotaBytes <= 0 || maxOpenUploadsPerUser <= 0
-                || readChunkBytes <= 0) {
+        if (maxParts <= 0 || maxFileBytes <= 0 || userQuotaBytes <= 0 || maxOpenUploadsPerUser <= 0) {
             throw new IllegalArgumentException("Limits must be positive");
         }
-    }
-
-    public static TransferSettings defaults() {
-        return new TransferSettings(256 * 1024, 256 * 1024, 16L * 1024 * 1024, 32L * 1024 * 1024,
-                16L * 1024 * 1024, 10_000,
-                100L * 1024 * 1024 * 1024, 500L * 1024 * 1024 * 1024, 20, Duration.ofMinutes(2),
-                Duration.ofHours(24), 256 * 1024, false);
+        if (bufferBudgetBytes < 2 * partSizeBytes) {
+            // One upload alone may hold a part on its way to S3 and the next one filling.
+            throw new IllegalArgumentException("The buffer budget must hold at least two parts (" + 2 * partSizeBytes
+                    + " bytes): " + bufferBudgetBytes);
+        }
     }
 
     /** The part size for a file: the configured size, grown in whole MiB so the file fits in {@code maxParts}. */

@@ -14,7 +14,7 @@ class TransferSettingsUnitTests {
 
     private static TransferSettings settings(long partSize, long preferred) {
         return new TransferSettings(256 * 1024, 256 * 1024, 16 * MIB, partSize, preferred, 10_000, 1024 * GIB,
-                2048 * GIB, 20, Duration.ofMinutes(2), Duration.ofHours(24), 256 * 1024, false);
+                2048 * GIB, 20, Duration.ofMinutes(2), Duration.ofHours(24), 64 * GIB, false);
     }
 
     @Test

@@ -40,6 +40,8 @@ final class CreditPlanner {
     private long outstanding;
     private long creditsGranted;
     private boolean pacedGrantScheduled;
+    private boolean memoryWaitScheduled;
+    private long memoryWaits;
 
     CreditPlanner(String id, long size, long partSize, TransferSettings settings, Executor serial) {
         this.id = id;
@@ -74,6 +76,11 @@ final class CreditPlanner {
 
     long rateLimit() {
         return pacer.rate();
+    }
+
+    /** Times this channel's credit waited for the node's buffer budget. */
+    long memoryWaits() {
+        return memoryWaits;
     }
 
     /** What the session may hold of bytes not yet durable: the part size, or two parts with receive-ahead. */
@@ -143,8 +150,11 @@ final class CreditPlanner {
                 grantLater(pacer.nanosUntilAllowed(now), later);
             }
         }
+        if (n > 0 && !parts.reserve(creditEnd(received, n))) {
+            n = affordable(received, n, later);
+        }
         if (outstanding + n < credits.windowCredits(window.windowBytes())) {
-            window.heldBack(); // the room, the cap or a pause limits the flow now, not the window
+            window.heldBack(); // the room, the cap, memory or a pause limits the flow now, not the window
         }
         if (n > 0) {
             creditsGranted += n;
@@ -152,6 +162,32 @@ final class CreditPlanner {
             window.granted(n, System.nanoTime());
             request.accept(n);
         }
+        parts.settle(creditEnd(received, 0));
+    }
+
+    /** The byte that {@code more} credits on top of those outstanding may reach (each a whole maximum chunk). */
+    private long creditEnd(long received, long more) {
+        return Math.min(size, received + (outstanding + more) * maxChunkBytes);
+    }
+
+    /**
+     * The node's buffer budget cannot cover {@code wanted} credits: as many as the memory already claimed covers
+     * (credit into the part buffer filling now needs nothing new), and a retry once memory is given back.
+     */
+    private long affordable(long received, long wanted, Runnable later) {
+        long n = wanted - 1;
+        while (n > 0 && !parts.reserve(creditEnd(received, n))) {
+            n--;
+        }
+        if (n < wanted && !memoryWaitScheduled) {
+            memoryWaitScheduled = true;
+            memoryWaits++;
+            parts.whenMemoryFreed(creditEnd(received, wanted), () -> serial.execute(() -> {
+                memoryWaitScheduled = false;
+                later.run();
+            }));
+        }
+        return n;
     }
 
     /** Under a rate cap with nothing in flight, nothing else would grant again: a timer does. */

@@ -93,9 +93,16 @@ final class PartPipeline {
     private PartBuffer inFlight;
     private final PartRecorder recorder;
     private byte[] spare;
+    private final BufferBudget budget;
+    /**
+     * What this writer holds of the node's {@link BufferBudget}: at least what its buffers hold, and what the credit
+     * granted may still make it allocate ({@link #reserve}).
+     */
+    private long claimed;
 
     PartPipeline(UploadRecord upload, WriterClaim claim, int maxPartNumber, boolean receiveAhead, ObjectStore store,
-                 UploadRepository repo, Executor serial, Supplier<Retry> retry, Sizing sizing, Listener listener) {
+                 UploadRepository repo, Executor serial, Supplier<Retry> retry, Sizing sizing, BufferBudget budget,
+                 Listener listener) {
         long epoch = claim.epoch();
         this.id = upload.id();
         this.objectKey = upload.objectKey();
@@ -106,6 +113,7 @@ final class PartPipeline {
         this.serial = serial;
         this.retry = retry;
         this.sizing = sizing;
+        this.budget = budget;
         this.listener = listener;
         this.recorder = new PartRecorder(id, epoch, repo, serial, retry, new Recorded());
         this.multipart = new MultipartUpload(id, objectKey, epoch, upload.s3UploadId(), store, repo, serial, retry);
@@ -225,11 +233,89 @@ final class PartPipeline {
     /** Drops the buffer of the partial part (its bytes are staged, or they were never durable). */
     void dropFilling() {
         filling = null;
+        settle(received);
     }
 
     /** A paused session keeps no buffer for later. */
     void dropSpare() {
         spare = null;
+        settle(received);
+    }
+
+    // ---- memory ----------------------------------------------------------------------------------------------------
+
+    /** Bytes of the buffers this writer holds now. */
+    long held() {
+        long bytes = spare != null ? spare.length : 0;
+        if (filling != null && filling.data != null) {
+            bytes += filling.data.length;
+        }
+        if (inFlight != null && inFlight.data != null) {
+            bytes += inFlight.data.length;
+        }
+        for (PartBuffer part : sealed) {
+            bytes += part.data.length;
+        }
+        return bytes;
+    }
+
+    long claimed() {
+        return claimed;
+    }
+
+    /**
+     * What this writer will hold once the bytes up to {@code creditEnd} have arrived: its buffers now, and the
+     * buffers not yet allocated that those bytes land in (the spare serves the first of them if it is large enough).
+     */
+    long neededFor(long creditEnd) {
+        long need = held();
+        long reusable = spare != null ? spare.length : 0;
+        long start = received;
+        int number = nextPartNumber;
+        long end = Math.min(creditEnd, size);
+        if (filling != null) {
+            if (filling.data == null && end > received) {
+                need += reusable >= filling.capacity ? 0 : filling.capacity;
+                reusable = reusable >= filling.capacity ? 0 : reusable;
+            }
+            start = filling.end();
+            number = filling.number + 1;
+        }
+        while (start < end) {
+            long capacity = Math.max(1, Math.min(sizing.capacity(start, number), size - start));
+            need += reusable >= capacity ? 0 : capacity;
+            reusable = reusable >= capacity ? 0 : reusable;
+            start += capacity;
+            number++;
+        }
+        return need;
+    }
+
+    /** Claims from the budget what the bytes up to {@code creditEnd} will need; false if it lacks the memory. */
+    boolean reserve(long creditEnd) {
+        long need = neededFor(creditEnd);
+        if (need <= claimed) {
+            return true;
+        }
+        if (!budget.tryTake(need - claimed)) {
+            return false;
+        }
+        claimed = need;
+        return true;
+    }
+
+    /** Gives back what this writer claimed beyond its buffers and the credit outstanding up to {@code creditEnd}. */
+    void settle(long creditEnd) {
+        long need = neededFor(creditEnd);
+        if (claimed > need) {
+            budget.give(claimed - need);
+            claimed = need;
+        }
+    }
+
+    /** Asks for {@code retry} once the budget has memory again (for the {@code bytes} to {@code creditEnd}). */
+    void whenMemoryFreed(long creditEnd, Runnable retry) {
+        budget.whenFreed(neededFor(creditEnd) - claimed, retry);
     }
 
     /** The bytes of the part filling now are staged as the tail: durable up to there. */
@@ -254,6 +340,13 @@ final class PartPipeline {
         if (part.data == null) {
             part.data = spare != null && spare.length >= part.capacity ? spare : new byte[part.capacity];
             spare = null;
+            long held = held();
+            if (held > claimed) {
+                // Credit claimed what it needed (reserve); only a part resumed from its staged tail or a size
+                // estimated short lands here, and those bytes must be held to go on at all.
+                budget.force(held - claimed);
+                claimed = held;
+            }
         }
     }
 
@@ -445,6 +538,9 @@ final class PartPipeline {
         filling = null;
         sealed.clear();
         spare = null;
+        // What a request still under way holds goes with it; the budget counts it free from now.
+        budget.give(claimed);
+        claimed = 0;
     }
 
 }

@@ -46,6 +46,7 @@ public final class UploadService {
     private final SessionRegistry sessions = new SessionRegistry();
     private final SessionTelemetry telemetry;
     private final NodeControl control;
+    private final BufferBudget budget;
 
     /** A single node: every write channel is on this one. */
     public UploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store, TransferSettings settings,
@@ -62,6 +63,7 @@ public final class UploadService {
         this.catalog = catalog;
         this.store = store;
         this.settings = settings;
+        this.budget = new BufferBudget(settings.bufferBudgetBytes());
         this.observer = observer;
         // The SHA-256 engine loads now, at start-up: the native one unpacks its library from a jar (blocking I/O),
         // which must not happen on an event loop when the first upload arrives.
@@ -70,6 +72,11 @@ public final class UploadService {
 
     public TransferSettings settings() {
         return settings;
+    }
+
+    /** The memory the part buffers of this node's uploads hold and may hold. */
+    public BufferBudget bufferBudget() {
+        return budget;
     }
 
     /** The number of write channels open on this node. */
@@ -136,7 +143,7 @@ public final class UploadService {
                     if (startOffset != u.durableOffset()) {
                         return Flux.error(TransferException.offsetMismatch(id, u.durableOffset(), startOffset));
                     }
-                    UploadSession session = new UploadSession(u, claim.writer(), store, repo, settings, observer,
+                    UploadSession session = new UploadSession(u, claim.writer(), store, repo, settings, budget, observer,
                             sessions::remove);
                     sessions.register(session).ifPresent(UploadSession::takeOver);
                     if (u.rateLimit() > 0) {

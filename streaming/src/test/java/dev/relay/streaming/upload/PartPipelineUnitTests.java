@@ -45,7 +45,7 @@ class PartPipelineUnitTests {
     private final SerialExecutor serial = new SerialExecutor();
     private final List<String> heard = new CopyOnWriteArrayList<>();
     private final TransferSettings settings = new TransferSettings(CHUNK, CHUNK, MIB, 2 * PART, PART, 10_000,
-            1L << 40, 1L << 42, 100, Duration.ofSeconds(2), Duration.ofHours(1), CHUNK, false);
+            1L << 40, 1L << 42, 100, Duration.ofSeconds(2), Duration.ofHours(1), 1L << 30, false);
     private final byte[] data = new byte[(int) (3 * PART + 77)];
     private final ResumableSha256 digest = ResumableSha256.create();
     private UploadRecord upload;
@@ -61,7 +61,7 @@ class PartPipelineUnitTests {
         planner = new CreditPlanner("u-1", data.length, upload.partSize(), settings, serial);
         parts = new PartPipeline(upload, claim, settings.maxParts(), false, store, repo, serial,
                 () -> StorageRetry.until(settings.storageRetryTimeout()),
-                (start, number) -> Math.min(PART, data.length - start),
+                (start, number) -> Math.min(PART, data.length - start), BufferBudget.unlimited(),
                 new PartPipeline.Listener() {
                     @Override
                     public void partStored() {

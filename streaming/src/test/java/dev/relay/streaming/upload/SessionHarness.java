@@ -57,8 +57,13 @@ final class SessionHarness {
      *                     a part size of 5 MiB then)
      */
     SessionHarness(Duration storageRetry, boolean receiveAhead) {
+        this(storageRetry, receiveAhead, 1L << 30);
+    }
+
+    /** @param bufferBudget the memory the node's uploads may hold in part buffers together */
+    SessionHarness(Duration storageRetry, boolean receiveAhead, long bufferBudget) {
         this(new TransferSettings(CHUNK, CHUNK, MIB, (receiveAhead ? 5 : 10) * MIB, 5 * MIB, 10_000, 1L << 40,
-                1L << 42, 100, storageRetry, Duration.ofHours(1), CHUNK, receiveAhead));
+                1L << 42, 100, storageRetry, Duration.ofHours(1), bufferBudget, receiveAhead));
     }
 
     private SessionHarness(TransferSettings settings) {

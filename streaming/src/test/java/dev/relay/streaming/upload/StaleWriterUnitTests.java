@@ -37,7 +37,7 @@ class StaleWriterUnitTests {
     void aStaleNodesLatePartNeverReplacesAPartOfTheWriterThatTookOver() {
         // Node B fills parts of 6 MiB where A fills 5: the same part number would hold other bytes.
         UploadService nodeB = engine.node(plain(engine.store), new TransferSettings(CHUNK, CHUNK, MIB, 10 * MIB,
-                6 * MIB, 10_000, 1L << 40, 1L << 42, 100, Duration.ofSeconds(2), Duration.ofHours(1), CHUNK, false));
+                6 * MIB, 10_000, 1L << 40, 1L << 42, 100, Duration.ofSeconds(2), Duration.ofHours(1), 1L << 30, false));
         Upload upload = engine.upload((int) (14 * MIB), null);
 
         // A's first part is complete and on its way to S3, where it is held up.

@@ -22,6 +22,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.FileCatalog;
 import dev.relay.streaming.port.UploadRepository;
+import dev.relay.streaming.upload.BufferBudget;
 import dev.relay.streaming.upload.UploadExpiry;
 import dev.relay.streaming.upload.UploadService;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -85,6 +86,24 @@ class TransferConfiguration {
     @ConditionalOnProperty(name = "relay.cluster.enabled", havingValue = "true")
     UploadControl uploadControl(UploadService uploads, ClusterProperties cluster) {
         return new UploadControl(uploads, cluster.reconcileInterval());
+    }
+
+    /** The node's upload buffer budget, as metrics (relay.uploads.buffers.*). */
+    @Bean
+    MeterBinder uploadBufferMetrics(UploadService uploads) {
+        BufferBudget budget = uploads.bufferBudget();
+        return registry -> {
+            Gauge.builder("relay.uploads.buffers.held", budget, BufferBudget::used)
+                    .baseUnit("bytes").description("Memory claimed by the part buffers of this node's uploads")
+                    .register(registry);
+            Gauge.builder("relay.uploads.buffers.budget", budget, BufferBudget::limit)
+                    .baseUnit("bytes").description("The most the part buffers of this node's uploads may hold")
+                    .register(registry);
+            Gauge.builder("relay.uploads.buffers.waiting", budget, BufferBudget::waiting)
+                    .description("Uploads whose credit waits for buffer memory now").register(registry);
+            FunctionCounter.builder("relay.uploads.buffers.waits", budget, BufferBudget::waits)
+                    .description("Times an upload's credit waited for buffer memory").register(registry);
+        };
     }
 
     @Bean

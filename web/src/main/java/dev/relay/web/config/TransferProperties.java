@@ -25,13 +25,22 @@ public record TransferProperties(
         @DefaultValue("256KB") DataSize readChunkSize,
         @DefaultValue("false") boolean receiveAhead,
         @DefaultValue("8MB") DataSize downloadWindow,
-        @DefaultValue("4") int downloadRangedReads) {
+        @DefaultValue("4") int downloadRangedReads,
+        DataSize bufferBudget) {
+
+    /** Without {@code buffer-budget}: half the heap the JVM may use (the rest serves connections, chat, downloads). */
+    static final double DEFAULT_BUDGET_SHARE = 0.5;
 
     public TransferSettings toSettings() {
         return new TransferSettings((int) maxChunkSize.toBytes(), creditWindow.toBytes(), creditWindowMax.toBytes(),
                 partSize.toBytes(), preferredPartSize.toBytes(), 10_000,
                 maxFileSize.toBytes(), userQuota.toBytes(), maxOpenUploadsPerUser, storageRetryTimeout, expireAfter,
-                (int) readChunkSize.toBytes(), receiveAhead);
+                bufferBudgetBytes(), receiveAhead);
+    }
+
+    long bufferBudgetBytes() {
+        return bufferBudget != null ? bufferBudget.toBytes()
+                : Math.max(2 * partSize.toBytes(), (long) (Runtime.getRuntime().maxMemory() * DEFAULT_BUDGET_SHARE));
     }
 
     public DownloadSettings toDownloadSettings() {
