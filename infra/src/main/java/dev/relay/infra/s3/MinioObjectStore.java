@@ -34,6 +34,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 
 /**
  * {@link ObjectStore} on the MinIO SDK's asynchronous client (S3 or MinIO, path-style, SigV4).
@@ -52,27 +53,39 @@ public final class MinioObjectStore implements ObjectStore, StreamedPartUpload {
     private final String bucket;
     private final Scheduler scheduler;
     private final Scheduler reads;
+    /** Request slots parts may hold while they stream in (see {@link #uploadPart(String, String, int, PartFeed)}). */
+    private final Semaphore streams;
+    private final int maxStreams;
 
     /**
-     * @param scheduler where SDK calls are issued (they sign on the calling thread)
-     * @param reads     where ranged reads block on their response bodies: a thread of their own each while they read,
-     *                  kept apart so that downloads reading ahead never hold up the calls of uploads
+     * @param scheduler  where SDK calls are issued (they sign on the calling thread)
+     * @param reads      where ranged reads block on their response bodies: a thread of their own each while they
+     *                   read, kept apart so that downloads reading ahead never hold up the calls of uploads
+     * @param maxStreams parts that may stream in at once, each holding an HTTP request slot for as long as its
+     *                   client takes to send it
      */
-    public MinioObjectStore(PartUploadMinioClient client, String bucket, Scheduler scheduler, Scheduler reads) {
+    public MinioObjectStore(PartUploadMinioClient client, String bucket, Scheduler scheduler, Scheduler reads,
+                            int maxStreams) {
         this.client = client;
         this.bucket = bucket;
         this.scheduler = scheduler;
         this.reads = reads;
+        this.maxStreams = maxStreams;
+        this.streams = new Semaphore(maxStreams);
     }
 
-    /** With a read scheduler of up to {@code maxReads} threads, as many as S3 connections. */
-    public MinioObjectStore(PartUploadMinioClient client, String bucket, int maxReads) {
-        this(client, bucket, Schedulers.boundedElastic(), Schedulers.newBoundedElastic(maxReads,
-                Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE, "relay-s3-read", 60, true));
+    /**
+     * For an HTTP client with {@code maxConnections} request slots: as many read threads, and half the slots for
+     * parts streaming in, so the other requests always find one.
+     */
+    public MinioObjectStore(PartUploadMinioClient client, String bucket, int maxConnections) {
+        this(client, bucket, Schedulers.boundedElastic(), Schedulers.newBoundedElastic(maxConnections,
+                Schedulers.DEFAULT_BOUNDED_ELASTIC_QUEUESIZE, "relay-s3-read", 60, true),
+                Math.max(1, maxConnections / 2));
     }
 
     public MinioObjectStore(PartUploadMinioClient client, String bucket) {
-        this(client, bucket, Schedulers.boundedElastic(), Schedulers.boundedElastic());
+        this(client, bucket, Schedulers.boundedElastic(), Schedulers.boundedElastic(), Integer.MAX_VALUE);
     }
 
     @Override
@@ -89,7 +102,18 @@ public final class MinioObjectStore implements ObjectStore, StreamedPartUpload {
 
     @Override
     public Mono<String> uploadPart(String key, String uploadId, int partNumber, PartFeed feed) {
-        return call(() -> client.uploadPartAsync(bucket, key, uploadId, partNumber, feed)).map(r -> r.etag());
+        // A streaming part holds its request slot while its client sends, which for a slow or rate-capped client
+        // takes minutes: unbounded, such parts would take every slot, and aborts, completions, reads and whole
+        // parts would wait behind them. Past the bound it fails at once, and the engine sends the part whole.
+        return Mono.defer(() -> {
+            if (!streams.tryAcquire()) {
+                return Mono.error(new IllegalStateException("All " + maxStreams + " request slots for parts"
+                        + " streaming in are taken"));
+            }
+            return call(() -> client.uploadPartAsync(bucket, key, uploadId, partNumber, feed))
+                    .map(r -> r.etag())
+                    .doFinally(signal -> streams.release());
+        });
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.relay.infra.s3;
 
 import dev.relay.infra.testing.TestServices;
 import dev.relay.streaming.port.ObjectStore;
+import dev.relay.streaming.port.PartFeed;
 import dev.relay.streaming.port.StorageUnavailableException;
 import dev.relay.streaming.port.StreamedPartUpload;
 import dev.relay.streaming.testing.ObjectStoreContract;
@@ -19,8 +20,10 @@ import okio.Buffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -85,6 +88,39 @@ class MinioObjectStoreIntegrationTests implements ObjectStoreContract {
             assertThat(accepted.header("ETag")).isNotBlank();
         }
         store.abortMultipartUpload(key, uploadId).block(TIMEOUT);
+    }
+
+    /**
+     * Parts streaming in hold their request slots while their clients send: with room for one such part, a second
+     * fails at once (the engine then sends it whole), and other requests still go through meanwhile.
+     */
+    @Test
+    void partsStreamingInTakeAtMostHalfTheRequestSlots() throws Exception {
+        MinioObjectStore twoSlots = new MinioObjectStore(client, TestServices.get().s3Bucket(), 2);
+        String key = "files/" + UUID.randomUUID();
+        String uploadId = twoSlots.createMultipartUpload(key, null).block(TIMEOUT);
+        byte[] data = new byte[300_000];
+        new Random(12).nextBytes(data);
+        PartFeed slow = new PartFeed(data, data.length);
+        slow.advance(1000);
+        var first = twoSlots.uploadPart(key, uploadId, 1, slow).toFuture();
+
+        PartFeed second = new PartFeed(data, data.length);
+        second.advance(data.length);
+        assertThatThrownBy(() -> twoSlots.uploadPart(key, uploadId, 2, second).block(Duration.ofSeconds(5)))
+                .hasMessageContaining("request slots");
+        assertThat(twoSlots.uploadPart(key, uploadId, 2, data, data.length).block(TIMEOUT))
+                .as("a whole part meanwhile").isNotBlank();
+
+        slow.advance(data.length);
+        assertThat(first.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isNotBlank();
+        PartFeed third = new PartFeed(data, data.length);
+        third.advance(data.length);
+        // The slot is given back just after the answer reached the caller.
+        assertThat(twoSlots.uploadPart(key, uploadId, 3, third)
+                .retryWhen(reactor.util.retry.Retry.fixedDelay(20, Duration.ofMillis(50))).block(TIMEOUT))
+                .as("its slot is free again").isNotBlank();
+        twoSlots.abortMultipartUpload(key, uploadId).block(TIMEOUT);
     }
 
     @Test
