@@ -79,7 +79,9 @@ public final class RelayClient implements AutoCloseable {
     }
 
     public static RelayClient connect(URI wsUri, String token, RetryBackoffSpec reconnect) {
-        HttpClient http = HttpClient.create()
+        // A connection of its own, not one from a pool: a client is one long-lived WebSocket, and Reactor Netty's
+        // default pool holds at most 500 per host, so a program with more clients would wait for ever.
+        HttpClient http = HttpClient.newConnection()
                 .host(wsUri.getHost())
                 .port(wsUri.getPort() == -1 ? ("wss".equals(wsUri.getScheme()) ? 443 : 80) : wsUri.getPort())
                 .doOnConnected(connection -> MaskingFrameEncoder.install(connection.channel()));
