@@ -39,6 +39,7 @@ export class RelayError extends Error {
 const RETRIABLE = new Set([
   "STORAGE_UNAVAILABLE",
   "SHUTTING_DOWN",
+  "OVERLOADED",
   "OFFSET_MISMATCH",
   "INTERNAL",
   "CONNECTION_CLOSED",
@@ -76,6 +77,7 @@ const HUMAN: Record<string, string> = {
   STORAGE_UNAVAILABLE: "The server's storage is unavailable; the upload will continue when it is back.",
   STORAGE_INCONSISTENT: "The server's storage lost part of the file. Send it again.",
   SHUTTING_DOWN: "The server is restarting; reconnecting.",
+  OVERLOADED: "The server is busy right now. Try again in a moment.",
   INTERNAL: "The server had an unexpected problem.",
   UNREACHABLE: "Cannot reach the server. Check your connection.",
   CONNECTION_CLOSED: "The connection to the server was lost.",

@@ -54,6 +54,8 @@ public enum ErrorCode {
     RATE_LIMITED,
     /** Too many connections of this user on this server, or open streams on one connection: close some. */
     LIMIT_EXCEEDED,
+    /** The server is working on as many requests of this kind as it takes at once; retry in a moment. */
+    OVERLOADED,
     /** The caller must be an administrator. */
     ADMIN_ONLY,
     /** An unexpected server error; the message says what can be done. */

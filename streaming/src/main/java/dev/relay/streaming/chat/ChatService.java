@@ -23,6 +23,7 @@ import reactor.util.function.Tuples;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 
 /**
  * One-to-one conversations: text and file messages, history, read markers, deletion. Every change is one
@@ -44,6 +45,8 @@ public final class ChatService {
     private final RateLimits rate;
     private final RateLimits.Limit messages;
     private final Clock clock;
+    /** Chat writes in progress on this node (see {@link ChatSettings#maxPendingWrites}). */
+    private final Semaphore pending;
 
     public ChatService(ChatRepository chat, AccountRepository accounts, Transactions tx, UploadService uploads,
                        UserDirectory users, EventLog events, ChatSettings settings, RateLimits rate, Clock clock) {
@@ -57,6 +60,7 @@ public final class ChatService {
         this.clock = clock;
         this.rate = rate;
         this.messages = new RateLimits.Limit(settings.messagesPerMinute(), settings.messageBurst());
+        this.pending = new Semaphore(settings.maxPendingWrites());
     }
 
     public Mono<ChatMessage> sendText(String senderId, String peerId, String text) {
@@ -68,16 +72,16 @@ public final class ChatService {
             return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "A message has at most "
                     + settings.maxTextLength() + " characters; this one has " + body.length() + "."));
         }
-        return limited(senderId)
+        return admitted(limited(senderId)
                 .then(users.recipient(senderId, peerId))
-                .flatMap(peer -> post(new NewMessage(senderId, peer.id(), ChatMessage.Kind.TEXT, body, null)));
+                .flatMap(peer -> post(new NewMessage(senderId, peer.id(), ChatMessage.Kind.TEXT, body, null))));
     }
 
     /**
      * Creates an upload sent to {@code request.recipient()} and its file message, together: both exist or neither.
      */
     public Mono<UploadTicket> sendFile(String senderId, CreateUploadRequest request) {
-        return limited(senderId)
+        return admitted(limited(senderId)
                 .then(users.recipient(senderId, request == null ? null : request.recipient()))
                 .flatMap(peer -> tx.required(accounts.lock(senderId, peer.id())
                         .then(uploads.createRecord(senderId, request, peer.id()))
@@ -87,7 +91,7 @@ public final class ChatService {
                                         .map(appended -> new Sent(uploads.ticket(upload, message.id()),
                                                 appended))))))
                 .doOnNext(sent -> events.publish(sent.events()))
-                .map(Sent::ticket);
+                .map(Sent::ticket));
     }
 
     public Flux<ChatMessage> history(String userId, String peerId, HistoryRequest request) {
@@ -101,7 +105,7 @@ public final class ChatService {
     }
 
     public Mono<ReadMarker> read(String userId, String peerId, long messageId) {
-        return users.existing(peerId)
+        return admitted(users.existing(peerId)
                 .flatMap(peer -> tx.required(accounts.lock(userId, peerId)
                         .then(chat.markRead(userId, peerId, messageId))
                         .flatMap(state -> {
@@ -115,7 +119,7 @@ public final class ChatService {
                             return events.append(event, userId, peerId).map(e -> new Marked(marker, e));
                         })))
                 .doOnNext(marked -> events.publish(marked.events()))
-                .map(Marked::marker);
+                .map(Marked::marker));
     }
 
     public Flux<Conversation> conversations(String userId) {
@@ -175,6 +179,21 @@ public final class ChatService {
 
     private Mono<List<Envelope>> announce(Event.Type type, ChatMessage message) {
         return events.append(Event.message(null, type, clock.instant(), message), message.from(), message.to());
+    }
+
+    /**
+     * Runs a chat write if the node is working on fewer than {@link ChatSettings#maxPendingWrites}; otherwise
+     * refuses it at once. Past saturation a queue only grows (and with it every message's latency and the heap):
+     * refusing early keeps the writes admitted fast, and the client knows to retry.
+     */
+    private <T> Mono<T> admitted(Mono<T> write) {
+        return Mono.defer(() -> {
+            if (!pending.tryAcquire()) {
+                return Mono.error(new TransferException(ErrorCode.OVERLOADED, "The server is busy with other"
+                        + " messages right now; send again in a moment."));
+            }
+            return write.doFinally(signal -> pending.release());
+        });
     }
 
     private Mono<Void> limited(String userId) {

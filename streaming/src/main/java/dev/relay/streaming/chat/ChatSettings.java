@@ -10,11 +10,15 @@ import java.time.Duration;
  * @param messageBurst      messages a user may send at once before the rate applies
  * @param transferInterval  the shortest interval between two progress events of one transfer
  * @param eventRetention    how long the per-user event log keeps events for replay
+ * @param maxPendingWrites  chat writes (text and file messages, read markers) a node works on at once;
+ *                          more are refused with {@code OVERLOADED} instead of queueing without bound
  */
 public record ChatSettings(int maxTextLength, int messagesPerMinute, int messageBurst, Duration transferInterval,
-                           Duration eventRetention) {
+                           Duration eventRetention, int maxPendingWrites) {
 
-    public static ChatSettings defaults() {
-        return new ChatSettings(4000, 60, 20, Duration.ofMillis(250), Duration.ofDays(7));
+    public ChatSettings {
+        if (maxPendingWrites < 1) {
+            throw new IllegalArgumentException("relay.chat.max-pending-writes must be positive: " + maxPendingWrites);
+        }
     }
 }

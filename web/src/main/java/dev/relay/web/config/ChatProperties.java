@@ -12,9 +12,11 @@ public record ChatProperties(@DefaultValue("4000") int maxTextLength,
                              @DefaultValue("60") int messagesPerMinute,
                              @DefaultValue("20") int messageBurst,
                              @DefaultValue("250ms") Duration transferInterval,
-                             @DefaultValue("7d") Duration eventRetention) {
+                             @DefaultValue("7d") Duration eventRetention,
+                             @DefaultValue("256") int maxPendingWrites) {
 
     ChatSettings toSettings() {
-        return new ChatSettings(maxTextLength, messagesPerMinute, messageBurst, transferInterval, eventRetention);
+        return new ChatSettings(maxTextLength, messagesPerMinute, messageBurst, transferInterval, eventRetention,
+                maxPendingWrites);
     }
 }
