@@ -74,6 +74,26 @@ class R2dbcChatRepositoryIntegrationTests {
     }
 
     @Test
+    void oneAppendGivesEachAddresseeTheirOwnNextNumberInTheOrderAsked() {
+        String a = newAccount();
+        String b = newAccount();
+        for (int i = 0; i < 3; i++) {
+            tx.required(accounts.lock(a).then(chat.append(List.of(new NewEvent(a, "READ", "{}"))))).block(TIMEOUT);
+        }
+
+        List<StoredEvent> stored = tx.required(accounts.lock(a, b).then(chat.append(List.of(
+                new NewEvent(b, "MESSAGE", "{\"to\":\"b\"}"), new NewEvent(a, "MESSAGE", "{\"to\":\"a\"}")))))
+                .block(TIMEOUT);
+
+        assertThat(stored).extracting(StoredEvent::userId, StoredEvent::seq)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(b, 1L), org.assertj.core.groups.Tuple.tuple(a, 4L));
+        assertThat(chat.eventsSince(b, 0, 10).map(StoredEvent::payload).collectList().block(TIMEOUT))
+                .containsExactly("{\"to\":\"b\"}");
+        assertThat(chat.eventsSince(a, 3, 10).map(StoredEvent::payload).collectList().block(TIMEOUT))
+                .containsExactly("{\"to\":\"a\"}");
+    }
+
+    @Test
     void readMarkersOnlyMoveForwardAndCountWhatIsUnread() {
         String a = newAccount();
         String b = newAccount();
