@@ -46,6 +46,9 @@
 #                       fixed-window is Relay with the credit window fixed at 1MB, with and without latency (a service
 #                       of its own); scaling and memory run on a service of their own too. E.g. a comparison of two builds (a) or of a
 #                       setting with the defaults (b), throughput only, in minutes:
+#   BENCH_PAUSED_UPLOADS, BENCH_OPEN_UPLOADS, BENCH_IDLE_CONNECTIONS (1000, 1000, 10000) and BENCH_BUFFER_BUDGET
+#                       (2GB): the memory section's paused uploads, uploads opened at once (capped at 50 kB/s each;
+#                       those past the buffer budget wait) and idle connections with their event streams.
 #   (a) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=before \
 #         BENCH_SECOND_JAR=../old/web/target/relay-web-0.1.0-SNAPSHOT-exec.jar bench/run.sh 256 /tmp/before-after.md
 #   (b) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=receive-ahead \
@@ -481,14 +484,20 @@ if has_section fixed-window; then
 fi
 
 PAUSED_UPLOADS=${BENCH_PAUSED_UPLOADS:-1000}
+OPEN_UPLOADS=${BENCH_OPEN_UPLOADS:-1000}
+IDLE_CONNECTIONS=${BENCH_IDLE_CONNECTIONS:-10000}
+BUFFER_BUDGET=${BENCH_BUFFER_BUDGET:-2GB}
 LAST_SECTIONS=$(sections_of scaling memory)
 if [[ -n $LAST_SECTIONS ]]; then
-  log "${SERVICE_PID:+re}starting the service with room for $PAUSED_UPLOADS open uploads (one user runs them all): $LAST_SECTIONS"
+  log "${SERVICE_PID:+re}starting the service with room for $(( PAUSED_UPLOADS > OPEN_UPLOADS ? PAUSED_UPLOADS : OPEN_UPLOADS )) open uploads and $IDLE_CONNECTIONS connections (one user runs them all), a buffer budget of $BUFFER_BUDGET: $LAST_SECTIONS"
   stop_service
-  start_service memory --relay.transfer.max-open-uploads-per-user=$(( PAUSED_UPLOADS + 100 )) \
-    --relay.transfer.user-quota=1000TB
+  # One user stands for many here (start_service_of lifts its limits on connections and requests).
+  start_service memory \
+    --relay.transfer.max-open-uploads-per-user=$(( (PAUSED_UPLOADS > OPEN_UPLOADS ? PAUSED_UPLOADS : OPEN_UPLOADS) + 100 )) \
+    --relay.transfer.user-quota=1000TB --relay.transfer.buffer-budget="$BUFFER_BUDGET"
   [[ -n ${TUS_PID:-} ]] || start_tus
-  measure --window memory --sections "$LAST_SECTIONS" --paused-uploads "$PAUSED_UPLOADS"
+  measure --window memory --sections "$LAST_SECTIONS" --paused-uploads "$PAUSED_UPLOADS" \
+    --open-uploads "$OPEN_UPLOADS" --idle-connections "$IDLE_CONNECTIONS"
 fi
 
 # deploy/haproxy.cfg with only the frontend's address and the servers replaced (node1, node2, ... on the given ports)
@@ -606,6 +615,7 @@ SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.lo
   | sort | uniq -c | sort -rn || true)
 harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SIZE_MIB" --runs "$RUNS" \
   --windows "$WINDOWS" --plot-name "$PLOT_NAME" --paused-uploads "$PAUSED_UPLOADS" \
+  --open-uploads "$OPEN_UPLOADS" --idle-connections "$IDLE_CONNECTIONS" --buffer-budget "$BUFFER_BUDGET" \
   --commentary "$BENCH_DIR/commentary.md" "${REPORT_OPTIONS[@]}" "${CLUSTER_OPTIONS[@]}" \
   --setup "$SETUP" \
   --latency "Measured with a userspace TCP delay relay between client and server (infra/src/test/java/dev/relay/infra/testing/DelayRelay.java): the given round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \

@@ -349,7 +349,10 @@ public final class Bench {
         }
     }
 
-    /** Live heap per active upload (1, 16, 64 at once) and per paused upload (1,000 at once). */
+    /**
+     * Live heap per active upload (1, 16, 64 at once), per paused upload (1,000 at once), for many uploads opened at
+     * once (1,000: more than the buffer budget lets receive) and per idle connection (10,000).
+     */
     private void measureMemory(URI ws, String token, Path file, String sha256, ServiceMemory memory)
             throws Exception {
         for (int n : new int[]{1, 16, 64}) {
@@ -362,6 +365,16 @@ public final class Bench {
         double perPaused = Concurrent.memoryPerPaused(ws, token, file, sha256, paused, 20, memory, results);
         results.add("memory.perPausedKiB", perPaused);
         System.out.printf(Locale.ROOT, "  memory  %d paused uploads: %.1f KiB live heap each%n", paused, perPaused);
+        results.save();
+        int open = Integer.parseInt(options.getOrDefault("open-uploads", "1000"));
+        double perOpen = Capacity.uploadsAtOnce(ws, token, file, sha256, open, memory, results);
+        System.out.printf(Locale.ROOT, "  memory  %d uploads at once: %.0f receiving, %.2f MiB live heap each%n",
+                open, results.median("capacity.open" + open + ".receiving"), perOpen);
+        results.save();
+        int idle = Integer.parseInt(options.getOrDefault("idle-connections", "10000"));
+        double perIdle = Capacity.idleConnections(ws, token, idle, memory, results);
+        System.out.printf(Locale.ROOT, "  memory  %d idle connections with event streams: %.1f KiB live heap each%n",
+                idle, perIdle);
         results.save();
     }
 

@@ -197,6 +197,26 @@ final class Report {
             line("| %s paused | %s | %s KiB | |", paused,
                     number(results.median("memory.paused" + paused + ".heapMiB")),
                     number(results.median("memory.perPausedKiB")));
+            String open = options.getOrDefault("open-uploads", "1000");
+            String idle = options.getOrDefault("idle-connections", "10000");
+            if (measured("capacity.open" + open + ".heapMiB")) {
+                double heap = results.median("capacity.open" + open + ".heapMiB");
+                line("| %s opened at once (%s receiving, the rest waiting for the buffer budget of %s) | %s | %s MiB |"
+                                + " %s |", open, number(results.median("capacity.open" + open + ".receiving")),
+                        options.getOrDefault("buffer-budget", "half the heap"), number(heap),
+                        number(heap / Double.parseDouble(open)),
+                        number(results.median("capacity.open" + open + ".rssMiB")));
+            }
+            if (measured("capacity.idle" + idle + ".heapMiB")) {
+                double heap = results.median("capacity.idle" + idle + ".heapMiB");
+                line("| %s idle connections, each with its event stream (connected in %s s) | %s | %s KiB | %s |",
+                        idle, number(results.median("capacity.idle" + idle + ".connectSeconds")), number(heap),
+                        number(heap * 1024 / Double.parseDouble(idle)),
+                        number(results.median("capacity.idle" + idle + ".rssMiB")));
+            }
+            line("");
+            line("Targets (issue #19 §3): ≤ 1 MiB of heap per active upload, ≤ 2 KiB per paused upload, ≤ 50 KiB per"
+                    + " idle connection; uploads past the buffer budget wait (a pause to their clients), never fail.");
         }
 
         if (measured(Cluster.DIRECT, Cluster.HAPROXY_ONE, Cluster.HAPROXY_TWO, "cluster.pause.other.ackMillis",
