@@ -68,7 +68,10 @@ public final class R2dbcChatRepository implements ChatRepository {
                                 .bind("message", id)
                                 .bind("id", conversationId)
                                 .fetch().rowsUpdated()
-                                .then(find(id)))));
+                                // A text message is what was just written; a file message shows its upload too.
+                                .then(message.uploadId() == null ? Mono.just(new ChatMessage(id, message.senderId(),
+                                        message.recipientId(), message.kind(), message.text(), null, false,
+                                        Sql.instantOf(now))) : find(id)))));
     }
 
     private Mono<String> conversationId(String low, String high) {
