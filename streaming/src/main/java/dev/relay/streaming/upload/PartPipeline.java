@@ -304,6 +304,23 @@ final class PartPipeline {
         return true;
     }
 
+    /**
+     * Claims the buffer of the part to resume from its staged tail (see {@link #resumePart}): it holds the tail's
+     * bytes before any credit is granted. False if the budget lacks it; {@link #whenMemoryFreed} then asks again.
+     */
+    boolean reserveForResume() {
+        long start = nextPartStart;
+        long need = held() + Math.max(sizing.capacity(start, nextPartNumber), received - start);
+        if (need <= claimed) {
+            return true;
+        }
+        if (!budget.tryTake(need - claimed)) {
+            return false;
+        }
+        claimed = need;
+        return true;
+    }
+
     /** Gives back what this writer claimed beyond its buffers and the credit outstanding up to {@code creditEnd}. */
     void settle(long creditEnd) {
         long need = neededFor(creditEnd);

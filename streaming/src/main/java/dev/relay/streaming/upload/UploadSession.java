@@ -63,6 +63,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     private Subscription inbound;
     private boolean inboundDone;
     private TransferException closeError;
+    private boolean memoryWaitScheduled;
 
     /**
      * @param claim this channel's writer epoch and the S3 part numbers it may use
@@ -286,6 +287,18 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         if (parts.received() == parts.nextPartStart()) {
             parts.openNext();
         } else if (state == SessionState.RECEIVING) {
+            if (!parts.reserveForResume()) {
+                // The node's buffer budget is spent: wake once another upload gives memory back.
+                if (!memoryWaitScheduled) {
+                    memoryWaitScheduled = true;
+                    parts.whenMemoryFreed(parts.received() + 1, () -> serial.execute(() -> {
+                        memoryWaitScheduled = false;
+                        ensureFilling();
+                        grant();
+                    }));
+                }
+                return;
+            }
             hibernation.wake();
         }
     }

@@ -14,6 +14,7 @@ import static dev.relay.streaming.upload.SessionHarness.TIMEOUT;
 import static dev.relay.streaming.upload.SessionHarness.assertNoCreditFor;
 import static dev.relay.streaming.upload.SessionHarness.await;
 import static dev.relay.streaming.upload.SessionState.HIBERNATED;
+import static dev.relay.streaming.upload.SessionState.WAKING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -79,6 +80,42 @@ class BufferBudgetUnitTests {
         await("hibernated", () -> engine.states.contains(HIBERNATED));
 
         assertThat(budget.used()).isZero();
+    }
+
+    @Test
+    void aResumedUploadLoadsItsStagedBytesOnlyOnceTheBudgetHasRoomForThem() throws Exception {
+        Upload paused = engine.upload((int) (7 * MIB), null);
+        Channel first = engine.open(paused).sendUntil(2 * MIB);
+        engine.service.pause(SessionHarness.OWNER, paused.id()).block(TIMEOUT);
+        first.sendGranted();
+        await("hibernated", () -> engine.states.contains(HIBERNATED));
+        List<Channel> holders = new ArrayList<>();
+        List<Upload> held = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Upload upload = engine.upload((int) (6 * MIB) + 10_000 + i, null);
+            held.add(upload);
+            holders.add(engine.open(upload).sendUntil(MIB));
+        }
+        assertThat(budget.used()).isEqualTo(BUDGET);
+
+        engine.service.resume(SessionHarness.OWNER, paused.id()).block(TIMEOUT);
+        long granted = first.granted.get();
+        assertNoCreditFor(first, Duration.ofMillis(300));
+        assertThat(engine.states).as("no staged bytes loaded without memory for them").doesNotContain(WAKING);
+        assertThat(budget.used()).isLessThanOrEqualTo(BUDGET);
+
+        holders.get(0).sendAll().awaitEnd();
+        await("credit after the wake", () -> first.granted.get() > granted);
+        first.sendAll().awaitEnd();
+        for (Channel channel : holders.subList(1, 4)) {
+            channel.sendAll().awaitEnd();
+        }
+        assertThat(first.last().type()).isEqualTo(UploadEvent.Type.COMPLETED);
+        assertThat(engine.store.object(engine.record(paused.id()).objectKey())).isEqualTo(paused.data());
+        for (int i = 0; i < 4; i++) {
+            assertThat(engine.store.object(engine.record(held.get(i).id()).objectKey())).isEqualTo(held.get(i).data());
+        }
+        await("every buffer given back", () -> budget.used() == 0);
     }
 
     @Test
