@@ -8,7 +8,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param endpoint     for example {@code http://minio:9000}
  * @param region       the bucket's region (set so the SDK never has to look it up)
  * @param createBucket   create the bucket at start-up when it does not exist
- * @param maxConnections requests to S3 in flight at once (parts of concurrent uploads, ranged reads), default 64
+ * @param maxConnections requests to S3 in flight at once (parts of concurrent uploads, ranged reads), default 128 (half of them for parts streaming in)
  */
 @ConfigurationProperties("relay.s3")
 public record S3Properties(String endpoint, String accessKey, String secretKey, String bucket, String region,
@@ -22,7 +22,7 @@ public record S3Properties(String endpoint, String accessKey, String secretKey, 
             region = "us-east-1";
         }
         if (maxConnections == null || maxConnections < 1) {
-            maxConnections = 64;
+            maxConnections = 128;
         }
     }
 }
