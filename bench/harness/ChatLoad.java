@@ -77,7 +77,7 @@ final class ChatLoad {
             users.openStreams();
             if (!users.awaitOpen(settleMax)) {
                 throw new IllegalStateException(users.pendingConnections() + " connections and "
-                        + users.pendingStreams() + " streams did not open");
+                        + users.pendingStreams() + " streams did not open; failures: " + users.streamFailures());
             }
             // A round of the lowest rate before the measured ones, while the service's JIT compiles its chat paths.
             int lowest = Arrays.stream(rates).min().orElseThrow();
@@ -125,8 +125,9 @@ final class ChatLoad {
         long started = System.nanoTime();
         users.openAll(resume);
         boolean open = users.awaitOpen(settleMax);
-        // Without streams no PRESENCE event reaches the harness: nothing to wait for.
-        long lastPresence = resume ? users.awaitPresenceSettled(QUIET, settleMax) : 0;
+        // Without streams no PRESENCE event reaches the harness: nothing to wait for. One limit for the whole phase.
+        long lastPresence = resume ? users.awaitPresenceSettled(QUIET,
+                Math.max(QUIET, settleMax - (System.nanoTime() - started))) : 0;
         long settled = System.nanoTime();
         Map<String, Double> cpuAfter = cpu.sample();
         String key = "chat." + name + ".";

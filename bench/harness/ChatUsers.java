@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,6 +43,8 @@ final class ChatUsers implements AutoCloseable {
     /** Registrations in flight: the service hashes on 2 threads and refuses past its hash queue (32 by default). */
     private static final int REGISTERING = 8;
     private static final int MAX_REOPENS = 3;
+    /** Connections being established at once: below the 500 acquisitions Reactor Netty's pool lets wait. */
+    private static final int CONNECTING = 400;
 
     private final URI ws;
     final String[] ids;
@@ -62,6 +65,7 @@ final class ChatUsers implements AutoCloseable {
     private volatile long lastPresence;
     private final Map<String, AtomicInteger> streamFailures = new ConcurrentHashMap<>();
     private final AtomicInteger unreadable = new AtomicInteger();
+    private final Semaphore connecting = new Semaphore(CONNECTING);
     private volatile Deliveries deliveries = (text, at) -> { };
 
     private ChatUsers(URI ws, String[] ids, String[] tokens) {
@@ -120,20 +124,29 @@ final class ChatUsers implements AutoCloseable {
      * after it, as a client does. Streams then start one durable event before the last they saw, so the replay of
      * that event says the stream is open and caught up (a client resumes with {@code since} = its last id).
      */
-    void openAll(boolean streams) {
+    void openAll(boolean streams) throws InterruptedException {
         for (int i = 0; i < size(); i++) {
             connectedAt.set(i, 0);
             openedAt.set(i, 0);
             openAfter[i] = Long.MAX_VALUE;
+        }
+        for (int i = 0; i < size(); i++) {
+            // Reactor Netty's shared HTTP pool, which the client's connections go through, refuses more than 500
+            // waiting acquisitions at once: connections are started as fast as that allows, not all in one go.
+            connecting.acquire();
+            int user = i;
             // A few reconnects, as a client would: a mass connect may overflow the server's accept queue.
             clients[i] = RelayClient.connect(ws, tokens[i], Retry.backoff(5, Duration.ofMillis(200))
                     .maxBackoff(Duration.ofSeconds(2)));
+            clients[i].rsocket().subscribe(r -> {
+                connectedAt.compareAndSet(user, 0, System.nanoTime());
+                connecting.release();
+            }, e -> {
+                streamFailures.computeIfAbsent("connect-" + reason(e), k -> new AtomicInteger()).incrementAndGet();
+                connecting.release();
+            });
             if (streams) {
                 openStream(i);
-            } else {
-                int user = i;
-                clients[i].rsocket().subscribe(r -> connectedAt.compareAndSet(user, 0, System.nanoTime()),
-                        e -> streamFailures.computeIfAbsent(reason(e), k -> new AtomicInteger()).incrementAndGet());
             }
         }
     }
@@ -157,7 +170,6 @@ final class ChatUsers implements AutoCloseable {
         int gen = generation.incrementAndGet(i);
         RelayClient client = clients[i];
         streams[i] = client.rsocket()
-                .doOnNext(r -> connectedAt.compareAndSet(i, 0, System.nanoTime()))
                 .flatMapMany(r -> r.requestStream(RelayClient.payload(Routes.EVENTS, new EventsRequest(since))))
                 .subscribe(p -> onEvent(i, p), e -> {
                     if (generation.get(i) != gen) {
