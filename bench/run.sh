@@ -562,7 +562,7 @@ if has_section chat; then
     *) die "the chat section failed (harness exit $CHAT_STATUS)" ;;
   esac
   stop_service
-  CHAT_OPTIONS=(--chat-setup "A service of its own (the jar above) with ${CHAT_ARGS[*]}; MariaDB $(mysql_cmd -N -B -e 'SELECT @@version' 2>/dev/null || echo '(version unknown)') at $DB_HOST:$DB_PORT${DB_PID:+ (pid $DB_PID)}, shared with whatever else uses that server; the harness (one JVM, the Relay Java client, one connection per user) on the same $(nproc) cores.")
+  CHAT_OPTIONS=(--chat-setup "A service of its own (the jar above) with ${CHAT_ARGS[*]}; MariaDB $(mysql_cmd -N -B -e 'SELECT @@version' 2>/dev/null || echo '(version unknown)') at $DB_HOST:$DB_PORT${DB_PID:+ (pid $DB_PID)}, shared with whatever else uses that server; the harness (one JVM, one RSocket-over-WebSocket connection per user) on the same $(nproc) cores.")
 fi
 
 # deploy/haproxy.cfg with only the frontend's address and the servers replaced (node1, node2, ... on the given ports)

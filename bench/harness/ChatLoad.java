@@ -79,12 +79,16 @@ final class ChatLoad {
                 throw new IllegalStateException(users.pendingConnections() + " connections and "
                         + users.pendingStreams() + " streams did not open; failures: " + users.streamFailures());
             }
+            // Each new stream reads its log (two queries): N of them keep the service busy for a while.
+            results.add("chat.streams.idleSeconds", awaitIdle(cpu));
             // A round of the lowest rate before the measured ones, while the service's JIT compiles its chat paths.
             int lowest = Arrays.stream(rates).min().orElseThrow();
             runStep(users, lowest, (int) Math.round(lowest * seconds), -1, cpu, memory);
+            users.recordFailures(results, "chat.setup.streamFailures.");
             for (int rate : rates) {
                 Step step = runStep(users, rate, (int) Math.round(rate * seconds), grace, cpu, memory);
                 step.record(results);
+                users.recordFailures(results, "chat." + rate + ".streamFailures.");
                 results.save();
             }
             users.close();
@@ -96,7 +100,7 @@ final class ChatLoad {
             results.add("chat.reconnect.closeIdleSeconds", idle);
             System.out.printf(Locale.ROOT, "  chat  %d connections closed; the service idle after %.1f s%n", n, idle);
             connect(users, "reconnect", true, cpu, memory);
-            users.streamFailures().forEach((code, count) -> results.add("chat.streamFailures." + code, count.get()));
+            users.recordFailures(results, "chat.reconnect.streamFailures.");
             results.add("chat.unreadableEvents", users.unreadableEvents());
             users.close();
         }
@@ -155,8 +159,9 @@ final class ChatLoad {
         results.save();
         System.out.printf(Locale.ROOT, "  chat  %s of %d users at once: all connected after %.2f s%s%s%n", name,
                 users.size(), connected, resume ? String.format(Locale.ROOT, ", every stream caught up after %.2f s;"
-                        + " PRESENCE %s after %.2f s (%d events)", (users.lastOpened() - started) / 1e9,
-                        lastPresence < 0 ? "still coming" : "settled", settle, presence) : " (no streams yet)",
+                        + " PRESENCE %s (%d events)", (users.lastOpened() - started) / 1e9, lastPresence < 0
+                        ? String.format(Locale.ROOT, "still coming after %.0f s", (settled - started) / 1e9)
+                        : String.format(Locale.ROOT, "settled after %.2f s", settle), presence) : " (no streams yet)",
                 open ? "" : " (NOT ALL within the time allowed)");
     }
 
@@ -192,8 +197,8 @@ final class ChatLoad {
             int from = 2 * pair + (k / pairs) % 2;
             int to = from ^ 1;
             int message = k;
-            users.client(from).sendText(users.ids[to], "s" + step.index + "-" + k)
-                    .subscribe(ok -> step.answered(message, null), e -> step.answered(message, e));
+            users.send(from, to, "s" + step.index + "-" + k)
+                    .subscribe(null, e -> step.answered(message, e), () -> step.answered(message, null));
         }
         step.sent = k;
         long sendEnd = System.nanoTime();

@@ -79,11 +79,24 @@ final class ChatReport {
                         + "lagP99"))));
             }
         }
-        List<String> failures = results.keys("chat.streamFailures.");
-        if (!failures.isEmpty()) {
-            notes.add("Event streams that failed and were opened again from their last event: " + String.join(", ",
-                    failures.stream().map(k -> k.substring("chat.streamFailures.".length()) + " "
-                            + count(k)).toList()) + ".");
+        List<String> phases = new ArrayList<>(List.of("setup"));
+        for (double r : results.runs("chat.rates")) {
+            phases.add(Integer.toString((int) r));
+        }
+        phases.add("reconnect");
+        List<String> failed = new ArrayList<>();
+        for (String phase : phases) {
+            String prefix = "chat." + phase + ".streamFailures.";
+            List<String> codes = results.keys(prefix).stream()
+                    .map(k -> k.substring(prefix.length()) + " " + count(k)).toList();
+            if (!codes.isEmpty()) {
+                failed.add((phase.equals("setup") || phase.equals("reconnect") ? phase : phase + " msg/s") + ": "
+                        + String.join(", ", codes));
+            }
+        }
+        if (!failed.isEmpty()) {
+            notes.add("Event streams (and, as connect-..., connections) that failed, each opened again from its last"
+                    + " event after 0.5 to 1.5 s, at most 3 times: " + String.join("; ", failed) + ".");
         }
         notes.forEach(note -> {
             report.line("");

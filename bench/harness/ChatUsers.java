@@ -1,23 +1,33 @@
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relay.api.ErrorCode;
+import dev.relay.api.MimeTypes;
 import dev.relay.api.Routes;
-import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.EventsRequest;
+import dev.relay.api.wire.SendText;
 import dev.relay.client.RelayAuth;
 import dev.relay.client.RelayClient;
 import dev.relay.client.RelayException;
+import io.netty.buffer.Unpooled;
 import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import io.rsocket.core.RSocketConnector;
+import io.rsocket.transport.netty.client.WebsocketClientTransport;
+import io.rsocket.util.ByteBufPayload;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
 import reactor.util.retry.Retry;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,9 +36,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The chat section's users ({@link ChatLoad}): accounts registered over HTTP, one RSocket connection each (the Relay
- * client) with its {@code events} stream. The stream is read raw: a presence storm brings N² PRESENCE events to this
- * JVM on the same cores as the service, so those cost a string search each, not a JSON parse.
+ * The chat section's users ({@link ChatLoad}): accounts registered over HTTP (the Relay client's RelayAuth), one
+ * RSocket-over-WebSocket connection each with its {@code events} stream. Not RelayClient's connections: they go
+ * through Reactor Netty's shared HTTP pool ({@code HttpClient.create()}), which keeps at most 500 connections open per
+ * JVM, and 5,000 users need one each; these are the same SETUP (bearer token) and payloads (the client's helpers) on
+ * a connection of their own. The stream is read raw: a presence storm brings N² PRESENCE events to this JVM on the
+ * same cores as the service, so those cost a string search each, not a JSON parse.
  */
 final class ChatUsers implements AutoCloseable {
 
@@ -43,13 +56,15 @@ final class ChatUsers implements AutoCloseable {
     /** Registrations in flight: the service hashes on 2 threads and refuses past its hash queue (32 by default). */
     private static final int REGISTERING = 8;
     private static final int MAX_REOPENS = 3;
-    /** Connections being established at once: below the 500 acquisitions Reactor Netty's pool lets wait. */
+    /** Connections being established at once. */
     private static final int CONNECTING = 400;
 
     private final URI ws;
     final String[] ids;
     private final String[] tokens;
-    private final RelayClient[] clients;
+    /** Each user's connection (cached: every subscriber shares it), and the connection once up, to close it. */
+    private final Mono<RSocket>[] connections;
+    private final RSocket[] open;
     private final Disposable[] streams;
     /** The last durable event id each user's stream delivered: where a reconnect resumes ({@code since}). */
     private final AtomicLongArray lastEventId;
@@ -73,7 +88,10 @@ final class ChatUsers implements AutoCloseable {
         this.ids = ids;
         this.tokens = tokens;
         int n = ids.length;
-        clients = new RelayClient[n];
+        @SuppressWarnings("unchecked")
+        Mono<RSocket>[] connections = new Mono[n];
+        this.connections = connections;
+        open = new RSocket[n];
         streams = new Disposable[n];
         lastEventId = new AtomicLongArray(n);
         openAfter = new long[n];
@@ -111,8 +129,28 @@ final class ChatUsers implements AutoCloseable {
         return ids.length;
     }
 
-    RelayClient client(int user) {
-        return clients[user];
+    /** Sends a text from user {@code from} to user {@code to} (chat.{user}.send). */
+    Mono<Void> send(int from, int to, String text) {
+        String route = Routes.chat(Routes.CHAT_SEND, ids[to]);
+        return connections[from].flatMap(r -> r.requestResponse(RelayClient.payload(route, new SendText(text))))
+                .doOnNext(Payload::release).then();
+    }
+
+    /** A connection as RelayClient makes one (SETUP with the bearer token), reconnecting a few times if refused. */
+    private Mono<RSocket> connect(int user) {
+        String token = tokens[user];
+        HttpClient http = HttpClient.newConnection().host(ws.getHost()).port(ws.getPort());
+        return RSocketConnector.create()
+                .metadataMimeType(MimeTypes.COMPOSITE_METADATA)
+                .dataMimeType(MimeTypes.JSON)
+                .setupPayload(Mono.fromSupplier(() -> ByteBufPayload.create(Unpooled.EMPTY_BUFFER,
+                        RelayClient.bearer(token))))
+                .keepAlive(Duration.ofSeconds(20), Duration.ofSeconds(90))
+                .connect(WebsocketClientTransport.create(http, ws.getPath()))
+                // A mass connect may overflow the server's accept queue: retry as a client would.
+                .retryWhen(Retry.backoff(5, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(2)))
+                .doOnNext(r -> open[user] = r)
+                .cache();
     }
 
     void deliverTo(Deliveries deliveries) {
@@ -131,14 +169,12 @@ final class ChatUsers implements AutoCloseable {
             openAfter[i] = Long.MAX_VALUE;
         }
         for (int i = 0; i < size(); i++) {
-            // Reactor Netty's shared HTTP pool, which the client's connections go through, refuses more than 500
-            // waiting acquisitions at once: connections are started as fast as that allows, not all in one go.
+            // Handshakes in flight are bounded so that this JVM, on the same cores, does not starve the first ones
+            // into timeouts: connections start as fast as the service completes them.
             connecting.acquire();
             int user = i;
-            // A few reconnects, as a client would: a mass connect may overflow the server's accept queue.
-            clients[i] = RelayClient.connect(ws, tokens[i], Retry.backoff(5, Duration.ofMillis(200))
-                    .maxBackoff(Duration.ofSeconds(2)));
-            clients[i].rsocket().subscribe(r -> {
+            connections[i] = connect(i);
+            connections[i].subscribe(r -> {
                 connectedAt.compareAndSet(user, 0, System.nanoTime());
                 connecting.release();
             }, e -> {
@@ -168,8 +204,7 @@ final class ChatUsers implements AutoCloseable {
 
     private void openStream(int i, Long since) {
         int gen = generation.incrementAndGet(i);
-        RelayClient client = clients[i];
-        streams[i] = client.rsocket()
+        streams[i] = connections[i]
                 .flatMapMany(r -> r.requestStream(RelayClient.payload(Routes.EVENTS, new EventsRequest(since))))
                 .subscribe(p -> onEvent(i, p), e -> {
                     if (generation.get(i) != gen) {
@@ -178,8 +213,14 @@ final class ChatUsers implements AutoCloseable {
                     // A real client opens the stream again from its last event; the failure is counted.
                     streamFailures.computeIfAbsent(reason(e), k -> new AtomicInteger()).incrementAndGet();
                     if (reopened.incrementAndGet(i) <= MAX_REOPENS) {
-                        long last = lastEventId.get(i);
-                        openStream(i, last > 0 ? last : null);
+                        // After a pause, as a client backs off: reopening at once would add to what failed it.
+                        Mono.delay(Duration.ofMillis(500 + ThreadLocalRandom.current().nextInt(1000)))
+                                .subscribe(tick -> {
+                                    if (generation.get(i) == gen) {
+                                        long last = lastEventId.get(i);
+                                        openStream(i, last > 0 ? last : null);
+                                    }
+                                });
                     }
                 });
     }
@@ -306,6 +347,14 @@ final class ChatUsers implements AutoCloseable {
         return streamFailures;
     }
 
+    /** Records the failures so far under {@code prefix}.CODE and starts counting afresh (one phase each). */
+    void recordFailures(Results results, String prefix) {
+        for (String code : List.copyOf(streamFailures.keySet())) {
+            AtomicInteger count = streamFailures.remove(code);
+            results.add(prefix + code, count.get());
+        }
+    }
+
     int unreadableEvents() {
         return unreadable.get();
     }
@@ -318,8 +367,9 @@ final class ChatUsers implements AutoCloseable {
             if (streams[i] != null) {
                 streams[i].dispose();
             }
-            if (clients[i] != null) {
-                clients[i].close();
+            if (open[i] != null) {
+                open[i].dispose();
+                open[i] = null;
             }
         }
     }
