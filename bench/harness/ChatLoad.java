@@ -20,8 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  * sent, delivered, lost (acknowledged, not delivered within {@code --grace} seconds), refused (by error code),
  * p50/p99/max, delivered msg/s, CPU of the service, the database and this JVM, the service's heap. Then a mass
  * reconnect: every connection closed, then all opened at once, timed until every stream replayed its last event and
- * until PRESENCE events stop (none for 1 s). Returns false (exit 3) when a message was lost at the lowest rate or at
- * a rate the node sustained; latency targets never fail it: they are what is measured.
+ * until PRESENCE events stop (none for 1 s). Returns false (exit 3) when an acknowledged message was never delivered
+ * (not even after a second grace) at the lowest rate or at a rate the node sustained; latency targets never fail it:
+ * they are what is measured.
  */
 final class ChatLoad {
 
@@ -91,9 +92,17 @@ final class ChatLoad {
                 users.recordFailures(results, "chat." + rate + ".streamFailures.");
                 results.save();
             }
+            // Whatever is still queued gets one more grace: a message is lost for good only if it never comes.
+            long drained = System.nanoTime() + (long) (grace * 1e9);
+            while (steps.stream().skip(1).anyMatch(s -> s.neverDelivered() > 0) && System.nanoTime() < drained) {
+                Thread.sleep(50);
+            }
             users.close();
             // Deliveries that came after their step's grace, until now (the reconnect replays one event each).
-            steps.stream().skip(1).forEach(s -> results.add("chat." + (int) s.rate + ".late", s.late.get()));
+            steps.stream().skip(1).forEach(s -> {
+                results.add("chat." + (int) s.rate + ".late", s.late.get());
+                results.add("chat." + (int) s.rate + ".neverDelivered", s.neverDelivered());
+            });
             users.deliverTo((text, at) -> { });
             // The closes' offline announcements finish before the reconnect is timed.
             double idle = awaitIdle(cpu);
@@ -109,9 +118,11 @@ final class ChatLoad {
         int lowest = Arrays.stream(rates).min().orElseThrow();
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
-            if (i > 0 && s.lost() > 0 && (s.rate == lowest || s.sustained())) {
-                System.out.printf(Locale.ROOT, "  chat  FAILED: %d messages lost at %d msg/s, a rate the node"
-                        + " sustained%n", s.lost(), (int) s.rate);
+            // Late is not lost: on a machine too busy for even the lowest rate, messages queue and come later.
+            if (i > 0 && s.neverDelivered() > 0 && (s.rate == lowest || s.sustained())) {
+                System.out.printf(Locale.ROOT, "  chat  FAILED: %d messages acknowledged at %d msg/s (%s) were"
+                        + " never delivered%n", s.neverDelivered(), (int) s.rate, s.rate == lowest ? "the lowest rate"
+                        : "a rate the node sustained");
                 ok = false;
             }
         }
@@ -333,6 +344,11 @@ final class ChatLoad {
         /** Acknowledged by the service, not delivered within the grace. */
         int lost() {
             return Math.max(0, answeredOk.get() - delivered.get());
+        }
+
+        /** Acknowledged and not delivered at all so far, within the grace or after it. */
+        int neverDelivered() {
+            return Math.max(0, answeredOk.get() - delivered.get() - late.get());
         }
 
         int unanswered() {

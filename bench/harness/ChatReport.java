@@ -69,6 +69,10 @@ final class ChatReport {
                 notes.add(String.format(Locale.ROOT, "%d msg/s: %s messages were delivered after the grace (among"
                         + " the lost or unanswered above: queued, not dropped).", rate, count(key + "late")));
             }
+            if (results.median(key + "neverDelivered") > 0) {
+                notes.add(String.format(Locale.ROOT, "**%d msg/s: %s acknowledged messages were never delivered** (not"
+                        + " even within a second grace after the last rate).", rate, count(key + "neverDelivered")));
+            }
             if (results.median(key + "duplicates") > 0) {
                 notes.add(String.format(Locale.ROOT, "%d msg/s: %s messages were delivered twice to the same"
                         + " stream.", rate, count(key + "duplicates")));
