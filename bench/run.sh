@@ -15,7 +15,8 @@
 # how much at least goes through each freshly started service before it is measured; the warm-up goes on until the
 # JIT compilers of the service, the S3 server and the client have settled (WarmUp.run), for at most
 # BENCH_WARMUP_ROUNDS rounds of every variant (default 6). The test suite runs a quick one (web/pom.xml):
-#   BENCH_RUNS=1 BENCH_WARMUP_MIB=64 BENCH_WARMUP_ROUNDS=1 BENCH_PAUSED_UPLOADS=100 bench/run.sh 64 OUT
+#   BENCH_RUNS=1 BENCH_WARMUP_MIB=64 BENCH_WARMUP_ROUNDS=1 BENCH_PAUSED_UPLOADS=100 BENCH_CHAT_USERS=60 \
+#     BENCH_CHAT_RATES=50,200 BENCH_CHAT_SECONDS=3 BENCH_CHAT_GRACE=5 BENCH_CHAT_SETTLE_SECONDS=20 bench/run.sh 64 OUT
 # with BENCH_SKIP_WITHOUT_DB=1, which makes it exit 0 with a message instead of failing when no database answers.
 #
 # The throughput section measures a second service in the same runs as the defaults (row 1b of the report, with its
@@ -42,7 +43,7 @@
 # BENCH_SERVICE_ARGS and BENCH_SERVICE_JAVA_OPTS apply to both services. The setup line of the report states each
 # service's jar (the commit of the checkout it was built in, when it lies in one, and its build time) and properties.
 #   BENCH_SECTIONS      a comma-separated subset of throughput,pause,latency,download,browser,fixed-window,scaling,
-#                       memory and cluster (default: all but cluster) to measure; the report leaves the others out.
+#                       memory, chat and cluster (default: all but cluster) to measure; the report leaves the others out.
 #                       fixed-window is Relay with the credit window fixed at 1MB, with and without latency (a service
 #                       of its own); scaling and memory run on a service of their own too. E.g. a comparison of two builds (a) or of a
 #                       setting with the defaults (b), throughput only, in minutes:
@@ -64,6 +65,23 @@
 # BENCH_BROWSER_PROFILE=DIR writes each app upload's JavaScript CPU profile there (.cpuprofile, for DevTools).
 # At 64 MiB it takes well under a minute a run; alone, e.g. before and after a change of the app:
 #   BENCH_RUNS=3 BENCH_WARMUP_MIB=128 BENCH_WARMUP_ROUNDS=1 BENCH_SECTIONS=browser bench/run.sh 128 /tmp/browser.md
+#
+# The chat section (bench/harness/ChatLoad.java; issue #19 §4, "Chat at load") runs on a service of its own with the
+# chat, request and registration limits out of the way (the load, not a per-user limit, is what it measures): it
+# registers BENCH_CHAT_USERS users (default 5000) over HTTP, opens one connection with its events stream per user
+# (all at once), then pairs of them exchange text messages at each aggregate rate of BENCH_CHAT_RATES (msg/s,
+# comma-separated, default 100,300,1000) for BENCH_CHAT_SECONDS each (default 20), on an open-loop schedule (each
+# message sent at its planned time, so queueing shows as latency from that time to the recipient's MESSAGE event).
+# Per rate: sent, delivered, lost (acknowledged but not delivered within BENCH_CHAT_GRACE seconds, default 10),
+# refused by error code, p50/p99/max, delivered msg/s, CPU of the service, of MariaDB (the process listening on
+# DB_PORT) and of the harness, the service's heap; a rate whose backlog passes 5 s of messages is stopped early.
+# Then every connection is closed and all are opened again at once: the time until every stream caught up and until
+# the PRESENCE events stop (none for 1 s), waited for at most BENCH_CHAT_SETTLE_SECONDS (default 120). It runs once
+# whatever BENCH_RUNS says, and fails the benchmark (after the report) only if an acknowledged message never arrives
+# (not even within a second grace after the last rate) at the lowest rate or at one the node sustained, never on
+# latency. Registering costs a password hash per user (minutes for 5,000 on 2 cores): the test suite's quick run
+# uses 60 users, 50,200 msg/s, 3 s each (web/pom.xml). Alone, e.g.:
+#   BENCH_SECTIONS=chat BENCH_CHAT_USERS=1000 BENCH_CHAT_RATES=100,300 bench/run.sh 16 /tmp/chat.md
 #
 # The cluster section is opt-in (BENCH_SECTIONS=cluster, or the list with it): it needs Redis and HAProxy, which
 # `mvn verify`'s quick run must not, and starts two more JVMs. It runs last, on nodes of its own: two cluster nodes
@@ -106,7 +124,7 @@ for f in "$SERVICE_JAR" "$S3PROXY_JAR"; do
   [[ -e $f ]] || die "$f is missing: run 'mvn package -DskipTests' in $REPO first"
 done
 
-DEFAULT_SECTIONS=throughput,pause,latency,download,browser,fixed-window,scaling,memory
+DEFAULT_SECTIONS=throughput,pause,latency,download,browser,fixed-window,scaling,memory,chat
 ALL_SECTIONS=$DEFAULT_SECTIONS,cluster
 SECTIONS=${BENCH_SECTIONS:-$DEFAULT_SECTIONS}
 for section in ${SECTIONS//,/ }; do
@@ -189,6 +207,18 @@ jar_origin() {
 for tool in java javac jar node npm curl; do
   command -v "$tool" >/dev/null || die "$tool is not installed"
 done
+CHAT_USERS=${BENCH_CHAT_USERS:-5000}
+CHAT_RATES=${BENCH_CHAT_RATES:-100,300,1000}
+CHAT_SECONDS=${BENCH_CHAT_SECONDS:-20}
+CHAT_GRACE=${BENCH_CHAT_GRACE:-10}
+CHAT_SETTLE=${BENCH_CHAT_SETTLE_SECONDS:-120}
+if has_section chat; then
+  [[ $CHAT_USERS =~ ^[0-9]+$ ]] && (( CHAT_USERS >= 2 )) || die "BENCH_CHAT_USERS must be a whole number ≥ 2"
+  [[ $CHAT_RATES =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "BENCH_CHAT_RATES must be msg/s separated by commas"
+  [[ $CHAT_SECONDS =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_CHAT_SECONDS must be a number of seconds"
+  [[ $CHAT_GRACE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_CHAT_GRACE must be a number of seconds"
+  [[ $CHAT_SETTLE =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BENCH_CHAT_SETTLE_SECONDS must be a number of seconds"
+fi
 HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
 REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 REDIS_PORT=${REDIS_PORT:-6379}
@@ -213,6 +243,17 @@ redis_version() {
   echo "${version:-unknown}"
 }
 mysql_cmd() { mysql -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" ${DB_PASSWORD:+-p"$DB_PASSWORD"} "$@"; }
+# The pid of the database server on this machine, for its CPU (chat section): the process listening on DB_PORT
+# (ss names it to root and to its owner), else the server's own pid file; empty when neither tells (a remote server).
+database_pid() {
+  local pid=
+  case $DB_HOST in 127.*|localhost|::1) ;; *) return 0 ;; esac
+  pid=$(ss -Hltnp "sport = :$DB_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2 || true)
+  [[ -n $pid ]] || pid=$(cat "$(mysql_cmd -N -B -e 'SELECT @@pid_file' 2>/dev/null)" 2>/dev/null || true)
+  if [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/stat ]]; then
+    echo "$pid"
+  fi
+}
 if ! command -v mysql >/dev/null || ! mysql_cmd -e 'SELECT 1' >/dev/null 2>&1; then
   # The test suite falls back to an embedded MariaDB where none answers; its quick run of this benchmark (web's
   # verify phase) then says so and stands aside. .ci/run starts the machine's MariaDB when it is installed.
@@ -500,6 +541,31 @@ if [[ -n $LAST_SECTIONS ]]; then
     --open-uploads "$OPEN_UPLOADS" --idle-connections "$IDLE_CONNECTIONS"
 fi
 
+CHAT_LOST=false
+CHAT_OPTIONS=()
+if has_section chat; then
+  log "${SERVICE_PID:+re}starting the service with the chat, request and registration limits out of the way: chat of $CHAT_USERS users at $CHAT_RATES msg/s, $CHAT_SECONDS s each"
+  stop_service
+  # Every limit a user or an address could hit here: what is measured is the node under load, not a rate limit.
+  CHAT_ARGS=(--relay.chat.message-burst=1000000 --relay.chat.messages-per-minute=1000000
+    --relay.connections.requests-per-minute=1000000 --relay.connections.writes-per-minute=1000000
+    --relay.security.registrations-per-hour=1000000)
+  start_service chat "${CHAT_ARGS[@]}"
+  DB_PID=$(database_pid)
+  [[ -n $DB_PID ]] || log "note: no database process found for $DB_HOST:$DB_PORT: its CPU is left out of the chat section"
+  CHAT_STATUS=0
+  harness chat --results "$WORK/results.properties" --service-url "http://127.0.0.1:$SERVICE_PORT" \
+    --service-pid "$SERVICE_PID" --db-pid "${DB_PID:-0}" --users "$CHAT_USERS" --rates "$CHAT_RATES" \
+    --seconds "$CHAT_SECONDS" --grace "$CHAT_GRACE" --settle-max "$CHAT_SETTLE" || CHAT_STATUS=$?
+  case $CHAT_STATUS in
+    0) ;;
+    3) CHAT_LOST=true ;;   # the report is written first; the run fails at its end
+    *) die "the chat section failed (harness exit $CHAT_STATUS)" ;;
+  esac
+  stop_service
+  CHAT_OPTIONS=(--chat-setup "A service of its own (the jar above) with ${CHAT_ARGS[*]}; MariaDB $(mysql_cmd -N -B -e 'SELECT @@version' 2>/dev/null || echo '(version unknown)') at $DB_HOST:$DB_PORT${DB_PID:+ (pid $DB_PID)}, shared with whatever else uses that server; the harness (one JVM, one RSocket-over-WebSocket connection per user) on the same $(nproc) cores.")
+fi
+
 # deploy/haproxy.cfg with only the frontend's address and the servers replaced (node1, node2, ... on the given ports)
 # and a stats socket added, as the tests' Haproxy does: balancing, readiness checks and timeouts are the shipped ones.
 # Starts it as $1 (its log and socket are named after it) and sets HAPROXY_PORT, HAPROXY_PID, HAPROXY_SOCKET.
@@ -616,10 +682,11 @@ SERVICE_WARNINGS=$(grep -h -E '^[0-9T:.-]+Z +(WARN|ERROR) ' "$WORK"/service-*.lo
 harness report --results "$WORK/results.properties" --out "$OUT" --size-mib "$SIZE_MIB" --runs "$RUNS" \
   --windows "$WINDOWS" --plot-name "$PLOT_NAME" --paused-uploads "$PAUSED_UPLOADS" \
   --open-uploads "$OPEN_UPLOADS" --idle-connections "$IDLE_CONNECTIONS" --buffer-budget "$BUFFER_BUDGET" \
-  --commentary "$BENCH_DIR/commentary.md" "${REPORT_OPTIONS[@]}" "${CLUSTER_OPTIONS[@]}" \
+  --commentary "$BENCH_DIR/commentary.md" "${REPORT_OPTIONS[@]}" "${CLUSTER_OPTIONS[@]}" "${CHAT_OPTIONS[@]}" \
   --setup "$SETUP" \
   --latency "Measured with a userspace TCP delay relay between client and server (infra/src/test/java/dev/relay/infra/testing/DelayRelay.java): the given round trip, no bandwidth limit, no kernel TCP dynamics. Kernel netem: $(netem_status)." \
   --service-log "${SERVICE_WARNINGS:-none}"
 
+$CHAT_LOST && die "chat section: acknowledged messages were never delivered at a rate the node sustained (the report, $OUT, says which)"
 SUCCEEDED=true
 log "done in $(( $(date +%s) - STARTED_AT )) s; report written to $OUT"

@@ -28,6 +28,8 @@ import java.util.UUID;
  *              [--warmup-rounds R] --results R.properties (+ endpoints)
  * cluster      the cluster section's throughput, pause and chat parts ({@link Cluster}; nodes and HAProxy)
  * cluster-kill the cluster section's killed node, once per run ({@link Cluster#kill})
+ * chat         the chat section: N users' connections, messages at fixed rates, a mass reconnect
+ *              ({@link ChatLoad}); exits 3 when a message was lost at a rate the node sustained
  * report       --results R.properties --out latest.md (+ descriptions of the setup)
  * </pre>
  *
@@ -63,14 +65,17 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         // The Relay client runs here as the relay CLI runs it.
         NettyBufferChecks.relaxUnlessConfigured();
-        if (args.length == 0 || !Set.of("measure", "cluster", "cluster-kill", "report").contains(args[0])) {
-            throw new IllegalArgumentException("usage: Bench measure|cluster|cluster-kill|report --option value ...");
+        if (args.length == 0 || !Set.of("measure", "cluster", "cluster-kill", "chat", "report").contains(args[0])) {
+            throw new IllegalArgumentException(
+                    "usage: Bench measure|cluster|cluster-kill|chat|report --option value ...");
         }
         Bench bench = new Bench(parse(args));
         switch (args[0]) {
             case "measure" -> bench.measure();
             case "cluster" -> new Cluster(bench.results, bench.options).measure();
             case "cluster-kill" -> new Cluster(bench.results, bench.options).kill();
+            // Thousands of connections' threads and buffers: done with them, the JVM ends here.
+            case "chat" -> System.exit(new ChatLoad(bench.results, bench.options).measure() ? 0 : 3);
             default -> Report.write(bench.results, bench.options);
         }
     }

@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
  * first (row 1b): {@code --second-label} (its name), {@code --second-what} (its jar and properties),
  * {@code --second-other-jar} (true if it runs another build: the ratio is then this build / that one, else that
  * variant / the defaults) and {@code --second-parts-mib} (its part size, if one of the direct uploads'); for the
- * cluster section {@code --cluster-setup} (its nodes, HAProxy and Redis); for the browser section
+ * cluster section {@code --cluster-setup} (its nodes, HAProxy and Redis); for the chat section {@code --chat-setup}
+ * (its service's properties, the database); for the browser section
  * {@code --chromium-version}; {@code --before-client-what} names the other build's client of row 1c. Sections without
  * figures (not measured) are
  * left out.
@@ -227,6 +228,10 @@ final class Report {
 
         if (measured("browser.app", "browser.app-read")) {
             new BrowserReport(this).render();
+        }
+
+        if (measured("chat.users")) {
+            new ChatReport(this).render();
         }
 
         line("");

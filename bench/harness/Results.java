@@ -45,6 +45,11 @@ final class Results {
         return Arrays.stream(joined.trim().split(" ")).mapToDouble(Double::parseDouble).toArray();
     }
 
+    /** The keys that start with {@code prefix}, sorted. */
+    java.util.List<String> keys(String prefix) {
+        return values.stringPropertyNames().stream().filter(k -> k.startsWith(prefix)).sorted().toList();
+    }
+
     /** The median of the runs under {@code key}, or NaN if there are none. */
     double median(String key) {
         double[] sorted = runs(key);

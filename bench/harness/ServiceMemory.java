@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 final class ServiceMemory {
 
     private static final Pattern TOTAL = Pattern.compile("Total\\s+\\d+\\s+(\\d+)");
+    private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
 
     private final long pid;
     private final Path status;
@@ -36,6 +37,11 @@ final class ServiceMemory {
         results.add("rss.after@" + window, readMiB("VmRSS"));
     }
 
+    /** The peak RSS since {@link #resetPeak()}. */
+    double peakMiB() throws IOException {
+        return readMiB("VmHWM");
+    }
+
     double rssMiB() throws IOException {
         return readMiB("VmRSS");
     }
@@ -51,6 +57,18 @@ final class ServiceMemory {
             throw new IOException("No total in jcmd GC.class_histogram of " + pid);
         }
         return Long.parseLong(m.group(1)) / 1048576.0;
+    }
+
+    /**
+     * The heap in use now, garbage included (jcmd GC.heap_info, which collects nothing): what a backlog of queued
+     * work holds at that moment, plus whatever the next young collection would free.
+     */
+    double heapUsedMiB() throws IOException, InterruptedException {
+        Matcher m = HEAP_USED.matcher(jcmd("GC.heap_info"));
+        if (!m.find()) {
+            throw new IOException("No heap use in jcmd GC.heap_info of " + pid);
+        }
+        return Long.parseLong(m.group(1)) / 1024.0;
     }
 
     private String jcmd(String command) throws IOException, InterruptedException {

@@ -1,0 +1,437 @@
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The chat section (issue #19 §4, "Chat at load"): the service as a black box under chat traffic of many users.
+ * {@code --users} N users (registered over HTTP) each hold one connection with its {@code events} stream; pairs of
+ * them (2p, 2p+1) exchange text messages at each of {@code --rates} aggregate msg/s for {@code --seconds}. The
+ * schedule is open-loop: message k is sent at start + k/rate whatever came back before, so a node that falls behind
+ * shows it as latency (from that planned time to the recipient's MESSAGE event), not as a slower sender. Per rate:
+ * sent, delivered, lost (acknowledged, not delivered within {@code --grace} seconds), refused (by error code),
+ * p50/p99/max, delivered msg/s, CPU of the service, the database and this JVM, the service's heap. Then a mass
+ * reconnect: every connection closed, then all opened at once, timed until every stream replayed its last event and
+ * until PRESENCE events stop (none for 1 s). Returns false (exit 3) when an acknowledged message was never delivered
+ * (not even after a second grace) at the lowest rate or at a rate the node sustained; latency targets never fail it:
+ * they are what is measured.
+ */
+final class ChatLoad {
+
+    /** More messages in flight than this many seconds' worth stops a step: past saturation the backlog only grows. */
+    private static final double BACKLOG_SECONDS = 5;
+    private static final long QUIET = 1_000_000_000L;
+    /** A p99 under this (and nothing refused, stopped or unanswered) counts as a rate the node sustained. */
+    private static final double SUSTAINED_P99_MS = 1000;
+
+    private final Results results;
+    private final Map<String, String> options;
+    private final List<Step> steps = new ArrayList<>();
+    /** The longest wait for connections, streams and presence to settle, in ns. */
+    private long settleMax;
+
+    ChatLoad(Results results, Map<String, String> options) {
+        this.results = results;
+        this.options = options;
+    }
+
+    boolean measure() throws Exception {
+        int n = Integer.parseInt(option("users")) & ~1;
+        if (n < 2) {
+            throw new IllegalArgumentException("--users must be at least 2");
+        }
+        int[] rates = Arrays.stream(option("rates").split(",")).mapToInt(Integer::parseInt).toArray();
+        if (Arrays.stream(rates).distinct().count() != rates.length || Arrays.stream(rates).anyMatch(r -> r <= 0)) {
+            throw new IllegalArgumentException("--rates must be distinct positive msg/s, got " + option("rates"));
+        }
+        double seconds = Double.parseDouble(option("seconds"));
+        double grace = Double.parseDouble(option("grace"));
+        settleMax = (long) (Double.parseDouble(option("settle-max")) * 1e9);
+        long servicePid = Long.parseLong(option("service-pid"));
+        ServiceMemory memory = new ServiceMemory(servicePid);
+        ProcessCpu cpu = new ProcessCpu().watch("service", servicePid)
+                .watch("db", Long.parseLong(options.getOrDefault("db-pid", "0")));
+        results.add("chat.users", n);
+        results.add("chat.seconds", seconds);
+        results.add("chat.grace", grace);
+        results.add("chat.settleMax", settleMax / 1e9);
+        Arrays.stream(rates).forEach(r -> results.add("chat.rates", r));
+
+        long registering = System.nanoTime();
+        try (ChatUsers users = ChatUsers.register(URI.create(option("service-url")), n)) {
+            results.add("chat.registerSeconds", (System.nanoTime() - registering) / 1e9);
+            System.out.printf(Locale.ROOT, "  chat  %d users registered in %.1f s%n", n,
+                    (System.nanoTime() - registering) / 1e9);
+            users.deliverTo(this::delivered);
+            // Connections first, streams once their presence announcements are over: the setup's own presence
+            // storm (N² events with every stream open) would take minutes and is what the reconnect measures.
+            connect(users, "connect", false, cpu, memory);
+            results.add("chat.connect.idleSeconds", awaitIdle(cpu));
+            users.openStreams();
+            if (!users.awaitOpen(settleMax)) {
+                throw new IllegalStateException(users.pendingConnections() + " connections and "
+                        + users.pendingStreams() + " streams did not open; failures: " + users.streamFailures());
+            }
+            // Each new stream reads its log (two queries): N of them keep the service busy for a while.
+            results.add("chat.streams.idleSeconds", awaitIdle(cpu));
+            // A round of the lowest rate before the measured ones, while the service's JIT compiles its chat paths.
+            int lowest = Arrays.stream(rates).min().orElseThrow();
+            runStep(users, lowest, (int) Math.round(lowest * seconds), -1, cpu, memory);
+            users.recordFailures(results, "chat.setup.streamFailures.");
+            for (int rate : rates) {
+                Step step = runStep(users, rate, (int) Math.round(rate * seconds), grace, cpu, memory);
+                step.record(results);
+                users.recordFailures(results, "chat." + rate + ".streamFailures.");
+                results.save();
+            }
+            // Whatever is still queued gets one more grace: a message is lost for good only if it never comes.
+            long drained = System.nanoTime() + (long) (grace * 1e9);
+            while (steps.stream().skip(1).anyMatch(s -> s.neverDelivered() > 0) && System.nanoTime() < drained) {
+                Thread.sleep(50);
+            }
+            users.close();
+            // Deliveries that came after their step's grace, until now (the reconnect replays one event each).
+            steps.stream().skip(1).forEach(s -> {
+                results.add("chat." + (int) s.rate + ".late", s.late.get());
+                results.add("chat." + (int) s.rate + ".neverDelivered", s.neverDelivered());
+            });
+            users.deliverTo((text, at) -> { });
+            // The closes' offline announcements finish before the reconnect is timed.
+            double idle = awaitIdle(cpu);
+            results.add("chat.reconnect.closeIdleSeconds", idle);
+            System.out.printf(Locale.ROOT, "  chat  %d connections closed; the service idle after %.1f s%n", n, idle);
+            connect(users, "reconnect", true, cpu, memory);
+            users.recordFailures(results, "chat.reconnect.streamFailures.");
+            results.add("chat.unreadableEvents", users.unreadableEvents());
+            users.close();
+        }
+        results.save();
+        boolean ok = true;
+        int lowest = Arrays.stream(rates).min().orElseThrow();
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            // Late is not lost: on a machine too busy for even the lowest rate, messages queue and come later.
+            if (i > 0 && s.neverDelivered() > 0 && (s.rate == lowest || s.sustained())) {
+                System.out.printf(Locale.ROOT, "  chat  FAILED: %d messages acknowledged at %d msg/s (%s) were"
+                        + " never delivered%n", s.neverDelivered(), (int) s.rate, s.rate == lowest ? "the lowest rate"
+                        : "a rate the node sustained");
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    /**
+     * Opens every connection at once (with {@code resume}, each with its events stream) and times it, and the
+     * PRESENCE events it sets off, under chat.{@code name}.
+     */
+    private void connect(ChatUsers users, String name, boolean resume, ProcessCpu cpu, ServiceMemory memory)
+            throws Exception {
+        long presenceBefore = users.presenceEvents();
+        Map<String, Double> cpuBefore = cpu.sample();
+        long started = System.nanoTime();
+        users.openAll(resume);
+        boolean open = users.awaitOpen(settleMax);
+        // Without streams no PRESENCE event reaches the harness: nothing to wait for. One limit for the whole phase.
+        long lastPresence = resume ? users.awaitPresenceSettled(QUIET,
+                Math.max(QUIET, settleMax - (System.nanoTime() - started))) : 0;
+        long settled = System.nanoTime();
+        Map<String, Double> cpuAfter = cpu.sample();
+        String key = "chat." + name + ".";
+        double connected = users.lastConnected() == 0 ? Double.NaN : (users.lastConnected() - started) / 1e9;
+        results.add(key + "connectedSeconds", connected);
+        results.add(key + "notConnected", users.pendingConnections());
+        if (resume) {
+            results.add(key + "openSeconds", users.lastOpened() == 0 ? Double.NaN
+                    : (users.lastOpened() - started) / 1e9);
+            results.add(key + "openMedianSeconds", users.medianOpenedSeconds(started));
+            results.add(key + "notOpen", users.pendingStreams());
+            results.add(key + "witnessed", users.witnessed());
+        }
+        double settle = lastPresence < 0 ? Double.NaN : Math.max(0, lastPresence - started) / 1e9;
+        long presence = users.presenceEvents() - presenceBefore;
+        if (resume) {
+            results.add(key + "settleSeconds", settle);
+            results.add(key + "presence", presence);
+        }
+        double wall = (settled - started) / 1e9;
+        results.add(key + "cpu.service", used(cpuBefore, cpuAfter, "service") / wall);
+        results.add(key + "cpu.db", used(cpuBefore, cpuAfter, "db") / wall);
+        results.add(key + "cpu.client", used(cpuBefore, cpuAfter, "client") / wall);
+        results.add(key + "heapUsedMiB", memory.heapUsedMiB());
+        results.save();
+        System.out.printf(Locale.ROOT, "  chat  %s of %d users at once: all connected after %.2f s%s%s%n", name,
+                users.size(), connected, resume ? String.format(Locale.ROOT, ", every stream caught up after %.2f s;"
+                        + " PRESENCE %s (%d events)", (users.lastOpened() - started) / 1e9, lastPresence < 0
+                        ? String.format(Locale.ROOT, "still coming after %.0f s", (settled - started) / 1e9)
+                        : String.format(Locale.ROOT, "settled after %.2f s", settle), presence) : " (no streams yet)",
+                open ? "" : " (NOT ALL within the time allowed)");
+    }
+
+    /**
+     * Sends {@code total} messages at {@code rate} msg/s on the open-loop schedule, then waits up to {@code grace}
+     * seconds for the deliveries (a negative grace: the warm-up, waited for up to a minute, heap not measured).
+     */
+    private Step runStep(ChatUsers users, double rate, int total, double grace, ProcessCpu cpu, ServiceMemory memory)
+            throws Exception {
+        Step step = new Step(steps.size(), rate, total);
+        steps.add(step);
+        int pairs = users.size() / 2;
+        long backlog = Math.max(500, Math.round(rate * BACKLOG_SECONDS));
+        memory.resetPeak();
+        Map<String, Double> cpuBefore = cpu.sample();
+        long start = System.nanoTime() + 20_000_000L;
+        step.start = start;
+        int k = 0;
+        for (; k < total; k++) {
+            long planned = step.planned(k);
+            long wait = planned - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            long now = System.nanoTime();
+            step.lag[k] = now - planned;
+            if (k - step.settled() > backlog) {
+                step.stoppedAt = k;
+                break;
+            }
+            // Round robin over the pairs; each pair's direction alternates from one round to the next.
+            int pair = k % pairs;
+            int from = 2 * pair + (k / pairs) % 2;
+            int to = from ^ 1;
+            int message = k;
+            users.send(from, to, "s" + step.index + "-" + k)
+                    .subscribe(null, e -> step.answered(message, e), () -> step.answered(message, null));
+        }
+        step.sent = k;
+        long sendEnd = System.nanoTime();
+        step.end = sendEnd;
+        Map<String, Double> cpuAfter = cpu.sample();
+        double wall = (sendEnd - start) / 1e9;
+        step.cpuService = used(cpuBefore, cpuAfter, "service") / wall;
+        step.cpuDb = used(cpuBefore, cpuAfter, "db") / wall;
+        step.cpuClient = used(cpuBefore, cpuAfter, "client") / wall;
+        step.heapUsedMiB = grace < 0 ? Double.NaN : memory.heapUsedMiB();
+        long deadline = sendEnd + (long) ((grace < 0 ? 60 : grace) * 1e9);
+        while (step.settled() < step.sent && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        step.closed = true;
+        if (grace >= 0) {
+            step.rssPeakMiB = memory.peakMiB();
+            step.heapLiveMiB = memory.liveHeapMiB();
+        }
+        System.out.println("  chat  " + step.summary());
+        return step;
+    }
+
+    /** Waits until the service uses under a quarter of a core for two half-second samples (at most a minute). */
+    private static double awaitIdle(ProcessCpu cpu) throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        int quiet = 0;
+        double last = cpu.sample().get("service");
+        while (quiet < 2 && System.nanoTime() - started < 60_000_000_000L) {
+            Thread.sleep(500);
+            double now = cpu.sample().get("service");
+            quiet = now - last < 0.125 ? quiet + 1 : 0;
+            last = now;
+        }
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    private static double used(Map<String, Double> before, Map<String, Double> after, String process) {
+        return after.containsKey(process) ? after.get(process) - before.getOrDefault(process, 0.0) : Double.NaN;
+    }
+
+    /** A MESSAGE event with one of our texts, "s<step>-<k>", reached its recipient. */
+    private void delivered(String text, long arrived) {
+        int dash = text.indexOf('-');
+        if (!text.startsWith("s") || dash < 0) {
+            return;
+        }
+        int index = Integer.parseInt(text.substring(1, dash));
+        if (index < steps.size()) {
+            steps.get(index).delivered(Integer.parseInt(text.substring(dash + 1)), arrived);
+        }
+    }
+
+    private String option(String name) {
+        String value = options.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("Missing option --" + name);
+        }
+        return value;
+    }
+
+    /** One rate's messages: planned times, arrivals, answers. Written by Netty threads, read by the sender. */
+    private static final class Step {
+        final int index;
+        final double rate;
+        final long[] lag;
+        final AtomicLongArray arrived;
+        final AtomicLongArray answered;
+        final AtomicInteger delivered = new AtomicInteger();
+        final AtomicInteger answeredOk = new AtomicInteger();
+        final AtomicInteger duplicates = new AtomicInteger();
+        final AtomicInteger late = new AtomicInteger();
+        final Map<String, AtomicInteger> refused = new ConcurrentHashMap<>();
+        volatile long start;
+        volatile boolean closed;
+        long end;
+        int sent;
+        int stoppedAt = -1;
+        double cpuService;
+        double cpuDb;
+        double cpuClient;
+        double heapUsedMiB = Double.NaN;
+        double heapLiveMiB = Double.NaN;
+        double rssPeakMiB = Double.NaN;
+
+        Step(int index, double rate, int total) {
+            this.index = index;
+            this.rate = rate;
+            lag = new long[total];
+            arrived = new AtomicLongArray(total);
+            answered = new AtomicLongArray(total);
+        }
+
+        long planned(int k) {
+            return start + Math.round(k * 1e9 / rate);
+        }
+
+        void answered(int k, Throwable error) {
+            if (!answered.compareAndSet(k, 0, 1)) {
+                return;
+            }
+            if (error == null) {
+                answeredOk.incrementAndGet();
+            } else {
+                refused.computeIfAbsent(ChatUsers.reason(error), c -> new AtomicInteger()).incrementAndGet();
+            }
+        }
+
+        void delivered(int k, long at) {
+            if (k < 0 || k >= arrived.length()) {
+                return;
+            }
+            if (closed) {
+                // After the grace: counted apart, kept out of the step's figures.
+                late.incrementAndGet();
+            } else if (!arrived.compareAndSet(k, 0, at)) {
+                duplicates.incrementAndGet();
+            } else {
+                delivered.incrementAndGet();
+            }
+        }
+
+        /** Messages whose fate is known: delivered, or refused. */
+        int settled() {
+            return delivered.get() + refusedCount();
+        }
+
+        int refusedCount() {
+            return refused.values().stream().mapToInt(AtomicInteger::get).sum();
+        }
+
+        /** Acknowledged by the service, not delivered within the grace. */
+        int lost() {
+            return Math.max(0, answeredOk.get() - delivered.get());
+        }
+
+        /** Acknowledged and not delivered at all so far, within the grace or after it. */
+        int neverDelivered() {
+            return Math.max(0, answeredOk.get() - delivered.get() - late.get());
+        }
+
+        int unanswered() {
+            return sent - answeredOk.get() - refusedCount();
+        }
+
+        boolean sustained() {
+            return stoppedAt < 0 && refusedCount() == 0 && unanswered() == 0 && percentile(0.99) < SUSTAINED_P99_MS;
+        }
+
+        /** Delivery latency in ms (from the planned send) at quantile {@code p}, nearest rank; NaN if none. */
+        double percentile(double p) {
+            long[] ms = new long[sent];
+            int n = 0;
+            for (int k = 0; k < sent; k++) {
+                long at = arrived.get(k);
+                if (at != 0) {
+                    ms[n++] = at - planned(k);
+                }
+            }
+            if (n == 0) {
+                return Double.NaN;
+            }
+            Arrays.sort(ms, 0, n);
+            return ms[Math.max(0, (int) Math.ceil(p * n) - 1)] / 1e6;
+        }
+
+        /** Deliveries within the sending window, per second of it. */
+        double sustainedRate() {
+            int n = 0;
+            for (int k = 0; k < sent; k++) {
+                long at = arrived.get(k);
+                n += at != 0 && at <= end ? 1 : 0;
+            }
+            return n / ((end - start) / 1e9);
+        }
+
+        double lagP99Ms() {
+            long[] sorted = Arrays.copyOf(lag, sent);
+            Arrays.sort(sorted);
+            return sent == 0 ? Double.NaN : sorted[Math.max(0, (int) Math.ceil(0.99 * sent) - 1)] / 1e6;
+        }
+
+        String refusedCodes() {
+            return new TreeMap<>(refused).toString();
+        }
+
+        void record(Results results) {
+            String key = "chat." + (int) rate + ".";
+            results.add(key + "planned", lag.length);
+            results.add(key + "sent", sent);
+            results.add(key + "answeredOk", answeredOk.get());
+            results.add(key + "delivered", delivered.get());
+            results.add(key + "lost", lost());
+            results.add(key + "unanswered", unanswered());
+            results.add(key + "refused", refusedCount());
+            refused.forEach((code, count) -> results.add(key + "refused." + code, count.get()));
+            results.add(key + "duplicates", duplicates.get());
+            results.add(key + "p50", percentile(0.5));
+            results.add(key + "p99", percentile(0.99));
+            results.add(key + "max", percentile(1.0));
+            results.add(key + "sustained", sustainedRate());
+            results.add(key + "sendSeconds", (end - start) / 1e9);
+            results.add(key + "stopped", stoppedAt < 0 ? 0 : 1);
+            results.add(key + "sustainedStep", sustained() ? 1 : 0);
+            results.add(key + "lagP99", lagP99Ms());
+            results.add(key + "cpu.service", cpuService);
+            results.add(key + "cpu.db", cpuDb);
+            results.add(key + "cpu.client", cpuClient);
+            results.add(key + "heapUsedMiB", heapUsedMiB);
+            results.add(key + "heapLiveMiB", heapLiveMiB);
+            results.add(key + "rssPeakMiB", rssPeakMiB);
+        }
+
+        String summary() {
+            String name = index == 0 ? "warm-up" : (int) rate + " msg/s";
+            return String.format(Locale.ROOT, "%s: %d sent%s, %d delivered, %d lost, %d unanswered, refused %s;"
+                            + " latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %.0f msg/s delivered; CPU service %.2f,"
+                            + " db %.2f, harness %.2f cores; heap %.0f MiB used, %.0f live; send lag p99 %.1f ms",
+                    name, sent, stoppedAt < 0 ? "" : " (STOPPED: backlog past " + BACKLOG_SECONDS + " s of messages)",
+                    delivered.get(), lost(), unanswered(), refusedCodes(), percentile(0.5), percentile(0.99),
+                    percentile(1.0), sustainedRate(), cpuService, cpuDb, cpuClient, heapUsedMiB, heapLiveMiB,
+                    lagP99Ms());
+        }
+    }
+}
