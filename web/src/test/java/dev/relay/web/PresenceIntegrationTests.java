@@ -64,7 +64,8 @@ class PresenceIntegrationTests extends ServiceIntegrationTest {
         AuthToken frank = newUser(); // a conversation that starts while the stream is open
         chat.sendText(alice.userId(), bob.userId(), "hello bob").block(TIMEOUT);
         RelayClient aliceClient = client(alice);
-        EventProbe events = EventProbe.open(aliceClient, null);
+        // After alice's first event (that message): bob is followed as a peer loaded at open, not by replay.
+        EventProbe events = EventProbe.open(aliceClient, 1L);
         List<UserInfo> watched = aliceClient.watchPresence(List.of(carol.userId(), UUID.randomUUID().toString()))
                 .block(TIMEOUT);
         assertThat(watched).extracting(UserInfo::id).as("unknown ids left out").containsExactly(carol.userId());
@@ -113,7 +114,7 @@ class PresenceIntegrationTests extends ServiceIntegrationTest {
         AuthToken alice = newUser();
         AuthToken bob = newUser();
         RelayClient aliceClient = client(alice);
-        EventProbe events = EventProbe.open(aliceClient, null);
+        EventProbe events = EventProbe.open(aliceClient, 0L);
         aliceClient.watchPresence(List.of(bob.userId())).block(TIMEOUT);
         chat.sendText(bob.userId(), alice.userId(), "ping").block(TIMEOUT);
         events.await(e -> e.type() == Event.Type.MESSAGE, TIMEOUT);
@@ -156,7 +157,8 @@ class PresenceIntegrationTests extends ServiceIntegrationTest {
             }
         });
         RelayClient observerClient = client(observer);
-        EventProbe events = EventProbe.open(observerClient, null);
+        // After the 200 messages (events 1 to 200): the peers come from the query at open, not from replay.
+        EventProbe events = EventProbe.open(observerClient, 200L);
         chat.sendText(crowd.get(0).userId(), observer.userId(), "live?").block(TIMEOUT);
         events.await(e -> e.type() == Event.Type.MESSAGE, TIMEOUT);
         ids.forEach(this::awaitInterest);
@@ -209,6 +211,17 @@ class PresenceIntegrationTests extends ServiceIntegrationTest {
         List<String> fine = new ArrayList<>(many.subList(0, 500));
         fine.add(many.get(0));
         assertThat(client.watchPresence(fine).block(TIMEOUT)).isEmpty();
+        // A connection's watch set goes with it.
+        int before = interest.connections();
+        RelayClient watcher = RelayClient.connect(ws(), newUser().token());
+        watcher.watchPresence(List.of(UUID.randomUUID().toString())).block(TIMEOUT);
+        assertThat(interest.connections()).isEqualTo(before + 1);
+        watcher.close();
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (interest.connections() > before && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        assertThat(interest.connections()).as("connections known to the presence index").isLessThanOrEqualTo(before);
         // Data that is not the request's shape.
         assertThatThrownBy(() -> client.rsocket().flatMap(r -> r.requestResponse(RelayClient.payload(
                 Routes.PRESENCE_WATCH, Map.of("users", Map.of("not", "a list"))))).block(TIMEOUT))
@@ -225,6 +238,14 @@ class PresenceIntegrationTests extends ServiceIntegrationTest {
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
             }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
         }
     }
 

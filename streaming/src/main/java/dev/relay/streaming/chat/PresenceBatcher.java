@@ -20,6 +20,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -30,11 +31,12 @@ import java.util.function.Function;
  * differs from the one before the window is news. Windows are published in order, one at a time, so a later state
  * never overtakes an earlier one on this node.
  */
-public final class PresenceBatcher implements Disposable {
+public final class PresenceBatcher implements Disposable, AutoCloseable {
 
     public static final Duration DEFAULT_WINDOW = Duration.ofMillis(200);
     /** Changes per envelope: a window larger than this (thousands reconnecting) goes out as several. */
     static final int MAX_ENVELOPE = 1000;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private static final Logger log = LoggerFactory.getLogger(PresenceBatcher.class);
 
@@ -44,6 +46,8 @@ public final class PresenceBatcher implements Disposable {
     private final Scheduler timer;
     private final Sinks.Many<Map<String, Change>> windows = Sinks.many().unicast().onBackpressureBuffer();
     private final Disposable publishing;
+    /** Windows handed to the publishing pipeline and not yet published. */
+    private final AtomicInteger unpublished = new AtomicInteger();
     // Guarded by this.
     private Map<String, Change> pending = new LinkedHashMap<>();
     private boolean armed;
@@ -90,6 +94,7 @@ public final class PresenceBatcher implements Disposable {
             pending = new LinkedHashMap<>();
             armed = false;
             if (!batch.isEmpty()) {
+                unpublished.incrementAndGet();
                 // Inside the lock: emissions into the sink must not overlap.
                 windows.tryEmitNext(batch);
             }
@@ -121,7 +126,27 @@ public final class PresenceBatcher implements Disposable {
                             log.warn("{} presence changes were not announced: {}", chunk.size(), e.toString());
                             return Mono.empty();
                         }))
+                .doFinally(signal -> unpublished.decrementAndGet())
                 .then();
+    }
+
+    /**
+     * The node stops: the current window goes out at once, and what is being published gets a moment to finish
+     * (other nodes' users hear of this node's users going offline; a cluster's reaping would be later).
+     */
+    @Override
+    public void close() {
+        flush();
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        while (unpublished.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        dispose();
     }
 
     @Override

@@ -120,6 +120,15 @@ class PresenceBatcherUnitTests {
         flaky.dispose();
     }
 
+    @Test
+    void closingPublishesTheOpenWindowAtOnce() {
+        batcher.changed("a", false);
+        batcher.close();
+        assertThat(bus.published).hasSize(1);
+        assertThat(states(bus.published.get(0))).isEqualTo(Map.of("a", false));
+        assertThat(batcher.isDisposed()).isTrue();
+    }
+
     private static Map<String, Boolean> states(Envelope envelope) {
         return envelope.presence().stream().collect(Collectors.toMap(UserInfo::id, UserInfo::online));
     }

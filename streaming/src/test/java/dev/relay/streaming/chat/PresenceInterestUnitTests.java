@@ -55,6 +55,9 @@ class PresenceInterestUnitTests {
         PresenceInterest.Listener stream = interest.open(tab, "alice", seen::add);
         interest.addPeer(stream, "carol");
         interest.watch(tab, List.of("bob", "carol"));
+        interest.deliver(List.of(user("carol", false)));
+        assertThat(seen).as("a peer watched too is told once").hasSize(1);
+        seen.clear();
         interest.watch(tab, List.of("dave"));
         interest.deliver(List.of(user("bob", true), user("carol", true), user("dave", true)));
         assertThat(seen).extracting(UserInfo::id).containsExactly("carol", "dave");
@@ -88,6 +91,34 @@ class PresenceInterestUnitTests {
         interest.deliver(List.of(user("z", false)));
         assertThat(later).hasSize(1);
         interest.close(three);
+        assertThat(interest.indexedUsers()).isZero();
+        assertThat(interest.connections()).isZero();
+    }
+
+    @Test
+    void connectionsWatchingTheSameUsersShareOneSetAndEachHearsOnce() {
+        List<UserInfo> first = new CopyOnWriteArrayList<>();
+        List<UserInfo> second = new CopyOnWriteArrayList<>();
+        interest.open(tab, "alice", first::add);
+        PresenceInterest.Listener cliStream = interest.open(cli, "bob", second::add);
+        // Equal ids, other instances and order (as decoded from two requests).
+        interest.watch(tab, List.of(new String("x"), new String("y")));
+        interest.watch(cli, List.of(new String("y"), new String("x"), new String("x")));
+        interest.deliver(List.of(user("x", true), user("y", true)));
+        assertThat(first).extracting(UserInfo::id).containsExactly("x", "y");
+        assertThat(second).extracting(UserInfo::id).containsExactly("x", "y");
+        assertThat(interest.interested("x")).isEqualTo(2);
+
+        // One leaves the shared set: the other keeps it.
+        interest.watch(cli, List.of("y"));
+        interest.deliver(List.of(user("x", false)));
+        assertThat(first).hasSize(3);
+        assertThat(second).hasSize(2);
+        interest.close(cliStream);
+        interest.forget(cli);
+        interest.forget(tab);
+        interest.deliver(List.of(user("y", false)));
+        assertThat(first).hasSize(3);
         assertThat(interest.indexedUsers()).isZero();
     }
 
