@@ -11,6 +11,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -128,13 +129,16 @@ public final class EventFeed {
         Stream(String userId, Object connection) {
             this.userId = userId;
             this.presence = interest.open(connection, userId, user -> serial.execute(() -> emit(new Event(null,
-                    Event.Type.PRESENCE, clock.instant(), null, null, user, null))));
+                    Event.Type.PRESENCE, clock.instant(), null, null, user, null))), true);
         }
 
         Flux<Event> run(Long since) {
-            // One bounded query; a failure costs the peers' presence on this stream, not the stream.
+            // One bounded query, retried (a reconnect storm can exhaust the pool for a while); in the end a failure
+            // costs the peers' presence on this stream, not the stream. Changes meanwhile are kept (peersLoaded).
             chat.peerIds(userId, PresenceInterest.LOADED_PEERS).collectList()
-                    .subscribe(peers -> interest.addPeers(presence, peers), error -> { });
+                    .retryWhen(Retry.backoff(3, Duration.ofMillis(500)))
+                    .onErrorReturn(List.of())
+                    .subscribe(peers -> interest.peersLoaded(presence, peers));
             Disposable live = bus.subscribe(userId)
                     .filter(e -> e.event() != null)
                     .map(Envelope::event)

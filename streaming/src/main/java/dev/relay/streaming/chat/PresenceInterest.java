@@ -39,6 +39,8 @@ public final class PresenceInterest {
     public static final int MAX_PEERS = 2000;
     /** How many peers a stream loads when it opens (most recent conversations first). */
     public static final int LOADED_PEERS = 1000;
+    /** Batches a stream keeps while its peers load; a load slower than that many batches loses the rest. */
+    private static final int LOAD_BUFFER = 1000;
 
     private static final Logger log = LoggerFactory.getLogger(PresenceInterest.class);
 
@@ -49,6 +51,8 @@ public final class PresenceInterest {
     private final Map<String, Watched> byWatch = new HashMap<>();
     private final Map<List<String>, WatchSet> watchSets = new HashMap<>();
     private final Map<Object, Connection> connections = new HashMap<>();
+    /** Streams whose peers are being read: they keep the batches that arrive meanwhile (a reference each). */
+    private final Set<Listener> loading = new HashSet<>();
 
     /** One event stream: {@code deliver} gets each change of a user it is interested in. */
     public final class Listener {
@@ -56,6 +60,7 @@ public final class PresenceInterest {
         private final String owner;
         private final Consumer<UserInfo> deliver;
         private final Set<String> peers = new HashSet<>();
+        private List<List<UserInfo>> whileLoading;
         private boolean closed;
 
         private Listener(Object connection, String owner, Consumer<UserInfo> deliver) {
@@ -90,9 +95,22 @@ public final class PresenceInterest {
      * or null: no watch applies); it follows what the connection watches, and its peers once added.
      */
     public Listener open(Object connection, String owner, Consumer<UserInfo> deliver) {
+        return open(connection, owner, deliver, false);
+    }
+
+    /**
+     * As {@link #open(Object, String, Consumer)}; with {@code loadsPeers}, the stream's peers are being read and
+     * come with {@link #peersLoaded}, which also delivers their changes that arrived meanwhile: nothing falls
+     * between the stream's opening and its peers' index entries.
+     */
+    public Listener open(Object connection, String owner, Consumer<UserInfo> deliver, boolean loadsPeers) {
         Listener listener = new Listener(connection, owner, deliver);
-        if (connection != null) {
-            synchronized (lock) {
+        synchronized (lock) {
+            if (loadsPeers) {
+                listener.whileLoading = new ArrayList<>();
+                loading.add(listener);
+            }
+            if (connection != null) {
                 Connection c = connections.computeIfAbsent(connection, k -> new Connection());
                 c.listeners.add(listener);
                 if (c.watch != null) {
@@ -101,6 +119,31 @@ public final class PresenceInterest {
             }
         }
         return listener;
+    }
+
+    /** The stream's peers were read (empty if that failed): indexed, and told what changed while they loaded. */
+    public void peersLoaded(Listener listener, Collection<String> userIds) {
+        List<UserInfo> missed = new ArrayList<>();
+        synchronized (lock) {
+            addPeers(listener, userIds);
+            loading.remove(listener);
+            List<List<UserInfo>> kept = listener.whileLoading;
+            listener.whileLoading = null;
+            if (kept == null || listener.closed) {
+                return;
+            }
+            Connection c = listener.connection == null ? null : connections.get(listener.connection);
+            List<String> watched = c == null || c.watch == null ? List.of() : c.watch.ids;
+            for (List<UserInfo> batch : kept) {
+                for (UserInfo user : batch) {
+                    // Watched ones were delivered already (ids are sorted: a binary search).
+                    if (listener.peers.contains(user.id()) && Collections.binarySearch(watched, user.id()) < 0) {
+                        missed.add(user);
+                    }
+                }
+            }
+        }
+        missed.forEach(listener.deliver);
     }
 
     /** The stream follows these users too (its conversation peers), up to {@link #MAX_PEERS} in all. */
@@ -131,6 +174,8 @@ public final class PresenceInterest {
                 return;
             }
             listener.closed = true;
+            loading.remove(listener);
+            listener.whileLoading = null;
             for (String user : listener.peers) {
                 byPeer.computeIfPresent(user, (k, set) -> {
                     set.remove(listener);
@@ -223,6 +268,11 @@ public final class PresenceInterest {
         List<Listener> to = new ArrayList<>();
         List<UserInfo> what = new ArrayList<>();
         synchronized (lock) {
+            for (Listener listener : loading) {
+                if (listener.whileLoading.size() < LOAD_BUFFER) {
+                    listener.whileLoading.add(changes);
+                }
+            }
             for (UserInfo user : changes) {
                 for (Listener listener : interestedIn(user.id())) {
                     to.add(listener);

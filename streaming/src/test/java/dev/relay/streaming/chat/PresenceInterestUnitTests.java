@@ -123,6 +123,28 @@ class PresenceInterestUnitTests {
     }
 
     @Test
+    void changesOfPeersThatArriveWhileThePeersLoadAreDeliveredOnceLoaded() {
+        List<UserInfo> seen = new CopyOnWriteArrayList<>();
+        PresenceInterest.Listener stream = interest.open(tab, "alice", seen::add, true);
+        interest.watch(tab, List.of("carol"));
+        interest.deliver(List.of(user("bob", true), user("carol", true), user("dave", true)));
+        assertThat(seen).extracting(UserInfo::id).as("watched: at once").containsExactly("carol");
+        interest.peersLoaded(stream, List.of("bob", "carol"));
+        assertThat(seen).extracting(UserInfo::id).as("bob's change kept; carol's not twice").containsExactly("carol",
+                "bob");
+        interest.deliver(List.of(user("bob", false)));
+        assertThat(seen).hasSize(3);
+
+        List<UserInfo> closedEarly = new CopyOnWriteArrayList<>();
+        PresenceInterest.Listener gone = interest.open(cli, "erin", closedEarly::add, true);
+        interest.deliver(List.of(user("bob", true)));
+        interest.close(gone);
+        interest.peersLoaded(gone, List.of("bob"));
+        assertThat(closedEarly).isEmpty();
+        assertThat(interest.interested("bob")).isEqualTo(1);
+    }
+
+    @Test
     void watchAndPeersAreBounded() {
         assertThatThrownBy(() -> interest.watch(tab, IntStream.range(0, PresenceInterest.MAX_WATCH + 1)
                 .mapToObj(i -> "u" + i).toList())).isInstanceOf(IllegalArgumentException.class);
