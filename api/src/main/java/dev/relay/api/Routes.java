@@ -29,7 +29,8 @@ public final class Routes {
     public static final String PROFILE_UPDATE = "profile.update";
     /**
      * Request-response: whose presence this connection's event streams get besides the user's conversation peers
-     * ({@code PresenceWatch}, at most 500 ids, replacing the previous set); answers their current {@code PresenceState}.
+     * ({@code PresenceWatch}, at most 500 ids, replacing the previous set); answers their current state
+     * ({@code PresenceState}).
      */
     public static final String PRESENCE_WATCH = "presence.watch";
 

@@ -33,9 +33,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Issue #19 §4 on one node, opt-in ({@code -Drelay.storm.users=1000}; not part of the suite): that many users
- * connect at once, each as the browser app does (an event stream, its conversations, then {@code presence.watch} of
- * the same first 500 users it lists; its few conversation peers come without asking), and the test measures how long until every client sees every
- * user it follows online, and how many PRESENCE events that took in all (a broadcast would send users squared).
+ * connect at once, each as the browser app does (an event stream, its conversations, then {@code presence.watch}
+ * of the same first 500 users it lists; its few conversation peers come without asking), and the test measures how
+ * long until every client sees every user it follows online, and how many PRESENCE events that took in all (a
+ * broadcast would send users squared).
  */
 @EnabledIfSystemProperty(named = "relay.storm.users", matches = "\\d+")
 @TestPropertySource(properties = {"relay.connections.requests-per-minute=100000",
@@ -102,8 +103,9 @@ class PresenceStormIntegrationTests extends ServiceIntegrationTest {
                     .then(client.watchPresence(watch)).doOnNext(state -> state.stream()
                             .filter(UserInfo::online).forEach(u -> left.remove(u.id())))
                     // What a client does when the service is busy: try again a little later.
-                    .retryWhen(Retry.backoff(10, Duration.ofMillis(500)).maxBackoff(Duration.ofSeconds(2)).filter(e -> e instanceof RelayException r
-                            && r.code() == ErrorCode.STORAGE_UNAVAILABLE).doBeforeRetry(r -> retries.incrementAndGet()))
+                    .retryWhen(Retry.backoff(10, Duration.ofMillis(500)).maxBackoff(Duration.ofSeconds(2))
+                            .filter(e -> e instanceof RelayException r && r.code() == ErrorCode.STORAGE_UNAVAILABLE)
+                            .doBeforeRetry(r -> retries.incrementAndGet()))
                     .doOnSuccess(state -> ready.incrementAndGet());
         }, 200).onErrorResume(e -> Mono.empty()).take(Duration.ofMinutes(5)).blockLast();
         long connected = System.nanoTime() - start;

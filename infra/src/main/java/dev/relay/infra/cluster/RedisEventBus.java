@@ -13,9 +13,10 @@ import reactor.core.publisher.Flux;
  * {@link EventBus} across nodes on Redis pub/sub: a channel per user, subscribed on a node only while that user has
  * an event stream there (so an event costs one message to the nodes that need it, not to all), one channel for
  * events to everyone, one for connection signals (disconnect a user) and one for presence batches, which each node
- * subscribes once (its streams' per-user subscriptions do not, so a batch is read once per node, not per stream). Pub/sub is at most once and keeps nothing
- * while a node is cut off: the database event log stays the source of truth, and each event stream fills gaps from
- * it ({@code EventFeed}, which also checks its position periodically in a cluster, for a lost last event).
+ * subscribes once (its streams' per-user subscriptions do not, so a batch is read once per node, not per stream).
+ * Pub/sub is at most once and keeps nothing while a node is cut off: the database event log stays the source of
+ * truth, and each event stream fills gaps from it ({@code EventFeed}, which also checks its position periodically in
+ * a cluster, for a lost last event).
  */
 public final class RedisEventBus implements EventBus {
 
