@@ -37,6 +37,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * of the same first 500 users it lists; its few conversation peers come without asking), and the test measures how
  * long until every client sees every user it follows online, and how many PRESENCE events that took in all (a
  * broadcast would send users squared).
+ * <p>
+ * Not yet seen to pass: on 2026-12-07, with 300 and 1,000 users on the shared two-core machine, most clients' requests
+ * kept failing with STORAGE_UNAVAILABLE for minutes while MariaDB showed the pool's 20 connections idle and no open
+ * transaction; the cause is not known yet (the 200-user test in PresenceIntegrationTests, whose clients open no
+ * stream and list nothing, settles in seconds).
  */
 @EnabledIfSystemProperty(named = "relay.storm.users", matches = "\\d+")
 @TestPropertySource(properties = {"relay.connections.requests-per-minute=100000",
