@@ -42,18 +42,19 @@ function setup() {
   const { connection, opened, requests, emit } = eventsConnection();
   let changes = 0;
   let resyncs = 0;
+  let listChanges = 0;
   const services: StoreServices = { changed: () => changes++, notify: () => {}, connection: async () => connection };
   const people = new People();
   const me = () => ME;
   const chat = new Chat(services, me, people);
   const deps = { connection: services.connection, sleep: async () => {}, now: () => 0 };
   const transfers = new Transfers(services, deps, () => "token");
-  const stream = new EventStream({ me, people, chat, transfers, changed: services.changed, resync: () => resyncs++ });
+  const stream = new EventStream({ me, people, chat, transfers, changed: services.changed, resync: () => resyncs++, listChanged: () => listChanges++ });
   people.load({ ...alice, id: ME }, [alice], [{ peer: alice, lastMessage: null, unread: 0 }]);
   chat.load([{ peer: alice, lastMessage: null, unread: 0 }]);
   chat.histories.set(alice.id, { messages: [message(1, ME, alice.id)], loading: false, hasMore: false, loaded: true });
   stream.open(connection);
-  return { people, chat, transfers, stream, connection, opened, requests, emit, changes: () => changes, resyncs: () => resyncs };
+  return { people, chat, transfers, stream, connection, opened, requests, emit, changes: () => changes, resyncs: () => resyncs, listChanges: () => listChanges };
 }
 
 describe("EventStream", () => {
@@ -119,6 +120,16 @@ describe("EventStream", () => {
     expect(chat.conversations.get(alice.id)!.peer.disabled).toBe(true);
     emit({ id: 3, type: "PRESENCE", user: { ...alice, id: ME, online: false } });
     expect(people.users.has(ME)).toBe(false);
+  });
+
+  it("says when someone joins or leaves the people list, so the presence watch follows it", () => {
+    const { emit, listChanges } = setup();
+    emit({ id: null, type: "PRESENCE", user: { ...alice, online: true } });
+    expect(listChanges()).toBe(0);
+    emit({ id: null, type: "USER", user: { ...alice, id: "bob", username: "bob" } });
+    expect(listChanges()).toBe(1);
+    emit({ id: null, type: "USER", user: { ...alice, disabled: true } });
+    expect(listChanges()).toBe(2);
   });
 
   it("loads everything again on RESYNC", () => {

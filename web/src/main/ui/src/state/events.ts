@@ -13,6 +13,8 @@ export interface EventTargets {
   changed(): void;
   /** RESYNC: the service cannot replay what was missed; everything is loaded again. */
   resync(): void;
+  /** Someone joined or left the people list (the presence watch follows it). */
+  listChanged?(): void;
 }
 
 /**
@@ -66,8 +68,10 @@ export class EventStream {
       case "USER": {
         const user = event.user!;
         if (user.id === this.targets.me()) break;
+        const listed = people.users.has(user.id);
         people.update(user);
         chat.peerChanged(user);
+        if (listed !== people.users.has(user.id)) this.targets.listChanged?.();
         break;
       }
       case "TRANSFER":

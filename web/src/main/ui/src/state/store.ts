@@ -6,6 +6,7 @@ import { Chat } from "./chat";
 import { EventStream } from "./events";
 import { Notices } from "./notices";
 import { People } from "./people";
+import { PresenceWatch } from "./presence";
 import type { StoreServices } from "./services";
 import { Session } from "./session";
 import { Transfers } from "./transfers";
@@ -28,6 +29,7 @@ export class AppStore {
   readonly admin = new Admin(() => this.connection());
 
   private readonly events: EventStream;
+  private readonly presence: PresenceWatch;
   private version = 0;
   private readonly listeners = new Set<() => void>();
   private connectedBefore = false;
@@ -47,6 +49,11 @@ export class AppStore {
     this.chat = new Chat(services, me, this.people);
     this.uploads = new Uploads(services, this.session.deps, () => this.session.auth);
     this.transfers = new Transfers(services, this.session.deps, () => this.session.auth!.token);
+    this.presence = new PresenceWatch(this.people, () => new Set(this.chat.conversations.keys()), (user) => {
+      if (user.id === this.session.me?.id) return;
+      this.people.update(user);
+      this.chat.peerChanged(user);
+    });
     this.events = new EventStream({
       me,
       people: this.people,
@@ -54,6 +61,7 @@ export class AppStore {
       transfers: this.transfers,
       changed: () => this.changed(),
       resync: () => void this.connection().then((c) => this.onConnected(c)),
+      listChanged: () => void this.watchPresence(),
     });
     this.session.restore();
   }
@@ -87,8 +95,19 @@ export class AppStore {
     this.uploads.reset();
     this.transfers.reset();
     this.events.reset();
+    this.presence.reset();
     this.connectedBefore = false;
     this.changed();
+  }
+
+  /** The people list changed: the service's watch set follows it. */
+  private async watchPresence(): Promise<void> {
+    try {
+      await this.presence.sync(await this.connection());
+      this.changed();
+    } catch (e) {
+      this.notices.notify("error", humanMessage(e));
+    }
   }
 
   /** Every (re)connection: the event stream from where it stopped, then who and what is there now. */
@@ -106,6 +125,8 @@ export class AppStore {
       this.people.load(me, users, conversations);
       this.chat.load(conversations);
       this.changed();
+      // Presence of the listed users who are not conversation peers comes only once watched.
+      await this.presence.sync(connection).then(() => this.changed(), (e) => this.notices.notify("error", humanMessage(e)));
       if (first) await this.uploads.loadOffers(connection);
       // After a reconnect, the open conversation catches up on what replay cannot give (live-only progress).
       else if (this.chat.activePeer) void this.chat.refreshHistory(this.chat.activePeer);

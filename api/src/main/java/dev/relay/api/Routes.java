@@ -27,6 +27,12 @@ public final class Routes {
     public static final String USERS_LIST = "users.list";
     public static final String USERS_SEARCH = "users.search";
     public static final String PROFILE_UPDATE = "profile.update";
+    /**
+     * Request-response: whose presence this connection's event streams get besides the user's conversation peers
+     * ({@code PresenceWatch}, at most 500 ids, replacing the previous set); answers their current state
+     * ({@code PresenceState}).
+     */
+    public static final String PRESENCE_WATCH = "presence.watch";
 
     /** Conversations are addressed by the other user's id (usernames may contain '.'): {@code chat.<id>.send}. */
     public static final String CHAT_LIST = "chat.list";

@@ -12,6 +12,8 @@ import dev.relay.api.wire.Event;
 import dev.relay.api.wire.EventsRequest;
 import dev.relay.api.wire.FileInfo;
 import dev.relay.api.wire.HistoryRequest;
+import dev.relay.api.wire.PresenceState;
+import dev.relay.api.wire.PresenceWatch;
 import dev.relay.api.wire.ProfileUpdate;
 import dev.relay.api.wire.RateLimit;
 import dev.relay.api.wire.ReadMarker;
@@ -204,6 +206,16 @@ public final class RelayClient implements AutoCloseable {
 
     public Flux<UserInfo> searchUsers(String query) {
         return requestStream(Routes.USERS_SEARCH, new UserQuery(query, null), UserInfo.class);
+    }
+
+    /**
+     * Asks that this connection's event streams get the presence of {@code userIds} (at most 500; replaces what it
+     * watched before; conversation peers come anyway); answers their current state. The set belongs to the
+     * connection: after a reconnect, watch again.
+     */
+    public Mono<List<UserInfo>> watchPresence(List<String> userIds) {
+        return requestResponse(Routes.PRESENCE_WATCH, new PresenceWatch(userIds), PresenceState.class)
+                .map(PresenceState::users);
     }
 
     public Mono<UserInfo> updateProfile(String displayName) {

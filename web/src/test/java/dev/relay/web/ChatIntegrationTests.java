@@ -195,7 +195,10 @@ class ChatIntegrationTests extends ServiceIntegrationTest {
         AuthToken alice = newUser();
         AuthToken bob = newUser();
         AuthToken carol = newUser();
-        EventProbe aliceEvents = EventProbe.open(client(alice), 0L);
+        RelayClient aliceClient = client(alice);
+        EventProbe aliceEvents = EventProbe.open(aliceClient, 0L);
+        // Presence comes for peers and watched users only (PresenceIntegrationTests has the rest).
+        aliceClient.watchPresence(List.of(bob.userId())).block(TIMEOUT);
         // Once a durable event arrives, the stream is live: presence events (live-only) cannot be missed.
         client(carol).sendText(alice.userId(), "ping").block(TIMEOUT);
         aliceEvents.await(e -> e.type() == Event.Type.MESSAGE, TIMEOUT);

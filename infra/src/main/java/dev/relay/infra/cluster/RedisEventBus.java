@@ -12,9 +12,11 @@ import reactor.core.publisher.Flux;
 /**
  * {@link EventBus} across nodes on Redis pub/sub: a channel per user, subscribed on a node only while that user has
  * an event stream there (so an event costs one message to the nodes that need it, not to all), one channel for
- * events to everyone and one for connection signals (disconnect a user). Pub/sub is at most once and keeps nothing
- * while a node is cut off: the database event log stays the source of truth, and each event stream fills gaps from
- * it ({@code EventFeed}, which also checks its position periodically in a cluster, for a lost last event).
+ * events to everyone, one for connection signals (disconnect a user) and one for presence batches, which each node
+ * subscribes once (its streams' per-user subscriptions do not, so a batch is read once per node, not per stream).
+ * Pub/sub is at most once and keeps nothing while a node is cut off: the database event log stays the source of
+ * truth, and each event stream fills gaps from it ({@code EventFeed}, which also checks its position periodically in
+ * a cluster, for a lost last event).
  */
 public final class RedisEventBus implements EventBus {
 
@@ -22,6 +24,7 @@ public final class RedisEventBus implements EventBus {
     private final String userPrefix;
     private final ChannelTopic everyone;
     private final ChannelTopic signals;
+    private final ChannelTopic presence;
     private static final int SUBSCRIBER_BUFFER = 4096;
 
     private final ReactiveStringRedisTemplate redis;
@@ -35,13 +38,15 @@ public final class RedisEventBus implements EventBus {
         this.userPrefix = prefix + "events:user:";
         this.everyone = ChannelTopic.of(prefix + "events:everyone");
         this.signals = ChannelTopic.of(prefix + "events:signals");
+        this.presence = ChannelTopic.of(prefix + "events:presence");
         this.redis = redis;
         this.json = json;
     }
 
     @Override
     public void publish(Envelope envelope) {
-        String channel = envelope.disconnect() ? signals.getTopic()
+        String channel = envelope.presence() != null ? presence.getTopic()
+                : envelope.disconnect() ? signals.getTopic()
                 : envelope.userId() == null ? everyone.getTopic() : userPrefix + envelope.userId();
         String body;
         try {
@@ -63,6 +68,11 @@ public final class RedisEventBus implements EventBus {
     @Override
     public Flux<Envelope> subscribe() {
         return receive(signals, everyone);
+    }
+
+    @Override
+    public Flux<Envelope> presence() {
+        return receive(presence);
     }
 
     @Override

@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * {@link EventBus} for a single node. Envelopes for one user go only to that user's subscribers (a topic per user,
  * created with its first subscriber and dropped with its last), so the cost of an event does not grow with the
- * number of connected users; envelopes for everyone go to everyone. Each subscriber gets its own buffer, so one
+ * number of connected users; envelopes for everyone go to everyone; presence batches go only to {@link #presence()}
+ * (the node's one delivery to its interested streams). Each subscriber gets its own buffer, so one
  * slow event stream never holds back the others (it fails alone when its buffer overflows, and its client replays).
  */
 public final class InProcessEventBus implements EventBus {
@@ -20,6 +21,7 @@ public final class InProcessEventBus implements EventBus {
 
     private final Sinks.Many<Envelope> all = Sinks.many().multicast().directBestEffort();
     private final Sinks.Many<Envelope> everyone = Sinks.many().multicast().directBestEffort();
+    private final Sinks.Many<Envelope> presence = Sinks.many().multicast().directBestEffort();
     private final ConcurrentMap<String, Topic> topics = new ConcurrentHashMap<>();
     /**
      * Emissions must be serial, and a subscriber may publish while it is being called (closing a connection
@@ -33,6 +35,10 @@ public final class InProcessEventBus implements EventBus {
     }
 
     private void deliver(Envelope envelope) {
+        if (envelope.presence() != null) {
+            presence.tryEmitNext(envelope);
+            return;
+        }
         // A sink without subscribers or with a cancelled one refuses the element: nobody is listening, drop it.
         all.tryEmitNext(envelope);
         if (envelope.userId() == null) {
@@ -48,6 +54,11 @@ public final class InProcessEventBus implements EventBus {
     @Override
     public Flux<Envelope> subscribe() {
         return all.asFlux().onBackpressureBuffer(SUBSCRIBER_BUFFER);
+    }
+
+    @Override
+    public Flux<Envelope> presence() {
+        return presence.asFlux().onBackpressureBuffer(SUBSCRIBER_BUFFER);
     }
 
     @Override

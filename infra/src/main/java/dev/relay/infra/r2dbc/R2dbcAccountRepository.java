@@ -12,6 +12,8 @@ import reactor.core.publisher.Mono;
 
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /** {@link AccountRepository} on MySQL/MariaDB through R2DBC. Usernames are unique regardless of case. */
@@ -72,6 +74,17 @@ public final class R2dbcAccountRepository implements AccountRepository {
                 .bind("id", id)
                 .map(R2dbcAccountRepository::toAccount)
                 .one());
+    }
+
+    @Override
+    public Flux<Account> findByIds(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Flux.empty();
+        }
+        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM accounts WHERE id IN (:ids)")
+                .bind("ids", List.copyOf(ids))
+                .map(R2dbcAccountRepository::toAccount)
+                .all());
     }
 
     @Override

@@ -181,6 +181,18 @@ public final class R2dbcChatRepository implements ChatRepository {
     }
 
     @Override
+    public Flux<String> peerIds(String userId, int limit) {
+        // Two index lookups (user_low's unique key, user_high's key) rather than an OR over both columns.
+        return Sql.classify(db.sql("SELECT peer_id FROM (SELECT user_high AS peer_id, last_message_id FROM"
+                        + " conversations WHERE user_low = :user UNION ALL SELECT user_low, last_message_id FROM"
+                        + " conversations WHERE user_high = :user) p ORDER BY last_message_id DESC LIMIT :limit")
+                .bind("user", userId)
+                .bind("limit", limit)
+                .map(row -> row.get("peer_id", String.class))
+                .all());
+    }
+
+    @Override
     public Mono<List<StoredEvent>> append(List<NewEvent> events) {
         if (events.isEmpty()) {
             return Mono.just(List.of());

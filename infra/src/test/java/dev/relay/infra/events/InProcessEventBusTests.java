@@ -1,6 +1,7 @@
 package dev.relay.infra.events;
 
 import dev.relay.api.wire.Event;
+import dev.relay.api.wire.UserInfo;
 import dev.relay.streaming.port.EventBus.Envelope;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
@@ -52,6 +53,26 @@ class InProcessEventBusTests {
         bus.subscribe("carol").subscribe(later::add);
         bus.publish(Envelope.to("carol", event(8)));
         assertThat(later).extracting(e -> e.event().id()).containsExactly(8L);
+    }
+
+    @Test
+    void presenceBatchesGoToPresenceSubscribersOnly() {
+        InProcessEventBus bus = new InProcessEventBus();
+        List<Envelope> user = new CopyOnWriteArrayList<>();
+        List<Envelope> all = new CopyOnWriteArrayList<>();
+        List<Envelope> presence = new CopyOnWriteArrayList<>();
+        Disposable a = bus.subscribe("alice").subscribe(user::add);
+        Disposable b = bus.subscribe().subscribe(all::add);
+        Disposable c = bus.presence().subscribe(presence::add);
+        bus.publish(Envelope.presence(List.of(new UserInfo("bob", "bob", "Bob", UserInfo.Role.USER, true, false))));
+        bus.publish(Envelope.everyone(event(1)));
+        assertThat(presence).hasSize(1);
+        assertThat(presence.get(0).presence()).extracting(UserInfo::id).containsExactly("bob");
+        assertThat(user).extracting(Envelope::presence).containsOnlyNulls().hasSize(1);
+        assertThat(all).extracting(Envelope::presence).containsOnlyNulls().hasSize(1);
+        a.dispose();
+        b.dispose();
+        c.dispose();
     }
 
     private static Event event(long id) {

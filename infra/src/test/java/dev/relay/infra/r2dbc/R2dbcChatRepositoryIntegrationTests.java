@@ -116,6 +116,25 @@ class R2dbcChatRepositoryIntegrationTests {
         assertThat(deleted.text()).isNull();
     }
 
+    @Test
+    void peerIdsAreEitherSideOfAConversationMostRecentFirstAndBounded() {
+        String me = newAccount();
+        String low = newAccount();
+        String high = newAccount();
+        String quiet = newAccount();
+        // me is user_low of one conversation and user_high of another, whichever its id sorts.
+        for (String[] pair : List.of(new String[]{low, me}, new String[]{me, high}, new String[]{low, me})) {
+            tx.required(accounts.lock(pair[0], pair[1]).then(chat.insert(new NewMessage(pair[0], pair[1],
+                    ChatMessage.Kind.TEXT, "hi", null)))).block(TIMEOUT);
+        }
+        assertThat(chat.peerIds(me, 10).collectList().block(TIMEOUT)).containsExactly(low, high);
+        assertThat(chat.peerIds(me, 1).collectList().block(TIMEOUT)).containsExactly(low);
+        assertThat(chat.peerIds(quiet, 10).collectList().block(TIMEOUT)).isEmpty();
+        assertThat(accounts.findByIds(List.of(me, quiet, "no-such-user")).map(a -> a.id()).collectList()
+                .block(TIMEOUT)).containsExactlyInAnyOrder(me, quiet);
+        assertThat(accounts.findByIds(List.of()).collectList().block(TIMEOUT)).isEmpty();
+    }
+
     private static String newAccount() {
         String id = UUID.randomUUID().toString();
         accounts.create(id, "chat-" + id.substring(0, 8), "{noop}x", false).block(TIMEOUT);

@@ -11,6 +11,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -38,28 +39,36 @@ public final class EventFeed {
     private final EventBus bus;
     private final Clock clock;
     private final Duration positionCheck;
+    private final PresenceInterest interest;
     /** The streams whose position is checked, by user (only with a position check). */
     private final Map<String, Set<Stream>> watched = new ConcurrentHashMap<>();
     private Disposable watcher;
 
-    public EventFeed(ChatRepository chat, EventBus bus, Clock clock) {
-        this(chat, bus, clock, null);
+    public EventFeed(ChatRepository chat, EventBus bus, Clock clock, PresenceInterest interest) {
+        this(chat, bus, clock, null, interest);
     }
 
     /**
      * @param positionCheck how often the streams compare their positions with the log (null: never), for a bus that
      *                      may lose an event: a lost event shows as a gap only when a later one arrives. One query
      *                      per {@link #POSITION_BATCH} users with a stream here, not one per stream.
+     * @param interest      the node's index of who follows whose presence: each stream registers there
      */
-    public EventFeed(ChatRepository chat, EventBus bus, Clock clock, Duration positionCheck) {
+    public EventFeed(ChatRepository chat, EventBus bus, Clock clock, Duration positionCheck,
+                     PresenceInterest interest) {
         this.chat = chat;
         this.bus = bus;
         this.clock = clock;
         this.positionCheck = positionCheck;
+        this.interest = interest;
     }
 
-    public Flux<Event> stream(String userId, Long since) {
-        return Flux.defer(() -> new Stream(userId).run(since));
+    /**
+     * @param connection identifies the stream's connection, whose {@code presence.watch} set applies to it (null:
+     *                   none); PRESENCE comes only for those and the user's conversation peers
+     */
+    public Flux<Event> stream(String userId, Long since, Object connection) {
+        return Flux.defer(() -> new Stream(userId, connection).run(since));
     }
 
     private void watch(Stream stream) {
@@ -109,6 +118,7 @@ public final class EventFeed {
         private final String userId;
         private final SerialExecutor serial = new SerialExecutor();
         private final Sinks.Many<Event> out = Sinks.many().unicast().onBackpressureBuffer();
+        private final PresenceInterest.Listener presence;
         // Touched only by tasks of `serial`.
         private long last;
         private boolean filling = true;
@@ -116,11 +126,19 @@ public final class EventFeed {
         private boolean done;
         private int buffered;
 
-        Stream(String userId) {
+        Stream(String userId, Object connection) {
             this.userId = userId;
+            this.presence = interest.open(connection, userId, user -> serial.execute(() -> emit(new Event(null,
+                    Event.Type.PRESENCE, clock.instant(), null, null, user, null))), true);
         }
 
         Flux<Event> run(Long since) {
+            // One bounded query, retried (a reconnect storm can exhaust the pool for a while); in the end a failure
+            // costs the peers' presence on this stream, not the stream. Changes meanwhile are kept (peersLoaded).
+            chat.peerIds(userId, PresenceInterest.LOADED_PEERS).collectList()
+                    .retryWhen(Retry.backoff(3, Duration.ofMillis(500)))
+                    .onErrorReturn(List.of())
+                    .subscribe(peers -> interest.peersLoaded(presence, peers));
             Disposable live = bus.subscribe(userId)
                     .filter(e -> e.event() != null)
                     .map(Envelope::event)
@@ -145,6 +163,7 @@ public final class EventFeed {
             return out.asFlux()
                     .doOnRequest(n -> serial.execute(() -> buffered = 0))
                     .doFinally(signal -> {
+                        interest.close(presence);
                         unwatch(this);
                         live.dispose();
                         serial.execute(() -> done = true);
@@ -209,6 +228,11 @@ public final class EventFeed {
         private void emit(Event e) {
             if (done) {
                 return;
+            }
+            if (e.type() == Event.Type.MESSAGE && e.message() != null) {
+                // A new conversation's peer: follow their presence from now on.
+                String from = e.message().from();
+                interest.addPeer(presence, userId.equals(from) ? e.message().to() : from);
             }
             if (++buffered > CLIENT_BUFFER) {
                 fail(new TransferException(ErrorCode.INVALID_STATE, "This event stream's client stopped reading;"

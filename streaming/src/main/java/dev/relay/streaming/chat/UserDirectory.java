@@ -14,6 +14,9 @@ import reactor.core.publisher.Mono;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * The users directory, profiles, presence and what administrators do to accounts. Disabled users are hidden from
@@ -26,12 +29,21 @@ public final class UserDirectory {
 
     private final AccountRepository accounts;
     private final PresenceStore presence;
+    private final PresenceBatcher changes;
+    private final PresenceInterest interest;
     private final EventLog events;
     private final Clock clock;
 
-    public UserDirectory(AccountRepository accounts, PresenceStore presence, EventLog events, Clock clock) {
+    /**
+     * @param changes  where this node's presence changes go (coalesced, batched, published)
+     * @param interest which of this node's streams follow whom ({@link #watch})
+     */
+    public UserDirectory(AccountRepository accounts, PresenceStore presence, PresenceBatcher changes,
+                         PresenceInterest interest, EventLog events, Clock clock) {
         this.accounts = accounts;
         this.presence = presence;
+        this.changes = changes;
+        this.interest = interest;
         this.events = events;
         this.clock = clock;
     }
@@ -49,7 +61,7 @@ public final class UserDirectory {
                 .flatMapIterable(online -> list.stream().map(a -> info(a, online.contains(a.id()))).toList());
     }
 
-    private static UserInfo info(Account a, boolean online) {
+    static UserInfo info(Account a, boolean online) {
         return new UserInfo(a.id(), a.username(), a.displayName(), a.role(), online, a.disabled());
     }
 
@@ -123,17 +135,21 @@ public final class UserDirectory {
     /** A connection of the user opened; announces them online if it is their first anywhere. */
     public void connected(String userId) {
         presence.connected(userId)
-                .filter(first -> first)
-                .flatMap(first -> accounts.findById(userId))
-                .subscribe(a -> announce(Event.Type.PRESENCE, info(a, true)), e -> { });
+                .subscribe(first -> {
+                    if (first) {
+                        changes.changed(userId, true);
+                    }
+                }, e -> { });
     }
 
     /** A connection of the user closed; announces them offline if it was their last anywhere. */
     public void disconnected(String userId) {
         presence.disconnected(userId)
-                .filter(last -> last)
-                .flatMap(last -> accounts.findById(userId))
-                .subscribe(a -> announce(Event.Type.PRESENCE, info(a, false)), e -> { });
+                .subscribe(last -> {
+                    if (last) {
+                        changes.changed(userId, false);
+                    }
+                }, e -> { });
     }
 
     /**
@@ -141,9 +157,31 @@ public final class UserDirectory {
      * store reports each such user once, on one node).
      */
     public Disposable announceLost() {
-        return presence.lost()
-                .concatMap(userId -> accounts.findById(userId).onErrorResume(e -> Mono.empty()))
-                .subscribe(a -> announce(Event.Type.PRESENCE, info(a, false)), e -> { });
+        return presence.lost().subscribe(userId -> changes.changed(userId, false), e -> { });
+    }
+
+    /**
+     * {@code presence.watch}: from now on the event streams of {@code connection} also get the presence changes of
+     * {@code userIds} (replacing what it watched before; an empty list watches nobody). Answers the current state of
+     * those that exist and are enabled, in the order asked, so the client has the state and then the changes.
+     */
+    public Mono<List<UserInfo>> watch(Object connection, List<String> userIds) {
+        if (userIds == null) {
+            return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "presence.watch needs"
+                    + " {\"users\": [user id, ...]}."));
+        }
+        List<String> ids = userIds.stream().filter(id -> id != null && !id.isBlank()).distinct().toList();
+        if (ids.size() > PresenceInterest.MAX_WATCH) {
+            return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "presence.watch takes at most "
+                    + PresenceInterest.MAX_WATCH + " users, not " + ids.size() + "."));
+        }
+        // Watch first, then read: a change after the read arrives as an event, none falls in between.
+        interest.watch(connection, ids);
+        return accounts.findByIds(ids).filter(a -> !a.disabled()).collectList()
+                .flatMap(found -> {
+                    Map<String, Account> byId = found.stream().collect(Collectors.toMap(Account::id, a -> a));
+                    return infos(ids.stream().map(byId::get).filter(Objects::nonNull).toList()).collectList();
+                });
     }
 
     private void announce(Event.Type type, UserInfo user) {

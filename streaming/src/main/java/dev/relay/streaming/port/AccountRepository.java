@@ -4,6 +4,8 @@ import dev.relay.api.wire.UserInfo.Role;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import java.util.Collection;
+
 import java.time.Instant;
 
 /** User accounts: the owners of uploads and the members of conversations. */
@@ -25,6 +27,9 @@ public interface AccountRepository {
     Mono<Account> findByUsername(String username);
 
     Mono<Account> findById(String id);
+
+    /** The accounts of those of {@code ids} that exist, in no particular order (one query for all of them). */
+    Flux<Account> findByIds(Collection<String> ids);
 
     /** Accounts by display name; disabled ones only if {@code includeDisabled}. */
     Flux<Account> list(boolean includeDisabled, int limit);

@@ -38,6 +38,12 @@ public interface ChatRepository {
     /** The user's conversations, most recent activity first, with the last message and unread count. */
     Flux<ConversationRow> conversations(String userId);
 
+    /**
+     * The ids of the users {@code userId} has a conversation with, most recent activity first, at most
+     * {@code limit}: whose presence the user's event streams follow.
+     */
+    Flux<String> peerIds(String userId, int limit);
+
     /** Appends events to users' logs, assigning each user's next sequence numbers in list order. */
     Mono<List<StoredEvent>> append(List<NewEvent> events);
 

@@ -5,6 +5,8 @@ import dev.relay.streaming.chat.ChatService;
 import dev.relay.streaming.chat.ChatSettings;
 import dev.relay.streaming.chat.EventFeed;
 import dev.relay.streaming.chat.EventLog;
+import dev.relay.streaming.chat.PresenceBatcher;
+import dev.relay.streaming.chat.PresenceInterest;
 import dev.relay.streaming.chat.TransferFeed;
 import dev.relay.streaming.chat.UserDirectory;
 import dev.relay.streaming.port.AccountRepository;
@@ -48,9 +50,21 @@ class TransferConfiguration {
     }
 
     @Bean
-    EventFeed eventFeed(ChatRepository chat, EventBus bus, Clock clock, ClusterProperties cluster) {
+    PresenceInterest presenceInterest() {
+        return new PresenceInterest();
+    }
+
+    @Bean
+    PresenceBatcher presenceBatcher(AccountRepository accounts, EventBus bus, ChatProperties properties) {
+        return new PresenceBatcher(accounts::findByIds, bus, properties.presenceWindow());
+    }
+
+    @Bean
+    EventFeed eventFeed(ChatRepository chat, EventBus bus, Clock clock, ClusterProperties cluster,
+                        PresenceInterest interest) {
         // Alone, the in-process bus loses nothing; across nodes pub/sub may, and a lost last event shows no gap.
-        return new EventFeed(chat, bus, clock, cluster.enabled() ? cluster.positionCheckInterval() : null);
+        return new EventFeed(chat, bus, clock, cluster.enabled() ? cluster.positionCheckInterval() : null,
+                interest);
     }
 
     @Bean
@@ -60,8 +74,9 @@ class TransferConfiguration {
     }
 
     @Bean
-    UserDirectory userDirectory(AccountRepository accounts, PresenceStore presence, EventLog events, Clock clock) {
-        return new UserDirectory(accounts, presence, events, clock);
+    UserDirectory userDirectory(AccountRepository accounts, PresenceStore presence, PresenceBatcher changes,
+                                PresenceInterest interest, EventLog events, Clock clock) {
+        return new UserDirectory(accounts, presence, changes, interest, events, clock);
     }
 
     @Bean

@@ -2,6 +2,7 @@ package dev.relay.web.rsocket;
 
 import dev.relay.api.ErrorCode;
 import dev.relay.streaming.TransferException;
+import dev.relay.streaming.chat.PresenceInterest;
 import dev.relay.streaming.chat.UserDirectory;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.web.security.CurrentUser;
@@ -23,20 +24,23 @@ import java.util.concurrent.ConcurrentMap;
  * The open RSocket connections of each user on this node (at most {@code relay.connections.max-per-user}): they
  * make the user's presence, and they are closed at once when the user is disabled or changes their password (a
  * disconnect signal on the event bus, from any node), and when the token they were opened with expires (the client
- * reconnects with a fresh one).
+ * reconnects with a fresh one). It also hands the node's presence batches to the streams that follow each user
+ * ({@link PresenceInterest}) and drops a closed connection's {@code presence.watch} set.
  */
 @Controller
 class Connections extends DisposableLifecycle {
 
     private final UserDirectory users;
+    private final PresenceInterest interest;
     private final EventBus bus;
     private final ConcurrentMap<String, Set<RSocketRequester>> open = new ConcurrentHashMap<>();
 
     private final Clock clock;
     private final int maxPerUser;
 
-    Connections(UserDirectory users, EventBus bus, Clock clock, ConnectionLimits limits) {
+    Connections(UserDirectory users, PresenceInterest interest, EventBus bus, Clock clock, ConnectionLimits limits) {
         this.users = users;
+        this.interest = interest;
         this.bus = bus;
         this.clock = clock;
         this.maxPerUser = limits.maxPerUser();
@@ -66,6 +70,7 @@ class Connections extends DisposableLifecycle {
                         if (set != null) {
                             set.remove(requester);
                         }
+                        interest.forget(requester.rsocket());
                         users.disconnected(user);
                     })
                     .subscribe(null, e -> { });
@@ -84,6 +89,6 @@ class Connections extends DisposableLifecycle {
     protected Disposable run() {
         return Disposables.composite(bus.subscribe()
                 .filter(e -> e.disconnect() && e.userId() != null)
-                .subscribe(e -> close(e.userId())), users.announceLost());
+                .subscribe(e -> close(e.userId())), users.announceLost(), interest.follow(bus));
     }
 }

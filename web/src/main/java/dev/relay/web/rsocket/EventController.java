@@ -7,6 +7,7 @@ import dev.relay.streaming.chat.EventFeed;
 import dev.relay.web.security.CurrentUser;
 import org.springframework.messaging.handler.annotation.MessageMapping;
 import org.springframework.messaging.handler.annotation.Payload;
+import org.springframework.messaging.rsocket.RSocketRequester;
 import org.springframework.stereotype.Controller;
 import reactor.core.publisher.Flux;
 
@@ -20,8 +21,10 @@ class EventController {
         this.feed = feed;
     }
 
+    /** The connection (its RSocket) keys the stream's {@code presence.watch} set. */
     @MessageMapping(Routes.EVENTS)
-    Flux<Event> events(@Payload(required = false) EventsRequest request) {
-        return CurrentUser.id().flatMapMany(user -> feed.stream(user, request == null ? null : request.since()));
+    Flux<Event> events(@Payload(required = false) EventsRequest request, RSocketRequester requester) {
+        return CurrentUser.id().flatMapMany(user -> feed.stream(user, request == null ? null : request.since(),
+                requester.rsocket()));
     }
 }

@@ -359,6 +359,9 @@ class ClusterIntegrationTests {
         Disposable stream = aliceOnB.events(null)
                 .filter(e -> e.type() == Event.Type.PRESENCE && e.user().id().equals(bob.userId()))
                 .subscribe(e -> bobsPresence.add(e.user().online()), e -> { });
+        // Presence comes for conversation peers and watched users only: alice's connection watches bob.
+        assertThat(aliceOnB.watchPresence(List.of(bob.userId())).block(TIMEOUT)).extracting(u -> u.online())
+                .containsExactly(false);
         Thread.sleep(500); // the stream is subscribed on B
         int portD = start("d");
         Process nodeD = nodes.get(nodes.size() - 1);
