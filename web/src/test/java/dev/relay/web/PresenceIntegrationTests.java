@@ -196,6 +196,25 @@ class PresenceIntegrationTests extends ServiceIntegrationTest {
     }
 
     @Test
+    void aNewUserIsAnnouncedToEveryoneSoThatAppsCanListAndWatchThem() {
+        RelayClient early = client(newUser());
+        AuthToken peer = newUser();
+        EventProbe events = EventProbe.open(early, 0L);
+        // The stream is live once it has delivered an event sent after it was opened.
+        early.sendText(peer.userId(), "hello").block(TIMEOUT);
+        events.await(e -> e.type() == Event.Type.MESSAGE, TIMEOUT);
+
+        AuthToken newcomer = newUser();
+
+        Event announced = events.await(e -> e.type() == Event.Type.USER && e.user().id().equals(newcomer.userId()),
+                TIMEOUT);
+        assertThat(announced.user().username()).isEqualTo(newcomer.username());
+        assertThat(early.watchPresence(List.of(newcomer.userId())).block(TIMEOUT)).extracting(UserInfo::id)
+                .containsExactly(newcomer.userId());
+        events.close();
+    }
+
+    @Test
     void watchingMoreThanFiveHundredUsersOrNothingAtAllIsAnInvalidRequest() {
         RelayClient client = client(newUser());
         List<String> many = IntStream.range(0, 501).mapToObj(i -> UUID.randomUUID().toString()).toList();

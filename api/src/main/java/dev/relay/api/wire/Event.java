@@ -21,7 +21,7 @@ public record Event(Long id, Type type, Instant at, ChatMessage message, ReadMar
         READ,
         /** A user came online or went offline ({@code user.online}). */
         PRESENCE,
-        /** A user's profile changed, or a user was disabled (no longer listed) or enabled. */
+        /** A user registered, their profile changed, or they were disabled (no longer listed) or enabled. */
         USER,
         /** Progress of a file message's upload. */
         TRANSFER,

@@ -130,6 +130,14 @@ public final class UserDirectory {
                 .doOnNext(user -> announce(Event.Type.USER, user)));
     }
 
+    /**
+     * A new account: announced to everyone (USER), as presence is not, so that open apps list the newcomer and can
+     * watch them.
+     */
+    public void registered(Account a) {
+        announce(Event.Type.USER, info(a, false));
+    }
+
     // ---- presence --------------------------------------------------------------------------------------------------
 
     /** A connection of the user opened; announces them online if it is their first anywhere. */

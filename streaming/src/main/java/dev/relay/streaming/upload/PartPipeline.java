@@ -293,15 +293,7 @@ final class PartPipeline {
 
     /** Claims from the budget what the bytes up to {@code creditEnd} will need; false if it lacks the memory. */
     boolean reserve(long creditEnd) {
-        long need = neededFor(creditEnd);
-        if (need <= claimed) {
-            return true;
-        }
-        if (!budget.tryTake(need - claimed)) {
-            return false;
-        }
-        claimed = need;
-        return true;
+        return claim(neededFor(creditEnd));
     }
 
     /**
@@ -310,7 +302,11 @@ final class PartPipeline {
      */
     boolean reserveForResume() {
         long start = nextPartStart;
-        long need = held() + Math.max(sizing.capacity(start, nextPartNumber), received - start);
+        return claim(held() + Math.max(sizing.capacity(start, nextPartNumber), received - start));
+    }
+
+    /** Holds {@code need} bytes of the budget in all, taking what is missing; false if the budget lacks it. */
+    private boolean claim(long need) {
         if (need <= claimed) {
             return true;
         }

@@ -7,6 +7,7 @@ import dev.relay.api.wire.PasswordChange;
 import dev.relay.streaming.RateLimitedException;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.chat.EventLog;
+import dev.relay.streaming.chat.UserDirectory;
 import dev.relay.streaming.port.AccountRepository;
 import dev.relay.streaming.port.RateLimits;
 import dev.relay.web.security.AccountPolicy;
@@ -42,6 +43,7 @@ class AuthController {
     private final JwtTokens tokens;
     private final Admission admission;
     private final EventLog events;
+    private final UserDirectory users;
     private final RateLimits rate;
     private final RateLimits.Limit accountLogins;
     private final RateLimits.Limit addressLogins;
@@ -50,12 +52,13 @@ class AuthController {
     private final Mono<String> dummyHash;
 
     AuthController(AccountRepository accounts, Passwords passwords, JwtTokens tokens, Admission admission,
-                   SecurityProperties security, EventLog events, RateLimits rate) {
+                   SecurityProperties security, EventLog events, UserDirectory users, RateLimits rate) {
         this.accounts = accounts;
         this.passwords = passwords;
         this.tokens = tokens;
         this.admission = admission;
         this.events = events;
+        this.users = users;
         this.rate = rate;
         this.accountLogins = new RateLimits.Limit(security.loginsPerMinute(), security.loginBurst());
         this.addressLogins = new RateLimits.Limit(security.addressLoginsPerMinute(), security.addressLoginBurst());
@@ -80,6 +83,7 @@ class AuthController {
                                 .flatMap(hash -> accounts.create(UUID.randomUUID().toString(), username, hash,
                                         ticket.admin()))
                                 .onErrorResume(e -> admission.release(ticket).then(Mono.error(e)))))
+                .doOnNext(users::registered)
                 .map(tokens::issue);
     }
 
