@@ -41,7 +41,6 @@ final class CreditPlanner {
     private long creditsGranted;
     private boolean pacedGrantScheduled;
     private boolean memoryWaitScheduled;
-    private long memoryWaits;
 
     CreditPlanner(String id, long size, long partSize, TransferSettings settings, Executor serial) {
         this.id = id;
@@ -76,11 +75,6 @@ final class CreditPlanner {
 
     long rateLimit() {
         return pacer.rate();
-    }
-
-    /** Times this channel's credit waited for the node's buffer budget. */
-    long memoryWaits() {
-        return memoryWaits;
     }
 
     /** What the session may hold of bytes not yet durable: the part size, or two parts with receive-ahead. */
@@ -181,7 +175,6 @@ final class CreditPlanner {
         }
         if (n < wanted && !memoryWaitScheduled) {
             memoryWaitScheduled = true;
-            memoryWaits++;
             parts.whenMemoryFreed(creditEnd(received, wanted), () -> serial.execute(() -> {
                 memoryWaitScheduled = false;
                 later.run();

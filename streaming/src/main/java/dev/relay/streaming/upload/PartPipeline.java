@@ -245,7 +245,7 @@ final class PartPipeline {
     // ---- memory ----------------------------------------------------------------------------------------------------
 
     /** Bytes of the buffers this writer holds now. */
-    long held() {
+    private long held() {
         long bytes = spare != null ? spare.length : 0;
         if (filling != null && filling.data != null) {
             bytes += filling.data.length;
@@ -259,15 +259,11 @@ final class PartPipeline {
         return bytes;
     }
 
-    long claimed() {
-        return claimed;
-    }
-
     /**
      * What this writer will hold once the bytes up to {@code creditEnd} have arrived: its buffers now, and the
      * buffers not yet allocated that those bytes land in (the spare serves the first of them if it is large enough).
      */
-    long neededFor(long creditEnd) {
+    private long neededFor(long creditEnd) {
         long need = held();
         long reusable = spare != null ? spare.length : 0;
         long start = received;
@@ -326,7 +322,7 @@ final class PartPipeline {
         }
     }
 
-    /** Asks for {@code retry} once the budget has memory again (for the {@code bytes} to {@code creditEnd}). */
+    /** Runs {@code retry} once the budget has memory again (for the bytes up to {@code creditEnd}). */
     void whenMemoryFreed(long creditEnd, Runnable retry) {
         budget.whenFreed(neededFor(creditEnd) - claimed, retry);
     }
