@@ -93,12 +93,8 @@ final class PartPipeline {
     private PartBuffer inFlight;
     private final PartRecorder recorder;
     private byte[] spare;
-    private final BufferBudget budget;
-    /**
-     * What this writer holds of the node's {@link BufferBudget}: at least what its buffers hold, and what the credit
-     * granted may still make it allocate ({@link #reserve}).
-     */
-    private long claimed;
+    /** What this writer holds of the node's {@link BufferBudget} (claimed by {@link #reserve}). */
+    private final BufferClaim memory;
 
     PartPipeline(UploadRecord upload, WriterClaim claim, int maxPartNumber, boolean receiveAhead, ObjectStore store,
                  UploadRepository repo, Executor serial, Supplier<Retry> retry, Sizing sizing, BufferBudget budget,
@@ -113,7 +109,7 @@ final class PartPipeline {
         this.serial = serial;
         this.retry = retry;
         this.sizing = sizing;
-        this.budget = budget;
+        this.memory = new BufferClaim(budget);
         this.listener = listener;
         this.recorder = new PartRecorder(id, epoch, repo, serial, retry, new Recorded());
         this.multipart = new MultipartUpload(id, objectKey, epoch, upload.s3UploadId(), store, repo, serial, retry);
@@ -289,7 +285,7 @@ final class PartPipeline {
 
     /** Claims from the budget what the bytes up to {@code creditEnd} will need; false if it lacks the memory. */
     boolean reserve(long creditEnd) {
-        return claim(neededFor(creditEnd));
+        return memory.claim(neededFor(creditEnd));
     }
 
     /**
@@ -298,33 +294,17 @@ final class PartPipeline {
      */
     boolean reserveForResume() {
         long start = nextPartStart;
-        return claim(held() + Math.max(sizing.capacity(start, nextPartNumber), received - start));
-    }
-
-    /** Holds {@code need} bytes of the budget in all, taking what is missing; false if the budget lacks it. */
-    private boolean claim(long need) {
-        if (need <= claimed) {
-            return true;
-        }
-        if (!budget.tryTake(need - claimed)) {
-            return false;
-        }
-        claimed = need;
-        return true;
+        return memory.claim(held() + Math.max(sizing.capacity(start, nextPartNumber), received - start));
     }
 
     /** Gives back what this writer claimed beyond its buffers and the credit outstanding up to {@code creditEnd}. */
     void settle(long creditEnd) {
-        long need = neededFor(creditEnd);
-        if (claimed > need) {
-            budget.give(claimed - need);
-            claimed = need;
-        }
+        memory.shrinkTo(neededFor(creditEnd));
     }
 
     /** Runs {@code retry} once the budget has memory again (for the bytes up to {@code creditEnd}). */
     void whenMemoryFreed(long creditEnd, Runnable retry) {
-        budget.whenFreed(neededFor(creditEnd) - claimed, retry);
+        memory.whenFreed(neededFor(creditEnd), retry);
     }
 
     /** The bytes of the part filling now are staged as the tail: durable up to there. */
@@ -349,13 +329,7 @@ final class PartPipeline {
         if (part.data == null) {
             part.data = spare != null && spare.length >= part.capacity ? spare : new byte[part.capacity];
             spare = null;
-            long held = held();
-            if (held > claimed) {
-                // Credit claimed what it needed (reserve); only a part resumed from its staged tail or a size
-                // estimated short lands here, and those bytes must be held to go on at all.
-                budget.force(held - claimed);
-                claimed = held;
-            }
+            memory.cover(held());
         }
     }
 
@@ -547,9 +521,7 @@ final class PartPipeline {
         filling = null;
         sealed.clear();
         spare = null;
-        // What a request still under way holds goes with it; the budget counts it free from now.
-        budget.give(claimed);
-        claimed = 0;
+        memory.release();
     }
 
 }
