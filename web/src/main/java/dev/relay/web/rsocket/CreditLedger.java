@@ -5,13 +5,13 @@ import dev.relay.api.wire.ErrorBody;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.internal.ThreadExecutorMap;
 import io.rsocket.exceptions.ApplicationErrorException;
 import io.rsocket.frame.ErrorFrameCodec;
 
+import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * The credit of every request-channel a client opened on one connection, counted on the wire: the payloads the
@@ -20,9 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Why here and not behind rsocket-java: rsocket-java counts request-n when the handler asks, not when the frame
  * leaves, and answers an overrun with its own CANCELED and a plain-text message. The engine tops credit up as a
  * chunk arrives, on the event loop, while later frames of the same read are still waiting to be decoded; counted at
- * the request, such a top-up covers chunks the client sent before it could have seen it. Here a REQUEST_N written on
- * the connection's event loop counts only from the next event-loop task: reactor-netty flushes it in a task queued
- * after the one queued here, so it counts before the client can have it, and never for frames already read.
+ * the request, such a top-up covers chunks the client sent before it could have seen it. Here a REQUEST_N counts for
+ * payloads from socket reads that began after it was written ({@link SocketReads}): a reply to it can only come in
+ * such a read, and a payload read before it never counts it. Nothing depends on when the event loop runs which task,
+ * so a grant is never counted late (which would fail a client that kept to its credit).
  *
  * <p>Inbound frames arrive on the connection's event loop, one at a time; outbound frames come from any thread.
  */
@@ -44,13 +45,20 @@ final class CreditLedger {
     }
 
     private final Map<Integer, Channel> channels = new ConcurrentHashMap<>();
-    private volatile EventExecutor inboundLoop;
+    /** How many reads from the connection's socket have begun (see {@link SocketReads}). */
+    private final LongSupplier socketReads;
+
+    /**
+     * @param socketReads the count of the connection's socket reads so far; without one (a transport this server
+     *                    does not set up itself) a grant counts at once, which can let a few payloads of one read
+     *                    past their credit but never refuses one within it
+     */
+    CreditLedger(LongSupplier socketReads) {
+        this.socketReads = socketReads;
+    }
 
     /** Judges a well-formed frame from the client and updates the counts. */
     Verdict inbound(ByteBuf frame) {
-        if (inboundLoop == null) {
-            inboundLoop = ThreadExecutorMap.currentExecutor();
-        }
         int at = frame.readerIndex();
         int streamId = frame.getInt(at);
         int typeAndFlags = frame.getUnsignedShort(at + 4);
@@ -75,7 +83,7 @@ final class CreditLedger {
                 }
                 boolean fragment = channel.continuing;
                 channel.continuing = (flags & FLAG_FOLLOWS) != 0;
-                if (!fragment && (flags & FLAG_NEXT) != 0 && ++channel.received > channel.granted) {
+                if (!fragment && (flags & FLAG_NEXT) != 0 && ++channel.received > channel.granted(socketReads)) {
                     channel.failed = true;
                     return Verdict.OVERRUN;
                 }
@@ -104,13 +112,7 @@ final class CreditLedger {
         }
         int type = frame.getUnsignedShort(frame.readerIndex() + 4) >>> 10;
         if (type == FrameRules.REQUEST_N && frame.readableBytes() >= HEADER + 4) {
-            long n = frame.getInt(frame.readerIndex() + HEADER);
-            EventExecutor loop = inboundLoop;
-            if (loop != null && loop.inEventLoop()) {
-                loop.execute(() -> channel.grant(n));
-            } else {
-                channel.grant(n);
-            }
+            channel.grant(socketReads, frame.getInt(frame.readerIndex() + HEADER));
         } else if (type == FrameRules.CANCEL || type == FrameRules.ERROR) {
             // The server stopped the channel's inbound side: what the client still sends is dropped by rsocket-java.
             channels.remove(streamId);
@@ -143,14 +145,39 @@ final class CreditLedger {
     }
 
     private static final class Channel {
-        private volatile long granted;
+        /** Grants that count for every read from now on. */
+        private long granted;
+        /**
+         * Grants not counted yet: pairs of the socket reads begun when each was written and its request-n, oldest
+         * first, one pair per read count (a read's top-ups add up).
+         */
+        private final ArrayDeque<long[]> pending = new ArrayDeque<>(4);
         /** Inbound side only (the event loop). */
         private long received;
         private boolean continuing;
         private volatile boolean failed;
 
-        private synchronized void grant(long n) {
-            granted = Math.min(Long.MAX_VALUE - n, granted) + n;
+        private synchronized void grant(LongSupplier socketReads, long n) {
+            long reads = socketReads.getAsLong();
+            long[] last = pending.peekLast();
+            if (last != null && last[0] == reads) {
+                last[1] = add(last[1], n);
+            } else {
+                pending.addLast(new long[] {reads, n});
+            }
+        }
+
+        /** What counts for a payload read now: the grants written before the read it came in began. */
+        private synchronized long granted(LongSupplier socketReads) {
+            long reads = socketReads.getAsLong();
+            for (long[] first; (first = pending.peekFirst()) != null && first[0] < reads; pending.removeFirst()) {
+                granted = add(granted, first[1]);
+            }
+            return granted;
+        }
+
+        private static long add(long a, long b) {
+            return Math.min(Long.MAX_VALUE - b, a) + b;
         }
     }
 }

@@ -8,6 +8,7 @@ import io.rsocket.exceptions.ConnectionErrorException;
 import io.rsocket.exceptions.InvalidSetupException;
 import io.rsocket.plugins.DuplexConnectionInterceptor;
 import java.net.SocketAddress;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -32,13 +33,17 @@ final class FrameValidation implements DuplexConnectionInterceptor {
 
         private final DuplexConnection source;
         private final Flux<ByteBuf> inbound;
-        private final CreditLedger credit = new CreditLedger();
+        private final CreditLedger credit;
         // The inbound flux has one subscriber and Netty delivers its frames serially.
         private boolean first = true;
         private boolean rejected;
 
         ValidatingConnection(DuplexConnection source) {
             this.source = source;
+            // Without the socket's reads (a transport other than the WebSocket route), every grant counts at once.
+            AtomicLong calls = new AtomicLong();
+            this.credit = new CreditLedger(source instanceof CountedReadsConnection counted
+                    ? counted.reads()::count : calls::incrementAndGet);
             this.inbound = source.receive().handle((frame, sink) -> {
                 // reactor-netty releases each inbound frame once onNext returns (rsocket-java retains what it keeps),
                 // so a frame not passed on must not be released here: that would free a pooled buffer twice.

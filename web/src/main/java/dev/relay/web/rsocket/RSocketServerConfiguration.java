@@ -1,9 +1,9 @@
 package dev.relay.web.rsocket;
 
 import io.rsocket.core.RSocketServer;
+import io.rsocket.transport.ServerTransport.ConnectionAcceptor;
 import io.rsocket.frame.decoder.PayloadDecoder;
-import io.rsocket.transport.netty.server.WebsocketRouteTransport;
-import org.reactivestreams.Publisher;
+import io.rsocket.transport.netty.WebsocketDuplexConnection;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.rsocket.RSocketProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -14,11 +14,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.messaging.rsocket.annotation.support.RSocketMessageHandler;
+import reactor.netty.Connection;
 import reactor.netty.http.server.WebsocketServerSpec;
-import reactor.netty.http.websocket.WebsocketInbound;
-import reactor.netty.http.websocket.WebsocketOutbound;
-
-import java.util.function.BiFunction;
 
 /** RSocket server settings Spring Boot does not expose as properties for the WebSocket-mapped server. */
 @Configuration(proxyBeanMethods = false)
@@ -49,6 +46,7 @@ class RSocketServerConfiguration {
      * frame for one RSocket frame, and browsers may split a large message (Chromium does), so browser clients had to
      * keep every RSocket frame within one WebSocket frame of 64 KiB. Ordered right after the origin check
      * ({@code OriginCheckRouteProvider}, first), it serves the path instead of Boot's route, which stays unused.
+     * Each connection's socket reads are counted ({@link SocketReads}) for the credit check of {@link FrameValidation}.
      */
     @Bean
     @Order(Ordered.HIGHEST_PRECEDENCE + 1)
@@ -66,10 +64,15 @@ class RSocketServerConfiguration {
         return routes -> {
             RSocketServer server = RSocketServer.create(handler.responder());
             customizers.orderedStream().forEach(customizer -> customizer.customize(server));
-            BiFunction<WebsocketInbound, WebsocketOutbound, Publisher<Void>> rsocket =
-                    WebsocketRouteTransport.newHandler(server.asConnectionAcceptor());
-            return routes.ws(properties.getServer().getMappingPath(),
-                    (in, out) -> rsocket.apply(in.aggregateFrames(maxMessage), out), websocketSpec);
+            ConnectionAcceptor acceptor = server.asConnectionAcceptor();
+            return routes.ws(properties.getServer().getMappingPath(), (in, out) -> {
+                Connection connection = (Connection) in.aggregateFrames(maxMessage);
+                SocketReads reads = new SocketReads();
+                connection.channel().pipeline().addFirst(SocketReads.NAME, reads);
+                return acceptor.apply(new CountedReadsConnection(
+                                new WebsocketDuplexConnection("server", connection), reads))
+                        .then(out.neverComplete());
+            }, websocketSpec);
         };
     }
 }
