@@ -90,15 +90,16 @@ final class AwsChunkedPayload extends RequestBody {
     @Override
     public void writeTo(BufferedSink sink) throws IOException {
         MessageDigest sha256 = sha256();
-        byte[] data = feed.data();
+        byte[] data = new byte[Math.min(chunkBytes, length)];
         String previous = seedSignature;
         for (int offset = 0; offset < length; offset += chunkBytes) {
             int n = Math.min(chunkBytes, length - offset);
             // A chunk's signature covers its bytes and comes before them: wait for the whole chunk.
             feed.awaitAvailable(offset + n, idleMillis, TimeUnit.MILLISECONDS);
-            sha256.update(data, offset, n);
+            feed.read(offset, data, 0, n);
+            sha256.update(data, 0, n);
             previous = writeChunk(sink, HexFormat.of().formatHex(sha256.digest()), n, previous);
-            sink.write(data, offset, n);
+            sink.write(data, 0, n);
             sink.writeUtf8("\r\n");
         }
         writeChunk(sink, EMPTY_SHA256, 0, previous);

@@ -117,6 +117,12 @@ public final class MinioObjectStore implements ObjectStore, StreamedPartUpload {
     }
 
     @Override
+    public Mono<String> uploadWholePart(String key, String uploadId, int partNumber, PartFeed part) {
+        // Complete: nothing to wait for, so no streaming slot; read from the feed as it is sent, never copied whole.
+        return call(() -> client.uploadPartAsync(bucket, key, uploadId, partNumber, part)).map(r -> r.etag());
+    }
+
+    @Override
     public Mono<Void> completeMultipartUpload(String key, String uploadId, List<StoredPart> parts) {
         Part[] array = parts.stream().map(p -> new Part(p.number(), p.etag())).toArray(Part[]::new);
         return call(() -> client.completeMultipartUploadAsync(bucket, null, key, uploadId, array, null, null)).then();
@@ -177,6 +183,12 @@ public final class MinioObjectStore implements ObjectStore, StreamedPartUpload {
                 .stream(new ByteArrayInputStream(data, 0, length), length, -1)
                 .contentType(contentType == null ? "application/octet-stream" : contentType)
                 .build())).then();
+    }
+
+    @Override
+    public Mono<Void> putObject(String key, PartFeed data, String contentType) {
+        return call(() -> client.putObjectAsync(bucket, key, data,
+                contentType == null ? "application/octet-stream" : contentType)).then();
     }
 
     @Override

@@ -1,8 +1,9 @@
 package dev.relay.infra.s3;
 
 import dev.relay.streaming.port.PartFeed;
-import io.minio.Digest;
+import com.google.common.collect.ImmutableMultimap;
 import io.minio.MinioAsyncClient;
+import io.minio.ObjectWriteResponse;
 import io.minio.Signer;
 import io.minio.Time;
 import io.minio.UploadPartResponse;
@@ -12,8 +13,10 @@ import io.minio.errors.InternalException;
 import io.minio.http.Method;
 import java.io.IOException;
 import java.security.InvalidKeyException;
+import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.ZonedDateTime;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,7 +52,10 @@ public final class PartUploadMinioClient extends MinioAsyncClient {
      */
     static final long FEED_IDLE_MILLIS = 10_000;
 
-    /** Parts being handed to {@link #createRequest}, by their buffer (arrays compare by identity). */
+    /**
+     * Feeds being handed to {@link #createRequest}, by the placeholder the SDK passes through as the request's body
+     * (an empty array of their own: arrays compare by identity).
+     */
     private final Map<byte[], PartFeed> feeds = new ConcurrentHashMap<>();
 
     public PartUploadMinioClient(MinioAsyncClient client) {
@@ -59,12 +65,28 @@ public final class PartUploadMinioClient extends MinioAsyncClient {
     /** Uploads a part whose bytes may still be arriving: the request starts now and sends them as they come. */
     public CompletableFuture<UploadPartResponse> uploadPartAsync(String bucket, String key, String uploadId,
                                                                  int partNumber, PartFeed feed) throws Exception {
-        feeds.put(feed.data(), feed);
+        byte[] body = new byte[0];
+        feeds.put(body, feed);
         try {
-            return uploadPartAsync(bucket, null, key, feed.data(), feed.length(), uploadId, partNumber, null, null)
-                    .whenComplete((response, error) -> feeds.remove(feed.data(), feed));
+            return uploadPartAsync(bucket, null, key, body, feed.length(), uploadId, partNumber, null, null)
+                    .whenComplete((response, error) -> feeds.remove(body));
         } catch (Exception | Error e) {
-            feeds.remove(feed.data(), feed);
+            feeds.remove(body);
+            throw e;
+        }
+    }
+
+    /** Writes a whole object from a complete feed, read as it is sent (never copied into memory whole). */
+    public CompletableFuture<ObjectWriteResponse> putObjectAsync(String bucket, String key, PartFeed feed,
+                                                                 String contentType) throws Exception {
+        byte[] body = new byte[0];
+        feeds.put(body, feed);
+        try {
+            return putObjectAsync(bucket, null, key, body, feed.length(),
+                    ImmutableMultimap.of("Content-Type", contentType), null)
+                    .whenComplete((response, error) -> feeds.remove(body));
+        } catch (Exception | Error e) {
+            feeds.remove(body);
             throw e;
         }
     }
@@ -73,16 +95,16 @@ public final class PartUploadMinioClient extends MinioAsyncClient {
     protected Request createRequest(HttpUrl url, Method method, Headers headers, Object body, int length,
                                     Credentials creds)
             throws InsufficientDataException, InternalException, IOException, NoSuchAlgorithmException {
-        if (!(body instanceof byte[] bytes) || method != Method.PUT || url.queryParameter("partNumber") == null
-                || url.queryParameter("uploadId") == null) {
+        PartFeed feed = body instanceof byte[] placeholder ? feeds.remove(placeholder) : null;
+        boolean part = body instanceof byte[] && method == Method.PUT && url.queryParameter("partNumber") != null
+                && url.queryParameter("uploadId") != null;
+        if (feed == null && !part) {
             return super.createRequest(url, method, headers, body, length, creds);
         }
-        PartFeed feed = feeds.remove(bytes);
-        boolean whole = feed == null;
-        if (whole) {
-            feed = new PartFeed(bytes, length);
-            feed.advance(length);
+        if (feed == null) {
+            feed = PartFeed.whole((byte[]) body, length);
         }
+        boolean whole = feed.complete();
         // Everything but the payload as the SDK builds it (hashing an empty body costs nothing), then the payload.
         Request request = super.createRequest(url, method, headers, new byte[0], 0, creds);
         Request.Builder builder = request.newBuilder().removeHeader("Content-MD5");
@@ -96,8 +118,8 @@ public final class PartUploadMinioClient extends MinioAsyncClient {
             if (!whole) {
                 throw new IOException("Parts are streamed in signed chunks, which need the bucket's region");
             }
-            builder.header("x-amz-content-sha256", Digest.sha256Hash(bytes, length));
-            return builder.method(method.toString(), RequestBody.create(bytes, type, 0, length)).build();
+            builder.header("x-amz-content-sha256", sha256Hex(feed));
+            return builder.method(method.toString(), new FeedBody(feed, type)).build();
         }
         Request streaming = builder
                 .header("x-amz-content-sha256", AwsChunkedPayload.CONTENT_SHA256)
@@ -116,6 +138,23 @@ public final class PartUploadMinioClient extends MinioAsyncClient {
         }
         return streaming.newBuilder().method(method.toString(), new AwsChunkedPayload(feed, FEED_IDLE_MILLIS,
                 SIGNED_CHUNK_BYTES, type, date, region, creds.secretKey(), seed)).build();
+    }
+
+    /** The SHA-256 of a complete feed, read in chunks (a whole part signed as a whole, as the SDK would). */
+    private static String sha256Hex(PartFeed feed) throws IOException {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buffer = new byte[Math.min(SIGNED_CHUNK_BYTES, feed.length())];
+        for (int at = 0; at < feed.length(); at += buffer.length) {
+            int n = Math.min(buffer.length, feed.length() - at);
+            feed.read(at, buffer, 0, n);
+            sha256.update(buffer, 0, n);
+        }
+        return HexFormat.of().formatHex(sha256.digest());
     }
 
     /** An unsigned payload (HTTPS, or no credentials), sent as it arrives. */
@@ -140,12 +179,17 @@ public final class PartUploadMinioClient extends MinioAsyncClient {
 
         @Override
         public void writeTo(BufferedSink sink) throws IOException {
+            byte[] buffer = new byte[Math.min(SIGNED_CHUNK_BYTES, feed.length())];
             int sent = 0;
             while (sent < feed.length()) {
                 int available = feed.awaitAvailable(sent + 1, FEED_IDLE_MILLIS, TimeUnit.MILLISECONDS);
-                sink.write(feed.data(), sent, available - sent);
+                while (sent < available) {
+                    int n = Math.min(buffer.length, available - sent);
+                    feed.read(sent, buffer, 0, n);
+                    sink.write(buffer, 0, n);
+                    sent += n;
+                }
                 sink.flush();
-                sent = available;
             }
         }
     }

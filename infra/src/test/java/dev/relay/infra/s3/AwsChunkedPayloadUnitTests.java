@@ -88,7 +88,7 @@ class AwsChunkedPayloadUnitTests {
     void aChunkIsSentAsSoonAsItsBytesAreIn() throws Exception {
         byte[] data = new byte[3 * 8192];
         Arrays.fill(data, (byte) 'b');
-        PartFeed feed = new PartFeed(data, data.length);
+        PartFeed feed = PartFeed.over(data, data.length);
         AwsChunkedPayload body = new AwsChunkedPayload(feed, 5_000, 8192, null,
                 ZonedDateTime.parse(DATE, Time.AMZ_DATE_FORMAT), "us-east-1", SECRET, SEED);
         Buffer sent = new Buffer();
@@ -109,7 +109,7 @@ class AwsChunkedPayloadUnitTests {
         writing.get(5, TimeUnit.SECONDS);
         assertThat(sent.size()).isEqualTo(body.contentLength());
 
-        PartFeed stalled = new PartFeed(data, data.length);
+        PartFeed stalled = PartFeed.over(data, data.length);
         stalled.advance(100);
         AwsChunkedPayload never = new AwsChunkedPayload(stalled, 300, 8192, null,
                 ZonedDateTime.parse(DATE, Time.AMZ_DATE_FORMAT), "us-east-1", SECRET, SEED);
@@ -118,7 +118,7 @@ class AwsChunkedPayloadUnitTests {
     }
 
     private static PartFeed whole(byte[] data, int length) {
-        PartFeed feed = new PartFeed(data, length);
+        PartFeed feed = PartFeed.over(data, length);
         feed.advance(length);
         return feed;
     }

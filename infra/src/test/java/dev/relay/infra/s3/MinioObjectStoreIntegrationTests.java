@@ -101,11 +101,11 @@ class MinioObjectStoreIntegrationTests implements ObjectStoreContract {
         String uploadId = twoSlots.createMultipartUpload(key, null).block(TIMEOUT);
         byte[] data = new byte[300_000];
         new Random(12).nextBytes(data);
-        PartFeed slow = new PartFeed(data, data.length);
+        PartFeed slow = PartFeed.over(data, data.length);
         slow.advance(1000);
         var first = twoSlots.uploadPart(key, uploadId, 1, slow).toFuture();
 
-        PartFeed second = new PartFeed(data, data.length);
+        PartFeed second = PartFeed.over(data, data.length);
         second.advance(data.length);
         assertThatThrownBy(() -> twoSlots.uploadPart(key, uploadId, 2, second).block(Duration.ofSeconds(5)))
                 .hasMessageContaining("request slots");
@@ -114,7 +114,7 @@ class MinioObjectStoreIntegrationTests implements ObjectStoreContract {
 
         slow.advance(data.length);
         assertThat(first.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isNotBlank();
-        PartFeed third = new PartFeed(data, data.length);
+        PartFeed third = PartFeed.over(data, data.length);
         third.advance(data.length);
         // The slot is given back just after the answer reached the caller.
         assertThat(twoSlots.uploadPart(key, uploadId, 3, third)

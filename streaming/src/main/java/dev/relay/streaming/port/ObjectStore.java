@@ -24,6 +24,15 @@ public interface ObjectStore {
     Mono<String> uploadPart(String key, String uploadId, int partNumber, byte[] data, int length);
 
     /**
+     * Stores the complete part {@code part} ({@link PartFeed#complete()}) as part {@code partNumber}; returns its
+     * ETag. This default reads it into memory first; a store that can send from the feed does so instead.
+     */
+    default Mono<String> uploadWholePart(String key, String uploadId, int partNumber, PartFeed part) {
+        return Mono.fromCallable(part::readAll)
+                .flatMap(bytes -> uploadPart(key, uploadId, partNumber, bytes, bytes.length));
+    }
+
+    /**
      * Assembles the named parts (in ascending number order, as S3 requires) into the object {@code key}. Fails if a
      * part was not stored or has another ETag, or if a part other than the last is under 5 MiB (S3's minimum).
      */
@@ -40,6 +49,11 @@ public interface ObjectStore {
 
     /** Writes a whole (small) object. */
     Mono<Void> putObject(String key, byte[] data, int length, String contentType);
+
+    /** Writes a whole (small) object from a complete feed; this default reads it into memory first. */
+    default Mono<Void> putObject(String key, PartFeed data, String contentType) {
+        return Mono.fromCallable(data::readAll).flatMap(bytes -> putObject(key, bytes, bytes.length, contentType));
+    }
 
     /** Reads a whole (small) object into memory; of a longer one, only the first {@code maxBytes}. */
     Mono<byte[]> getObjectBytes(String key, int maxBytes);

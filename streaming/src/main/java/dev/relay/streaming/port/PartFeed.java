@@ -5,38 +5,84 @@ import java.io.InterruptedIOException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The bytes of one part while they are still arriving, for an {@link ObjectStore} that sends them as they come:
- * {@code data[0, available)} is final and readable, the rest is still being written by the engine.
+ * The bytes of one part (or of a small object), possibly while they are still arriving, for an {@link ObjectStore}
+ * that sends them as they come: the first {@code available} bytes are final and readable, the rest is still being
+ * written by the engine. Where the bytes are (a heap array, a spool file) is the {@link Source}'s business.
  *
  * <p>The engine only ever calls {@link #advance} and {@link #abandon}, which never wait. The store's sending thread
- * (never an event loop) waits in {@link #awaitAvailable} for the next bytes; the engine's writes to {@code data}
- * happen before the {@link #advance} that publishes them, so the sender sees them whole.
+ * (never an event loop) waits in {@link #awaitAvailable} for the next bytes, then {@link #read}s them; the engine's
+ * writes happen before the {@link #advance} that publishes them, so the sender sees them whole.
  */
 public final class PartFeed {
 
-    private final byte[] data;
+    /** Where the part's bytes are read from. */
+    @FunctionalInterface
+    public interface Source {
+        /** Copies {@code length} bytes from {@code position} of the part into {@code dest} at {@code offset}. */
+        void read(int position, byte[] dest, int offset, int length) throws IOException;
+    }
+
+    private final Source source;
     private final int length;
     private int available;
     private boolean abandoned;
 
     /**
-     * @param data   the part buffer the engine fills; the engine does not reuse it before the upload has ended
+     * @param source where the engine writes the part; it keeps the bytes readable until the upload has ended
      * @param length the part's final length
      */
-    public PartFeed(byte[] data, int length) {
-        if (length <= 0 || length > data.length) {
-            throw new IllegalArgumentException("A part of " + length + " bytes in a buffer of " + data.length);
+    public PartFeed(Source source, int length) {
+        if (length <= 0) {
+            throw new IllegalArgumentException("A part of " + length + " bytes");
         }
-        this.data = data;
+        this.source = source;
         this.length = length;
     }
 
-    public byte[] data() {
-        return data;
+    /** A part written into {@code data[0, length)} as it arrives ({@link #advance} says how far). */
+    public static PartFeed over(byte[] data, int length) {
+        if (length > data.length) {
+            throw new IllegalArgumentException("A part of " + length + " bytes in a buffer of " + data.length);
+        }
+        return new PartFeed((position, dest, offset, n) -> System.arraycopy(data, position, dest, offset, n), length);
+    }
+
+    /** A part whose bytes are all in {@code data[0, length)} already. */
+    public static PartFeed whole(byte[] data, int length) {
+        PartFeed feed = over(data, length);
+        feed.advance(length);
+        return feed;
     }
 
     public int length() {
         return length;
+    }
+
+    /** Whether every byte is available already (nothing to wait for: a part sent whole). */
+    public synchronized boolean complete() {
+        return available == length;
+    }
+
+    /**
+     * Copies {@code n} available bytes from {@code position} into {@code dest} at {@code offset}.
+     *
+     * @throws IOException if they are not available (yet), or the source cannot be read (the engine let it go)
+     */
+    public void read(int position, byte[] dest, int offset, int n) throws IOException {
+        synchronized (this) {
+            if (position < 0 || n < 0 || position + n > available) {
+                throw new IOException("Bytes " + position + " to " + (position + n) + " of the part are not available ("
+                        + available + " are)");
+            }
+        }
+        source.read(position, dest, offset, n);
+    }
+
+    /** Reads all of a complete part into a new array (for a store that cannot send from the feed). */
+    public byte[] readAll() throws IOException {
+        byte[] bytes = new byte[length];
+        read(0, bytes, 0, length);
+        return bytes;
     }
 
     /** The engine wrote {@code data[0, available)}. */

@@ -9,7 +9,7 @@ final class PartBuffer {
     final long start;
     final int capacity;
     /** Allocated with the part's first byte (see {@link PartPipeline}): a channel that sends nothing holds nothing. */
-    byte[] data;
+    PartBytes bytes;
     int fill;
     /** The file's SHA-256 state after the part's last byte, set when it is sealed. */
     byte[] digestState;
@@ -21,7 +21,7 @@ final class PartBuffer {
     long sealedNanos;
     /** When a streamed request returned its ETag (0: not yet, or sent whole). */
     long storedNanos;
-    /** A request that was given up may still read the buffer: it is never reused. */
+    /** A request that was given up may still read the bytes: they are never reused. */
     boolean abandoned;
     /** Whether a request was started as the part filled (at most one per buffer). */
     boolean streamOpened;

@@ -13,6 +13,7 @@ import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.port.WriterClaim;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 import java.util.ArrayDeque;
@@ -92,13 +93,14 @@ final class PartPipeline {
     private final ArrayDeque<PartBuffer> sealed = new ArrayDeque<>();
     private PartBuffer inFlight;
     private final PartRecorder recorder;
-    private byte[] spare;
+    private final PartBytes.Allocator allocator;
+    private PartBytes spare;
     /** What this writer holds of the node's {@link BufferBudget} (claimed by {@link #reserve}). */
     private final BufferClaim memory;
 
     PartPipeline(UploadRecord upload, WriterClaim claim, int maxPartNumber, boolean receiveAhead, ObjectStore store,
                  UploadRepository repo, Executor serial, Supplier<Retry> retry, Sizing sizing, BufferBudget budget,
-                 Listener listener) {
+                 PartBytes.Allocator allocator, Listener listener) {
         long epoch = claim.epoch();
         this.id = upload.id();
         this.objectKey = upload.objectKey();
@@ -110,6 +112,7 @@ final class PartPipeline {
         this.retry = retry;
         this.sizing = sizing;
         this.memory = new BufferClaim(budget);
+        this.allocator = allocator;
         this.listener = listener;
         this.recorder = new PartRecorder(id, epoch, repo, serial, retry, new Recorded());
         this.multipart = new MultipartUpload(id, objectKey, epoch, upload.s3UploadId(), store, repo, serial, retry);
@@ -188,8 +191,7 @@ final class PartPipeline {
             }
             int take = (int) Math.min(chunk.remaining(), filling.room());
             allocate(filling);
-            chunk.read(filling.data, filling.fill, take);
-            digest.update(filling.data, filling.fill, take);
+            filling.bytes.fill(chunk, filling.fill, take, digest);
             filling.fill += take;
             received += take;
             fed(filling);
@@ -218,7 +220,7 @@ final class PartPipeline {
     void resumePart(long start, byte[] bytes, int length, ResumableSha256 digest) {
         filling = newBuffer(start);
         allocate(filling);
-        System.arraycopy(bytes, 0, filling.data, 0, length);
+        filling.bytes.load(bytes, length);
         filling.fill = length;
         fed(filling);
         if (filling.room() == 0) {
@@ -228,12 +230,18 @@ final class PartPipeline {
 
     /** Drops the buffer of the partial part (its bytes are staged, or they were never durable). */
     void dropFilling() {
+        if (filling != null) {
+            drop(filling);
+        }
         filling = null;
         settle(received);
     }
 
     /** A paused session keeps no buffer for later. */
     void dropSpare() {
+        if (spare != null) {
+            spare.release();
+        }
         spare = null;
         settle(received);
     }
@@ -242,15 +250,15 @@ final class PartPipeline {
 
     /** Bytes of the buffers this writer holds now. */
     private long held() {
-        long bytes = spare != null ? spare.length : 0;
-        if (filling != null && filling.data != null) {
-            bytes += filling.data.length;
+        long bytes = spare != null ? spare.capacity() : 0;
+        if (filling != null && filling.bytes != null) {
+            bytes += filling.bytes.capacity();
         }
-        if (inFlight != null && inFlight.data != null) {
-            bytes += inFlight.data.length;
+        if (inFlight != null && inFlight.bytes != null) {
+            bytes += inFlight.bytes.capacity();
         }
         for (PartBuffer part : sealed) {
-            bytes += part.data.length;
+            bytes += part.bytes.capacity();
         }
         return bytes;
     }
@@ -261,12 +269,12 @@ final class PartPipeline {
      */
     private long neededFor(long creditEnd) {
         long need = held();
-        long reusable = spare != null ? spare.length : 0;
+        long reusable = spare != null ? spare.capacity() : 0;
         long start = received;
         int number = nextPartNumber;
         long end = Math.min(creditEnd, size);
         if (filling != null) {
-            if (filling.data == null && end > received) {
+            if (filling.bytes == null && end > received) {
                 need += reusable >= filling.capacity ? 0 : filling.capacity;
                 reusable = reusable >= filling.capacity ? 0 : reusable;
             }
@@ -326,8 +334,15 @@ final class PartPipeline {
      * numbers that send nothing (or not yet) must not each hold a part's worth of heap.
      */
     private void allocate(PartBuffer part) {
-        if (part.data == null) {
-            part.data = spare != null && spare.length >= part.capacity ? spare : new byte[part.capacity];
+        if (part.bytes == null) {
+            if (spare != null && spare.capacity() >= part.capacity) {
+                part.bytes = spare;
+            } else {
+                if (spare != null) {
+                    spare.release();
+                }
+                part.bytes = allocator.allocate(part.capacity);
+            }
             spare = null;
             memory.cover(held());
         }
@@ -372,7 +387,7 @@ final class PartPipeline {
             return; // sent whole once complete and its number is reserved
         }
         used(part.number);
-        PartFeed feed = new PartFeed(part.data, part.capacity);
+        PartFeed feed = new PartFeed(part.bytes.source(), part.capacity);
         part.feed = feed;
         multipart.get()
                 .flatMap(uploadId -> streamed.uploadPart(objectKey, uploadId, part.number, feed))
@@ -417,8 +432,8 @@ final class PartPipeline {
     private void storePart(PartBuffer part) {
         used(part.number);
         multipart.get()
-                .flatMap(uploadId -> store.uploadPart(objectKey, uploadId, part.number, part.data, part.fill)
-                        .retryWhen(retry.get()))
+                .flatMap(uploadId -> Mono.defer(() -> store.uploadWholePart(objectKey, uploadId,
+                                part.number, wholePart(part))).retryWhen(retry.get()))
                 .subscribe(etag -> serial.execute(() -> onPartUploaded(part, etag)),
                         e -> serial.execute(() -> {
                             inFlight = null;
@@ -426,13 +441,26 @@ final class PartPipeline {
                         }));
     }
 
+    /** The complete part, for a request that sends it whole (its streamed one failed, or there was none). */
+    private static PartFeed wholePart(PartBuffer part) {
+        if (part.bytes == null) {
+            throw new IllegalStateException("Part " + part.number + " was let go before it was stored");
+        }
+        PartFeed feed = new PartFeed(part.bytes.source(), part.fill);
+        feed.advance(part.fill);
+        return feed;
+    }
+
     private void onPartUploaded(PartBuffer part, String etag) {
         inFlight = null;
-        if (!part.abandoned && filling == null) {
+        if (!part.abandoned && filling == null && mode != Mode.RELEASED) {
             // Kept for the next part only when none is filling yet: a buffer held idle until the part filling now
             // ends would double what an upload that runs past its parts holds (64 uploads at 2 MB/s: 28 MiB each
             // instead of 16, benchmarks of 2026-12-03); a fresh array costs a few milliseconds per part.
-            spare = part.data;
+            spare = part.bytes;
+            part.bytes = null;
+        } else {
+            drop(part);
         }
         recorder.add(new PartRecorder.Pending(new PartRecord(part.number, etag, part.fill),
                 new DurablePoint(part.start + part.fill, 0, part.digestState), part.sealedNanos,
@@ -442,6 +470,14 @@ final class PartPipeline {
         }
         storeSealed();
         listener.partStored();
+    }
+
+    /** Lets the part's bytes go (a stage reading them keeps them until it is done, see {@link PartBytes#retain}). */
+    private static void drop(PartBuffer part) {
+        if (part.bytes != null) {
+            part.bytes.release();
+            part.bytes = null;
+        }
     }
 
     private void used(int number) {
@@ -516,10 +552,21 @@ final class PartPipeline {
         mode = Mode.RELEASED;
         if (filling != null) {
             filling.abandonStream();
+            drop(filling);
         }
-        sealed.forEach(PartBuffer::abandonStream);
+        for (PartBuffer part : sealed) {
+            part.abandonStream();
+            drop(part);
+        }
+        if (inFlight != null) {
+            // Its request fails reading released bytes, or has read them all already.
+            drop(inFlight);
+        }
         filling = null;
         sealed.clear();
+        if (spare != null) {
+            spare.release();
+        }
         spare = null;
         memory.release();
     }

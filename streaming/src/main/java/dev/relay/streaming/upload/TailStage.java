@@ -2,9 +2,11 @@ package dev.relay.streaming.upload;
 
 import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.ObjectStore;
+import dev.relay.streaming.port.PartFeed;
 import dev.relay.streaming.port.UploadRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 import java.util.concurrent.Executor;
@@ -60,8 +62,14 @@ final class TailStage {
     void stage(PartBuffer part, int length, long partsBytes, byte[] digestState, Consumer<Boolean> done) {
         busy = true;
         String key = ObjectKeys.tail(id, epoch, partsBytes);
-        store.putObject(key, part.data, length, "application/octet-stream")
+        // The stage holds the bytes until it is done: the session may drop the part meanwhile (a closing channel).
+        PartBytes bytes = part.bytes;
+        bytes.retain();
+        PartFeed feed = new PartFeed(bytes.source(), length);
+        feed.advance(length);
+        Mono.defer(() -> store.putObject(key, feed, "application/octet-stream"))
                 .retryWhen(retry.get())
+                .doFinally(signal -> bytes.release())
                 .then(repo.recordTail(id, epoch, new DurablePoint(partsBytes, length, digestState))
                         .retryWhen(retry.get()))
                 .subscribe(applied -> serial.execute(() -> {

@@ -47,6 +47,7 @@ public final class UploadService {
     private final SessionTelemetry telemetry;
     private final NodeControl control;
     private final BufferBudget budget;
+    private final PartBytes.Allocator parts;
 
     /** A single node: every write channel is on this one. */
     public UploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store, TransferSettings settings,
@@ -57,6 +58,13 @@ public final class UploadService {
     /** One node of several: verbs on an upload whose channel is on another node go there through {@code nodes}. */
     public UploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store, TransferSettings settings,
                          UploadObserver observer, NodeBus nodes) {
+        this(repo, catalog, store, settings, observer, nodes, null);
+    }
+
+    /** @param spool where parts wait until they are durable; null: on the heap */
+    public UploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store, TransferSettings settings,
+                         UploadObserver observer, NodeBus nodes, PartSpool spool) {
+        this.parts = spool != null ? spool : PartBytes.HEAP;
         this.repo = repo;
         this.telemetry = new SessionTelemetry(nodes, repo, sessions);
         this.control = new NodeControl(nodes, repo, sessions, telemetry);
@@ -143,7 +151,7 @@ public final class UploadService {
                     if (startOffset != u.durableOffset()) {
                         return Flux.error(TransferException.offsetMismatch(id, u.durableOffset(), startOffset));
                     }
-                    UploadSession session = new UploadSession(u, claim.writer(), store, repo, settings, budget, observer,
+                    UploadSession session = new UploadSession(u, claim.writer(), store, repo, settings, budget, parts, observer,
                             sessions::remove);
                     sessions.register(session).ifPresent(UploadSession::takeOver);
                     if (u.rateLimit() > 0) {

@@ -69,8 +69,8 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
      * @param claim this channel's writer epoch and the S3 part numbers it may use
      */
     UploadSession(UploadRecord upload, WriterClaim claim, ObjectStore store, UploadRepository repo,
-                  TransferSettings settings, BufferBudget budget, UploadObserver observer,
-                  Consumer<UploadSession> onClosed) {
+                  TransferSettings settings, BufferBudget budget, PartBytes.Allocator allocator,
+                  UploadObserver observer, Consumer<UploadSession> onClosed) {
         this.id = upload.id();
         this.ownerId = upload.ownerId();
         this.size = upload.size();
@@ -82,7 +82,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         this.digest = ResumableSha256.restore(upload.digestState());
         this.planner = new CreditPlanner(id, size, upload.partSize(), settings, serial);
         this.parts = new PartPipeline(upload, claim, settings.maxParts(), settings.receiveAhead(), store, repo, serial,
-                this::storageRetry, planner::capacity, budget, this);
+                this::storageRetry, planner::capacity, budget, allocator, this);
         planner.plan(parts);
         TailStage tail = new TailStage(id, epoch, upload.partSize(), ObjectKeys.tail(upload), store, repo, serial,
                 this::storageRetry);

@@ -13,7 +13,7 @@ class PartFeedUnitTests {
 
     @Test
     void aSenderWaitsForTheBytesItNeedsAndNoLonger() throws Exception {
-        PartFeed feed = new PartFeed(new byte[100], 80);
+        PartFeed feed = PartFeed.over(new byte[100], 80);
         feed.advance(10);
         assertThat(feed.awaitAvailable(5, 1, TimeUnit.SECONDS)).isEqualTo(10);
         CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> await(feed, 50));
@@ -27,7 +27,7 @@ class PartFeedUnitTests {
 
     @Test
     void theIdleLimitCountsFromTheLatestBytes() throws Exception {
-        PartFeed feed = new PartFeed(new byte[100], 100);
+        PartFeed feed = PartFeed.over(new byte[100], 100);
         CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> await(feed, 100));
         for (int i = 1; i <= 6; i++) {
             Thread.sleep(100);
@@ -36,14 +36,14 @@ class PartFeedUnitTests {
         feed.advance(100);
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isEqualTo(100);
 
-        PartFeed stalled = new PartFeed(new byte[100], 100);
+        PartFeed stalled = PartFeed.over(new byte[100], 100);
         assertThatThrownBy(() -> stalled.awaitAvailable(1, 200, TimeUnit.MILLISECONDS))
                 .isInstanceOf(IOException.class).hasMessageContaining("No bytes of the part arrived for 200 ms");
     }
 
     @Test
     void anAbandonedPartFailsItsSenderAtOnceEvenWithBytesAtHand() throws Exception {
-        PartFeed feed = new PartFeed(new byte[100], 100);
+        PartFeed feed = PartFeed.over(new byte[100], 100);
         CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> await(feed, 100));
         Thread.sleep(100);
         feed.abandon();

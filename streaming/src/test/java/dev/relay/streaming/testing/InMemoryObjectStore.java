@@ -143,7 +143,7 @@ public final class InMemoryObjectStore implements ObjectStore, StreamedPartUploa
         try {
             while (received < feed.length()) {
                 int available = feed.awaitAvailable(received + 1, idle, TimeUnit.MILLISECONDS);
-                System.arraycopy(feed.data(), received, bytes, received, available - received);
+                feed.read(received, bytes, received, available - received);
                 received = available;
             }
         } catch (IOException e) {

@@ -33,7 +33,7 @@ class InMemoryObjectStoreUnitTests {
         assertThatThrownBy(() -> store.objectSize("k").block(TIMEOUT)).isInstanceOf(StorageUnavailableException.class);
         assertThatThrownBy(() -> store.read("k", 0, 1, 1).blockLast(TIMEOUT))
                 .isInstanceOf(StorageUnavailableException.class);
-        assertThatThrownBy(() -> store.uploadPart("k", "id", 1, new PartFeed(new byte[1], 1)).block(TIMEOUT))
+        assertThatThrownBy(() -> store.uploadPart("k", "id", 1, PartFeed.over(new byte[1], 1)).block(TIMEOUT))
                 .isInstanceOf(StorageUnavailableException.class);
         store.controls().unavailable(false);
         assertThat(store.objectSize("k").block(TIMEOUT)).contains(1L);
@@ -94,7 +94,7 @@ class InMemoryObjectStoreUnitTests {
     void aStreamedPartWithoutBytesFailsAfterTheIdleTimeoutAndStoresNothing() {
         store.feedIdleTimeout(Duration.ofMillis(200));
         String uploadId = store.createMultipartUpload("k", null).block(TIMEOUT);
-        PartFeed feed = new PartFeed(new byte[100], 100);
+        PartFeed feed = PartFeed.over(new byte[100], 100);
         feed.advance(10);
         assertThatThrownBy(() -> store.uploadPart("k", uploadId, 1, feed).block(TIMEOUT))
                 .isInstanceOf(StorageUnavailableException.class).hasCauseInstanceOf(IOException.class)
@@ -108,7 +108,7 @@ class InMemoryObjectStoreUnitTests {
     void aHeldStreamedPartHasReadItsBytesButIsNotStored() throws Exception {
         String uploadId = store.createMultipartUpload("k", null).block(TIMEOUT);
         store.controls().hold(Op.UPLOAD_PART_STREAMED);
-        PartFeed feed = new PartFeed(new byte[]{1, 2, 3}, 3);
+        PartFeed feed = PartFeed.over(new byte[]{1, 2, 3}, 3);
         CompletableFuture<String> etag = store.uploadPart("k", uploadId, 1, feed).toFuture();
         feed.advance(3);
         store.controls().awaitHeld(Op.UPLOAD_PART_STREAMED, 1, TIMEOUT);

@@ -307,13 +307,38 @@ public interface ObjectStoreContract {
         assertNotAnOutage(() -> store().read(key, 0, 10, 10).blockLast(TIMEOUT));
     }
 
+    /**
+     * Parts and small objects read from a feed (the engine's spool files) arrive byte for byte, whatever reads them:
+     * a whole part, and a tail object.
+     */
+    @Test
+    default void wholePartsAndObjectsAreStoredFromAFeed() {
+        String key = newKey();
+        String uploadId = store().createMultipartUpload(key, null).block(TIMEOUT);
+        byte[] part = random(MIN_PART + 12_345, 21);
+        byte[] last = random(70_000, 22);
+        // Sources of their own (not the arrays), as a spool file would be read: at any position, any length.
+        PartFeed first = new PartFeed((position, dest, offset, n) -> System.arraycopy(part, position, dest, offset,
+                n), part.length);
+        first.advance(part.length);
+        String etag1 = store().uploadWholePart(key, uploadId, 1, first).block(TIMEOUT);
+        String etag2 = store().uploadWholePart(key, uploadId, 2, PartFeed.whole(last, last.length)).block(TIMEOUT);
+        store().completeMultipartUpload(key, uploadId, List.of(new StoredPart(1, etag1), new StoredPart(2, etag2)))
+                .block(TIMEOUT);
+        assertThat(readAll(key, 0, part.length + last.length, 1 << 20)).isEqualTo(concat(part, last));
+
+        String tail = "staging/" + UUID.randomUUID() + ".tail";
+        store().putObject(tail, PartFeed.whole(last, 50_000), "application/octet-stream").block(TIMEOUT);
+        assertThat(store().getObjectBytes(tail, 1 << 20).block(TIMEOUT)).isEqualTo(Arrays.copyOf(last, 50_000));
+    }
+
     /** A part sent while it fills: the store has it only once its last byte came, and the caller never waits. */
     @Test
     default void aPartIsStreamedAsItsBytesArrive() throws Exception {
         String key = newKey();
         String uploadId = store().createMultipartUpload(key, null).block(TIMEOUT);
         byte[] part = random(MIN_PART, 18);
-        PartFeed feed = new PartFeed(part, part.length);
+        PartFeed feed = PartFeed.over(part, part.length);
 
         long start = System.nanoTime();
         CompletableFuture<String> etag = streamed().uploadPart(key, uploadId, 1, feed).toFuture();
@@ -348,7 +373,7 @@ public interface ObjectStoreContract {
         String etag = store().uploadPart(key, uploadId, 1, whole, whole.length).block(TIMEOUT);
 
         byte[] other = random(1 << 20, 21);
-        PartFeed abandoned = new PartFeed(other, other.length);
+        PartFeed abandoned = PartFeed.over(other, other.length);
         abandoned.advance(200_000);
         CompletableFuture<String> failing = streamed().uploadPart(key, uploadId, 1, abandoned).toFuture();
         Thread.sleep(200);

@@ -13,9 +13,14 @@ import dev.relay.streaming.support.SerialExecutor;
 import dev.relay.streaming.support.StorageRetry;
 import dev.relay.streaming.testing.InMemoryObjectStore;
 import dev.relay.streaming.testing.InMemoryUploadRepository;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -51,8 +56,11 @@ class PartPipelineUnitTests {
     private UploadRecord upload;
     private CreditPlanner planner;
     private PartPipeline parts;
+    private final PartSpool spool;
 
-    PartPipelineUnitTests() {
+    PartPipelineUnitTests() throws IOException {
+        // Parts in spool files here (SessionHarness's sessions keep them on the heap): both kinds are covered.
+        spool = PartSpool.open(Files.createTempDirectory("relay-spool-test"));
         new Random(3).nextBytes(data);
         upload = repo.create(new NewUpload("u-1", "owner", "f.bin", data.length, "application/octet-stream", null,
                 settings.partSizeFor(data.length), ObjectKeys.file("u-1"), null), new UploadLimits(1L << 40, 10))
@@ -61,7 +69,7 @@ class PartPipelineUnitTests {
         planner = new CreditPlanner("u-1", data.length, upload.partSize(), settings, serial);
         parts = new PartPipeline(upload, claim, settings.maxParts(), false, store, repo, serial,
                 () -> StorageRetry.until(settings.storageRetryTimeout()),
-                (start, number) -> Math.min(PART, data.length - start), BufferBudget.unlimited(),
+                (start, number) -> Math.min(PART, data.length - start), BufferBudget.unlimited(), spool,
                 new PartPipeline.Listener() {
                     @Override
                     public void partStored() {
@@ -92,6 +100,30 @@ class PartPipelineUnitTests {
     }
 
     /** Reads on the serial executor, after every task submitted before (another thread may be running them). */
+    @AfterEach
+    void closeSpool() {
+        spool.close();
+    }
+
+    /**
+     * The spool files this process has open (they are unlinked as they open, so only the process's descriptors show
+     * them: Linux's /proc).
+     */
+    private long spoolFiles() {
+        String prefix = spool.directory().resolve("part-").toString();
+        try (var descriptors = Files.list(Path.of("/proc/self/fd"))) {
+            return descriptors.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith(prefix);
+                } catch (IOException e) {
+                    return false; // closed meanwhile (the listing's own descriptor, say)
+                }
+            }).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private <T> T onSerial(Supplier<T> read) {
         CompletableFuture<T> out = new CompletableFuture<>();
         serial.execute(() -> out.complete(read.get()));
@@ -129,11 +161,26 @@ class PartPipelineUnitTests {
     void anOpenedPartHoldsNoMemoryUntilItsFirstByte() {
         // A write channel opens its first part before any byte comes: thousands of idle channels must cost no heap.
         assertThat(onSerial(() -> parts.openNext())).isTrue();
-        assertThat(onSerial(() -> parts.filling().data)).isNull();
+        assertThat(onSerial(() -> parts.filling().bytes)).isNull();
+        assertThat(spoolFiles()).as("spool files before the first byte").isZero();
         write(0, CHUNK);
-        assertThat(onSerial(() -> parts.filling().data)).hasSize((int) PART);
-        assertThat(onSerial(() -> Arrays.copyOf(parts.filling().data, CHUNK)))
-                .isEqualTo(Arrays.copyOf(data, CHUNK));
+        assertThat(onSerial(() -> parts.filling().bytes.capacity())).isEqualTo((int) PART);
+        assertThat(spoolFiles()).as("spool files with the first byte").isOne();
+        byte[] first = new byte[CHUNK];
+        onSerial(() -> {
+            try {
+                parts.filling().bytes.source().read(0, first, 0, CHUNK);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return null;
+        });
+        assertThat(first).isEqualTo(Arrays.copyOf(data, CHUNK));
+        onSerial(() -> {
+            parts.release();
+            return null;
+        });
+        assertThat(spoolFiles()).as("spool files once the pipeline let its parts go").isZero();
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.relay.streaming.upload;
 import dev.relay.api.wire.CreateUploadRequest;
 import dev.relay.api.wire.UploadEvent;
 import dev.relay.streaming.TransferSettings;
+import dev.relay.streaming.port.NodeBus;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.testing.InMemoryObjectStore;
@@ -14,7 +15,10 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Operators;
 import reactor.test.publisher.TestPublisher;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -45,6 +49,8 @@ final class SessionHarness {
     final List<String> stateChanges = new CopyOnWriteArrayList<>();
     final TransferSettings settings;
     final UploadService service;
+    /** Where parts wait, or null: on the heap. */
+    private final PartSpool spool;
 
     /** Parts of 5 MiB (S3's minimum) in a part size of 10 MiB, 64 KiB chunks, a window of one chunk. */
     SessionHarness() {
@@ -62,13 +68,32 @@ final class SessionHarness {
 
     /** @param bufferBudget the memory the node's uploads may hold in part buffers together */
     SessionHarness(Duration storageRetry, boolean receiveAhead, long bufferBudget) {
-        this(new TransferSettings(CHUNK, CHUNK, MIB, (receiveAhead ? 5 : 10) * MIB, 5 * MIB, 10_000, 1L << 40,
-                1L << 42, 100, storageRetry, Duration.ofHours(1), bufferBudget, receiveAhead));
+        this(storageRetry, receiveAhead, bufferBudget, null);
     }
 
-    private SessionHarness(TransferSettings settings) {
-        this.settings = settings;
+    private SessionHarness(Duration storageRetry, boolean receiveAhead, long bufferBudget, PartSpool spool) {
+        this.settings = new TransferSettings(CHUNK, CHUNK, MIB, (receiveAhead ? 5 : 10) * MIB, 5 * MIB, 10_000,
+                1L << 40, 1L << 42, 100, storageRetry, Duration.ofHours(1), bufferBudget, receiveAhead);
+        this.spool = spool;
         this.service = node(store, settings);
+    }
+
+    /** As {@link #SessionHarness(Duration, boolean)}, with parts in spool files instead of on the heap. */
+    static SessionHarness spooled(Duration storageRetry, boolean receiveAhead) {
+        return new SessionHarness(storageRetry, receiveAhead, 1L << 30, Spool.SHARED);
+    }
+
+    /** One spool for the test JVM; the next run removes it (its lock is gone with this process). */
+    private static final class Spool {
+        static final PartSpool SHARED;
+
+        static {
+            try {
+                SHARED = PartSpool.open(Path.of(System.getProperty("java.io.tmpdir"), "relay-spool-tests"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** A node of its own on the same database and S3 store (as another service process would be). */
@@ -83,7 +108,7 @@ final class SessionHarness {
             public void stateChanged(String uploadId) {
                 stateChanges.add(uploadId);
             }
-        });
+        }, NodeBus.standalone(), spool);
     }
 
     /** A new upload of random bytes; {@code sha256} declared as given (null: none). */

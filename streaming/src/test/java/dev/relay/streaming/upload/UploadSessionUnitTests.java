@@ -38,7 +38,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class UploadSessionUnitTests {
 
-    private final SessionHarness engine = new SessionHarness();
+    private final SessionHarness engine = harness(Duration.ofSeconds(2), false);
+
+    /** The engine these tests drive (a subclass runs them all with parts in spool files). */
+    SessionHarness harness(Duration storageRetry, boolean receiveAhead) {
+        return new SessionHarness(storageRetry, receiveAhead);
+    }
 
     private static TransferException errorOf(Channel channel) {
         assertThat(channel.error.get()).isInstanceOf(TransferException.class);
@@ -265,7 +270,7 @@ class UploadSessionUnitTests {
 
     @Test
     void aShortDatabaseOutageStopsCreditAndTheFlowGoesOnAfterIt() throws Exception {
-        SessionHarness engine = new SessionHarness(Duration.ofSeconds(30), false);
+        SessionHarness engine = harness(Duration.ofSeconds(30), false);
         Upload upload = engine.upload((int) (12 * MIB), null);
         Channel channel = engine.open(upload).sendUntil(MIB);
         await("the multipart upload attached", () -> engine.record(upload.id()).s3UploadId() != null);
@@ -338,7 +343,7 @@ class UploadSessionUnitTests {
 
     @Test
     void withReceiveAheadTheWholeFileStillArrivesInOrder() {
-        SessionHarness ahead = new SessionHarness(Duration.ofSeconds(2), true);
+        SessionHarness ahead = harness(Duration.ofSeconds(2), true);
         Upload upload = ahead.upload((int) (17 * MIB + 3), null);
         Channel channel = ahead.open(upload).sendAll();
         channel.awaitEnd();

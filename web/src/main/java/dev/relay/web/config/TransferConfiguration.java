@@ -25,19 +25,26 @@ import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.FileCatalog;
 import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.upload.BufferBudget;
+import dev.relay.streaming.upload.PartSpool;
 import dev.relay.streaming.upload.UploadExpiry;
 import dev.relay.streaming.upload.UploadService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.io.IOException;
 import java.time.Clock;
 
 /** Wires the transfer engine and the chat to whatever adapters implement their ports (the infra module's). */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({TransferProperties.class, ChatProperties.class, ClusterProperties.class})
 class TransferConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(TransferConfiguration.class);
 
     @Bean
     ChatSettings chatSettings(ChatProperties properties) {
@@ -86,15 +93,27 @@ class TransferConfiguration {
         return new ChatService(chat, accounts, tx, uploads, users, events, settings, rate, clock);
     }
 
+    /** Where parts wait until they are durable, unless {@code relay.transfer.part-buffers=heap}. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnProperty(name = "relay.transfer.part-buffers", havingValue = "disk", matchIfMissing = true)
+    PartSpool partSpool(TransferProperties properties) throws IOException {
+        PartSpool spool = PartSpool.open(properties.spoolDirectory());
+        log.info("Parts wait in {} ({} MiB free)", spool.directory(), spool.usableBytes() >> 20);
+        return spool;
+    }
+
     @Bean
-    TransferSettings transferSettings(TransferProperties properties) {
-        return properties.toSettings();
+    TransferSettings transferSettings(TransferProperties properties, ObjectProvider<PartSpool> spool)
+            throws IOException {
+        PartSpool parts = spool.getIfAvailable();
+        return properties.toSettings(parts != null ? parts.usableBytes() : 0);
     }
 
     @Bean
     UploadService uploadService(UploadRepository repo, FileCatalog catalog, ObjectStore store,
-                                TransferSettings settings, TransferFeed transferFeed, NodeBus nodes) {
-        return new UploadService(repo, catalog, store, settings, transferFeed, nodes);
+                                TransferSettings settings, TransferFeed transferFeed, NodeBus nodes,
+                                ObjectProvider<PartSpool> spool) {
+        return new UploadService(repo, catalog, store, settings, transferFeed, nodes, spool.getIfAvailable());
     }
 
     @Bean

@@ -6,6 +6,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** {@code relay.transfer.*}: limits and tuning of the transfer engine (see README, "Configuration"). */
@@ -26,21 +27,41 @@ public record TransferProperties(
         @DefaultValue("false") boolean receiveAhead,
         @DefaultValue("8MB") DataSize downloadWindow,
         @DefaultValue("4") int downloadRangedReads,
-        DataSize bufferBudget) {
+        DataSize bufferBudget,
+        @DefaultValue("disk") PartBuffers partBuffers,
+        Path spoolDir) {
 
-    /** Without {@code buffer-budget}: half the heap the JVM may use (the rest serves connections, chat, downloads). */
+    /**
+     * Without {@code buffer-budget}: half of what the parts' place holds, the heap the JVM may use (the rest serves
+     * connections, chat, downloads) or the spool's free disk space.
+     */
     static final double DEFAULT_BUDGET_SHARE = 0.5;
 
-    public TransferSettings toSettings() {
+    /** Where parts wait until S3 and the database have them. */
+    public enum PartBuffers {
+        /** Files in {@code spool-dir} (a few KiB of heap per active upload; the page cache does the rest). */
+        DISK,
+        /** One array per part on the heap (a part's size per active upload). */
+        HEAP
+    }
+
+    /** The spool's directory: {@code spool-dir}, or relay-spool in the system's temporary directory. */
+    public Path spoolDirectory() {
+        return spoolDir != null ? spoolDir : Path.of(System.getProperty("java.io.tmpdir"), "relay-spool");
+    }
+
+    /** @param spoolBytes the spool's free space (for the default budget with parts on disk) */
+    public TransferSettings toSettings(long spoolBytes) {
         return new TransferSettings((int) maxChunkSize.toBytes(), creditWindow.toBytes(), creditWindowMax.toBytes(),
                 partSize.toBytes(), preferredPartSize.toBytes(), 10_000,
                 maxFileSize.toBytes(), userQuota.toBytes(), maxOpenUploadsPerUser, storageRetryTimeout, expireAfter,
-                bufferBudgetBytes(), receiveAhead);
+                bufferBudgetBytes(spoolBytes), receiveAhead);
     }
 
-    long bufferBudgetBytes() {
+    long bufferBudgetBytes(long spoolBytes) {
+        long room = partBuffers == PartBuffers.DISK ? spoolBytes : Runtime.getRuntime().maxMemory();
         return bufferBudget != null ? bufferBudget.toBytes()
-                : Math.max(2 * partSize.toBytes(), (long) (Runtime.getRuntime().maxMemory() * DEFAULT_BUDGET_SHARE));
+                : Math.max(2 * partSize.toBytes(), (long) (room * DEFAULT_BUDGET_SHARE));
     }
 
     public DownloadSettings toDownloadSettings() {
