@@ -49,10 +49,14 @@ public final class PartSpool implements PartBytes.Allocator {
     public static PartSpool open(Path base) throws IOException {
         Files.createDirectories(base);
         removeAbandoned(base);
-        Path directory = Files.createTempDirectory(base, "node-");
-        FileChannel lockFile = FileChannel.open(directory.resolve(LOCK), StandardOpenOption.CREATE,
+        // Locked before it takes its name: another process starting now must never see it unlocked.
+        Path starting = Files.createTempDirectory(base, "starting-");
+        FileChannel lockFile = FileChannel.open(starting.resolve(LOCK), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
-        return new PartSpool(directory, lockFile, lockFile.lock());
+        FileLock lock = lockFile.lock();
+        Path directory = Files.move(starting, base.resolve("node-" + starting.getFileName().toString()
+                .substring("starting-".length())));
+        return new PartSpool(directory, lockFile, lock);
     }
 
     public Path directory() {
@@ -92,9 +96,6 @@ public final class PartSpool implements PartBytes.Allocator {
         try (DirectoryStream<Path> nodes = Files.newDirectoryStream(base, "node-*")) {
             for (Path node : nodes) {
                 Path lockPath = node.resolve(LOCK);
-                if (!Files.exists(lockPath)) {
-                    continue; // being created by a process that starts right now
-                }
                 try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.WRITE);
                      FileLock held = channel.tryLock()) {
                     if (held != null) {
