@@ -18,6 +18,7 @@ import reactor.util.retry.Retry;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -93,10 +94,8 @@ final class PartPipeline {
     private final ArrayDeque<PartBuffer> sealed = new ArrayDeque<>();
     private PartBuffer inFlight;
     private final PartRecorder recorder;
-    private final PartBytes.Allocator allocator;
-    private PartBytes spare;
-    /** What this writer holds of the node's {@link BufferBudget} (claimed by {@link #reserve}). */
-    private final BufferClaim memory;
+    /** The parts' buffers and what this writer claims of the node's {@link BufferBudget} for them. */
+    private final PartMemory memory;
 
     PartPipeline(UploadRecord upload, WriterClaim claim, int maxPartNumber, boolean receiveAhead, ObjectStore store,
                  UploadRepository repo, Executor serial, Supplier<Retry> retry, Sizing sizing, BufferBudget budget,
@@ -111,8 +110,7 @@ final class PartPipeline {
         this.serial = serial;
         this.retry = retry;
         this.sizing = sizing;
-        this.memory = new BufferClaim(budget);
-        this.allocator = allocator;
+        this.memory = new PartMemory(allocator, budget, sizing, upload.size(), this::forEachPart);
         this.listener = listener;
         this.recorder = new PartRecorder(id, epoch, repo, serial, retry, new Recorded());
         this.multipart = new MultipartUpload(id, objectKey, epoch, upload.s3UploadId(), store, repo, serial, retry);
@@ -190,7 +188,7 @@ final class PartPipeline {
                 return false;
             }
             int take = (int) Math.min(chunk.remaining(), filling.room());
-            allocate(filling);
+            memory.allocate(filling);
             filling.bytes.fill(chunk, filling.fill, take, digest);
             filling.fill += take;
             received += take;
@@ -219,7 +217,7 @@ final class PartPipeline {
     /** Opens the part that starts at {@code start} with its first bytes, loaded back from the staged tail. */
     void resumePart(long start, byte[] bytes, int length, ResumableSha256 digest) {
         filling = newBuffer(start);
-        allocate(filling);
+        memory.allocate(filling);
         filling.bytes.load(bytes, length);
         filling.fill = length;
         fed(filling);
@@ -231,7 +229,7 @@ final class PartPipeline {
     /** Drops the buffer of the partial part (its bytes are staged, or they were never durable). */
     void dropFilling() {
         if (filling != null) {
-            drop(filling);
+            PartMemory.drop(filling);
         }
         filling = null;
         settle(received);
@@ -239,56 +237,24 @@ final class PartPipeline {
 
     /** A paused session keeps no buffer for later. */
     void dropSpare() {
-        if (spare != null) {
-            spare.release();
-        }
-        spare = null;
+        memory.dropSpare();
         settle(received);
     }
 
     // ---- memory ----------------------------------------------------------------------------------------------------
 
-    /** Bytes of the buffers this writer holds now. */
-    private long held() {
-        long bytes = spare != null ? spare.capacity() : 0;
-        if (filling != null && filling.bytes != null) {
-            bytes += filling.bytes.capacity();
+    private void forEachPart(Consumer<PartBuffer> action) {
+        if (filling != null) {
+            action.accept(filling);
         }
-        if (inFlight != null && inFlight.bytes != null) {
-            bytes += inFlight.bytes.capacity();
+        if (inFlight != null) {
+            action.accept(inFlight);
         }
-        for (PartBuffer part : sealed) {
-            bytes += part.bytes.capacity();
-        }
-        return bytes;
+        sealed.forEach(action);
     }
 
-    /**
-     * What this writer will hold once the bytes up to {@code creditEnd} have arrived: its buffers now, and the
-     * buffers not yet allocated that those bytes land in (the spare serves the first of them if it is large enough).
-     */
     private long neededFor(long creditEnd) {
-        long need = held();
-        long reusable = spare != null ? spare.capacity() : 0;
-        long start = received;
-        int number = nextPartNumber;
-        long end = Math.min(creditEnd, size);
-        if (filling != null) {
-            if (filling.bytes == null && end > received) {
-                need += reusable >= filling.capacity ? 0 : filling.capacity;
-                reusable = reusable >= filling.capacity ? 0 : reusable;
-            }
-            start = filling.end();
-            number = filling.number + 1;
-        }
-        while (start < end) {
-            long capacity = Math.max(1, Math.min(sizing.capacity(start, number), size - start));
-            need += reusable >= capacity ? 0 : capacity;
-            reusable = reusable >= capacity ? 0 : reusable;
-            start += capacity;
-            number++;
-        }
-        return need;
+        return memory.neededFor(filling, received, nextPartNumber, creditEnd);
     }
 
     /** Claims from the budget what the bytes up to {@code creditEnd} will need; false if it lacks the memory. */
@@ -302,7 +268,7 @@ final class PartPipeline {
      */
     boolean reserveForResume() {
         long start = nextPartStart;
-        return memory.claim(held() + Math.max(sizing.capacity(start, nextPartNumber), received - start));
+        return memory.claim(memory.held() + Math.max(sizing.capacity(start, nextPartNumber), received - start));
     }
 
     /** Gives back what this writer claimed beyond its buffers and the credit outstanding up to {@code creditEnd}. */
@@ -327,25 +293,6 @@ final class PartPipeline {
             capacity = (int) Math.max(capacity, received - start);
         }
         return new PartBuffer(nextPartNumber, start, capacity);
-    }
-
-    /**
-     * Gives the part its memory when its first bytes arrive, not when it is opened: write channels opened in
-     * numbers that send nothing (or not yet) must not each hold a part's worth of heap.
-     */
-    private void allocate(PartBuffer part) {
-        if (part.bytes == null) {
-            if (spare != null && spare.capacity() >= part.capacity) {
-                part.bytes = spare;
-            } else {
-                if (spare != null) {
-                    spare.release();
-                }
-                part.bytes = allocator.allocate(part.capacity);
-            }
-            spare = null;
-            memory.cover(held());
-        }
     }
 
     /** The filling buffer is complete: store it now, or queue it behind the part being stored. */
@@ -453,15 +400,8 @@ final class PartPipeline {
 
     private void onPartUploaded(PartBuffer part, String etag) {
         inFlight = null;
-        if (!part.abandoned && filling == null && mode != Mode.RELEASED) {
-            // Kept for the next part only when none is filling yet: a buffer held idle until the part filling now
-            // ends would double what an upload that runs past its parts holds (64 uploads at 2 MB/s: 28 MiB each
-            // instead of 16, benchmarks of 2026-12-03); a fresh array costs a few milliseconds per part.
-            spare = part.bytes;
-            part.bytes = null;
-        } else {
-            drop(part);
-        }
+        // A request that was given up may still read an abandoned part's bytes: they are never reused.
+        memory.stored(part, !part.abandoned && filling == null && mode != Mode.RELEASED);
         recorder.add(new PartRecorder.Pending(new PartRecord(part.number, etag, part.fill),
                 new DurablePoint(part.start + part.fill, 0, part.digestState), part.sealedNanos,
                 part.storedNanos != 0 ? part.storedNanos : System.nanoTime()));
@@ -470,14 +410,6 @@ final class PartPipeline {
         }
         storeSealed();
         listener.partStored();
-    }
-
-    /** Lets the part's bytes go (a stage reading them keeps them until it is done, see {@link PartBytes#retain}). */
-    private static void drop(PartBuffer part) {
-        if (part.bytes != null) {
-            part.bytes.release();
-            part.bytes = null;
-        }
     }
 
     private void used(int number) {
@@ -552,22 +484,18 @@ final class PartPipeline {
         mode = Mode.RELEASED;
         if (filling != null) {
             filling.abandonStream();
-            drop(filling);
+            PartMemory.drop(filling);
         }
         for (PartBuffer part : sealed) {
             part.abandonStream();
-            drop(part);
+            PartMemory.drop(part);
         }
         if (inFlight != null) {
             // Its request fails reading released bytes, or has read them all already.
-            drop(inFlight);
+            PartMemory.drop(inFlight);
         }
         filling = null;
         sealed.clear();
-        if (spare != null) {
-            spare.release();
-        }
-        spare = null;
         memory.release();
     }
 
