@@ -3,6 +3,7 @@ package dev.relay.streaming.upload;
 import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.port.PartFeed;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
@@ -18,7 +19,8 @@ interface PartBytes {
     /**
      * Copies the chunk's next {@code length} bytes to position {@code at}, adding them to {@code digest}.
      *
-     * @throws UncheckedIOException if the spool could not be written (a full disk): nothing past {@code at} counts
+     * @throws WriteFailed if the spool could not be written (a full disk): the bytes it reports written are in place
+     *                     and in the digest, the rest of the chunk in neither
      */
     void fill(Chunk chunk, int at, int length, ResumableSha256 digest);
 
@@ -33,6 +35,16 @@ interface PartBytes {
 
     /** Lets the bytes go once every holder has; a store still reading them then fails (its request was given up). */
     void release();
+
+    /** A write to the spool failed after {@link #written} bytes of the chunk were written and digested. */
+    final class WriteFailed extends UncheckedIOException {
+        final int written;
+
+        WriteFailed(int written, IOException cause) {
+            super("Could not write a part to the spool (" + written + " bytes of the chunk were written)", cause);
+            this.written = written;
+        }
+    }
 
     /** Hands out the room for parts. */
     interface Allocator {

@@ -7,6 +7,7 @@ import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.ObjectStore;
 import dev.relay.streaming.port.PartFeed;
 import dev.relay.streaming.port.PartRecord;
+import dev.relay.streaming.port.StorageUnavailableException;
 import dev.relay.streaming.port.StreamedPartUpload;
 import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.port.UploadRecord;
@@ -16,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
@@ -180,7 +182,8 @@ final class PartPipeline {
 
     /**
      * Copies the chunk into part buffers, updating {@code digest}, sealing each part that becomes full and opening
-     * the next one for bytes that run past it. Returns false if a byte found no room (credit was wrong).
+     * the next one for bytes that run past it. Returns false if a byte found no room (credit was wrong); a spool
+     * that cannot be written fails the pipeline with STORAGE_UNAVAILABLE (what it took is kept).
      */
     boolean write(Chunk chunk, ResumableSha256 digest) {
         while (chunk.remaining() > 0) {
@@ -188,8 +191,22 @@ final class PartPipeline {
                 return false;
             }
             int take = (int) Math.min(chunk.remaining(), filling.room());
-            memory.allocate(filling);
-            filling.bytes.fill(chunk, filling.fill, take, digest);
+            try {
+                memory.allocate(filling);
+                filling.bytes.fill(chunk, filling.fill, take, digest);
+            } catch (UncheckedIOException e) {
+                // The spool is full or broken: keep what made it, and let the client resume from the durable offset.
+                int written = e instanceof PartBytes.WriteFailed failed ? failed.written : 0;
+                filling.fill += written;
+                received += written;
+                if (written > 0) {
+                    fed(filling);
+                }
+                fail(SessionErrors.storage(id, "keep the received bytes until they are stored",
+                        new StorageUnavailableException("The node's spool could not be written: " + e.getMessage(),
+                                e), durableOffset()));
+                return true;
+            }
             filling.fill += take;
             received += take;
             fed(filling);

@@ -141,25 +141,30 @@ public final class PartSpool implements PartBytes.Allocator {
             for (int done = 0; done < length; ) {
                 int n = Math.min(scratch.length, length - done);
                 chunk.read(scratch, 0, n);
+                try {
+                    write(at + done, scratch, n);
+                } catch (IOException e) {
+                    throw new WriteFailed(done, e);
+                }
+                // Digested once written: the digest never covers a byte the part does not have.
                 digest.update(scratch, 0, n);
-                write(at + done, scratch, n);
                 done += n;
             }
         }
 
         @Override
         public void load(byte[] src, int length) {
-            write(0, src, length);
+            try {
+                write(0, src, length);
+            } catch (IOException e) {
+                throw new WriteFailed(0, e);
+            }
         }
 
-        private void write(long position, byte[] src, int length) {
+        private void write(long position, byte[] src, int length) throws IOException {
             ByteBuffer buffer = ByteBuffer.wrap(src, 0, length);
-            try {
-                while (buffer.hasRemaining()) {
-                    file.write(buffer, position + buffer.position());
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("Could not write a part to the spool", e);
+            while (buffer.hasRemaining()) {
+                file.write(buffer, position + buffer.position());
             }
         }
 

@@ -5,6 +5,7 @@ import dev.relay.streaming.TransferException;
 import dev.relay.streaming.TransferSettings;
 import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.port.NewUpload;
+import dev.relay.streaming.port.PartFeed;
 import dev.relay.streaming.port.StorageUnavailableException;
 import dev.relay.streaming.port.UploadLimits;
 import dev.relay.streaming.port.WriterClaim;
@@ -28,6 +29,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import static dev.relay.streaming.upload.SessionHarness.CHUNK;
@@ -57,6 +59,8 @@ class PartPipelineUnitTests {
     private CreditPlanner planner;
     private PartPipeline parts;
     private final PartSpool spool;
+    /** Bytes the spool takes before its disk is full. */
+    private final AtomicLong spoolRoom = new AtomicLong(Long.MAX_VALUE);
 
     PartPipelineUnitTests() throws IOException {
         // Parts in spool files here (SessionHarness's sessions keep them on the heap): both kinds are covered.
@@ -69,7 +73,8 @@ class PartPipelineUnitTests {
         planner = new CreditPlanner("u-1", data.length, upload.partSize(), settings, serial);
         parts = new PartPipeline(upload, claim, settings.maxParts(), false, store, repo, serial,
                 () -> StorageRetry.until(settings.storageRetryTimeout()),
-                (start, number) -> Math.min(PART, data.length - start), BufferBudget.unlimited(), spool,
+                (start, number) -> Math.min(PART, data.length - start), BufferBudget.unlimited(),
+                capacity -> new FillingUp(spool.allocate(capacity)),
                 new PartPipeline.Listener() {
                     @Override
                     public void partStored() {
@@ -100,6 +105,58 @@ class PartPipelineUnitTests {
     }
 
     /** Reads on the serial executor, after every task submitted before (another thread may be running them). */
+    /** A spool whose disk fills up after {@link #spoolRoom} bytes in all, as a real one would fail a write. */
+    private final class FillingUp implements PartBytes {
+        private final PartBytes spooled;
+
+        FillingUp(PartBytes spooled) {
+            this.spooled = spooled;
+        }
+
+        @Override
+        public int capacity() {
+            return spooled.capacity();
+        }
+
+        @Override
+        public void fill(Chunk chunk, int at, int length, ResumableSha256 digest) {
+            int fits = (int) Math.min(length, spoolRoom.getAndAccumulate(length, (left, n) -> Math.max(0, left - n)));
+            spooled.fill(chunk, at, fits, digest);
+            if (fits < length) {
+                throw new WriteFailed(fits, new IOException("No space left on device"));
+            }
+        }
+
+        @Override
+        public void load(byte[] src, int length) {
+            spooled.load(src, length);
+        }
+
+        @Override
+        public PartFeed.Source source() {
+            return spooled.source();
+        }
+
+        @Override
+        public void retain() {
+            spooled.retain();
+        }
+
+        @Override
+        public void release() {
+            spooled.release();
+        }
+    }
+
+    /** SHA-256 of a prefix, as the engine's digest writes it. */
+    private static final class ResumableSha256Check {
+        static String of(byte[] data, int length) {
+            ResumableSha256 sha = ResumableSha256.create();
+            sha.update(data, 0, length);
+            return sha.hex();
+        }
+    }
+
     @AfterEach
     void closeSpool() {
         spool.close();
@@ -155,6 +212,21 @@ class PartPipelineUnitTests {
                 .containsExactly("1:" + PART, "2:" + PART, "3:" + PART, "4:77");
         byte[] second = store.parts(onSerial(() -> parts.s3UploadId())).get(2);
         assertThat(second).isEqualTo(Arrays.copyOfRange(data, (int) PART, (int) (2 * PART)));
+    }
+
+    @Test
+    void aFullSpoolFailsThePipelineWithStorageUnavailableAndKeepsExactlyWhatItTook() {
+        long room = PART + 1000;
+        spoolRoom.set(room);
+        serial.execute(() -> {
+            for (long at = 0; at < 2 * PART && heard.stream().noneMatch(h -> h.startsWith("failed")); at += CHUNK) {
+                assertThat(parts.write(Chunk.of(ByteBuffer.wrap(data, (int) at, CHUNK)), digest)).isTrue();
+            }
+        });
+        await("the pipeline fails", () -> heard.contains("failed STORAGE_UNAVAILABLE"), heard::toString);
+        assertThat(onSerial(() -> parts.received())).as("what the spool took, to the byte").isEqualTo(room);
+        // The file's digest covers exactly the bytes taken: a resumed upload's checksum stays right.
+        assertThat(digest.hex()).isEqualTo(ResumableSha256Check.of(data, (int) room));
     }
 
     @Test
