@@ -100,7 +100,7 @@ public final class R2dbcChatRepository implements ChatRepository {
 
     @Override
     public Flux<ChatMessage> history(String userId, String peerId, Long before, int limit) {
-        return Sql.classify(conversationId(min(userId, peerId), max(userId, peerId))
+        return Sql.rows(conversationId(min(userId, peerId), max(userId, peerId))
                 .flatMapMany(conversation -> db.sql("SELECT " + MESSAGE + FROM_MESSAGES
                                 + " WHERE m.conversation_id = :conversation AND m.id < :before"
                                 + " ORDER BY m.id DESC LIMIT :limit")
@@ -167,7 +167,7 @@ public final class R2dbcChatRepository implements ChatRepository {
 
     @Override
     public Flux<ConversationRow> conversations(String userId) {
-        return Sql.classify(db.sql("SELECT CASE WHEN c.user_low = :user THEN c.user_high ELSE c.user_low END"
+        return Sql.rows(db.sql("SELECT CASE WHEN c.user_low = :user THEN c.user_high ELSE c.user_low END"
                         + " AS peer_id, (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = c.id"
                         + " AND x.recipient_id = :user AND NOT x.deleted AND x.id > COALESCE((SELECT r.last_read_id"
                         + " FROM read_markers r WHERE r.conversation_id = c.id AND r.user_id = :user), 0)) AS unread, "
@@ -183,7 +183,7 @@ public final class R2dbcChatRepository implements ChatRepository {
     @Override
     public Flux<String> peerIds(String userId, int limit) {
         // Two index lookups (user_low's unique key, user_high's key) rather than an OR over both columns.
-        return Sql.classify(db.sql("SELECT peer_id FROM (SELECT user_high AS peer_id, last_message_id FROM"
+        return Sql.rows(db.sql("SELECT peer_id FROM (SELECT user_high AS peer_id, last_message_id FROM"
                         + " conversations WHERE user_low = :user UNION ALL SELECT user_low, last_message_id FROM"
                         + " conversations WHERE user_high = :user) p ORDER BY last_message_id DESC LIMIT :limit")
                 .bind("user", userId)
@@ -236,7 +236,7 @@ public final class R2dbcChatRepository implements ChatRepository {
 
     @Override
     public Flux<StoredEvent> eventsSince(String userId, long since, int limit) {
-        return Sql.classify(db.sql("SELECT user_id, seq, type, payload, created_at FROM user_events"
+        return Sql.rows(db.sql("SELECT user_id, seq, type, payload, created_at FROM user_events"
                         + " WHERE user_id = :user AND seq > :since ORDER BY seq LIMIT :limit")
                 .bind("user", userId)
                 .bind("since", since)
