@@ -39,8 +39,9 @@ class ChatEventLossIntegrationTests extends ServiceIntegrationTest {
         AuthToken alice = newUser();
         AuthToken bob = newUser();
         RelayClient aliceClient = client(alice);
-        try (EventProbe bobEvents = EventProbe.open(client(bob), null)) {
-            // The stream is live once an event of its own arrives (the first message, delivered by the bus).
+        // From the log's start: the first message arrives whether the stream opens before it is sent or after.
+        try (EventProbe bobEvents = EventProbe.open(client(bob), 0L)) {
+            // The stream is live once the first message has arrived.
             ChatMessage first = aliceClient.sendText(bob.userId(), "first").block(TIMEOUT);
             bobEvents.await(e -> e.type() == Event.Type.MESSAGE && e.message().id() == first.id(), TIMEOUT);
 
