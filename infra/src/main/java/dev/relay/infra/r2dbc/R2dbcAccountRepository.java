@@ -81,7 +81,7 @@ public final class R2dbcAccountRepository implements AccountRepository {
         if (ids.isEmpty()) {
             return Flux.empty();
         }
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM accounts WHERE id IN (:ids)")
+        return Sql.rows(db.sql("SELECT " + COLUMNS + " FROM accounts WHERE id IN (:ids)")
                 .bind("ids", List.copyOf(ids))
                 .map(R2dbcAccountRepository::toAccount)
                 .all());
@@ -89,7 +89,7 @@ public final class R2dbcAccountRepository implements AccountRepository {
 
     @Override
     public Flux<Account> list(boolean includeDisabled, int limit) {
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM accounts"
+        return Sql.rows(db.sql("SELECT " + COLUMNS + " FROM accounts"
                         + (includeDisabled ? "" : " WHERE NOT disabled")
                         + " ORDER BY display_name, username LIMIT :limit")
                 .bind("limit", limit)
@@ -101,7 +101,7 @@ public final class R2dbcAccountRepository implements AccountRepository {
     public Flux<Account> search(String text, int limit) {
         String pattern = "%" + text.toLowerCase()
                 .replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM accounts WHERE NOT disabled"
+        return Sql.rows(db.sql("SELECT " + COLUMNS + " FROM accounts WHERE NOT disabled"
                         + " AND (LOWER(username) LIKE :p OR LOWER(display_name) LIKE :p)"
                         + " ORDER BY display_name, username LIMIT :limit")
                 .bind("p", pattern)

@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /** {@link ChatRepository} on MySQL/MariaDB through R2DBC. */
@@ -28,8 +29,13 @@ public final class R2dbcChatRepository implements ChatRepository {
             + " u.state AS f_state, u.parts_bytes + u.tail_bytes AS f_offset, u.sha256 AS f_sha";
     private static final String FROM_MESSAGES = " FROM messages m LEFT JOIN uploads u ON u.id = m.upload_id";
 
+    /** Conversation ids are never deleted or changed: a bounded cache saves a chat write's lookup. */
+    private static final int CACHED_CONVERSATIONS = 100_000;
+
     private final DatabaseClient db;
     private final Clock clock;
+    /** "low|high" to the conversation's id; only ids read as committed (never one this transaction inserted). */
+    private final Map<String, String> conversations = new ConcurrentHashMap<>();
 
     public R2dbcChatRepository(DatabaseClient db, Clock clock) {
         this.db = db;
@@ -42,7 +48,7 @@ public final class R2dbcChatRepository implements ChatRepository {
         String high = max(message.senderId(), message.recipientId());
         var now = Sql.now(clock);
         // Looked up first: all but a conversation's first message find it in one round trip.
-        Mono<String> conversation = conversationId(low, high).switchIfEmpty(Mono.defer(() -> db.sql("INSERT INTO"
+        Mono<String> conversation = knownConversation(low, high).switchIfEmpty(Mono.defer(() -> db.sql("INSERT INTO"
                         + " conversations (id, user_low, user_high, created_at)"
                         + " VALUES (:id, :low, :high, :now) ON DUPLICATE KEY UPDATE id = id")
                 .bind("id", UUID.randomUUID().toString())
@@ -74,6 +80,21 @@ public final class R2dbcChatRepository implements ChatRepository {
                                         Sql.instantOf(now))) : find(id)))));
     }
 
+    /** The conversation of an earlier message (cached), or empty if it has none yet. */
+    private Mono<String> knownConversation(String low, String high) {
+        String key = low + "|" + high;
+        String cached = conversations.get(key);
+        if (cached != null) {
+            return Mono.just(cached);
+        }
+        return conversationId(low, high).doOnNext(id -> {
+            if (conversations.size() >= CACHED_CONVERSATIONS) {
+                conversations.clear();
+            }
+            conversations.put(key, id);
+        });
+    }
+
     private Mono<String> conversationId(String low, String high) {
         return db.sql("SELECT id FROM conversations WHERE user_low = :low AND user_high = :high")
                 .bind("low", low)
@@ -100,7 +121,7 @@ public final class R2dbcChatRepository implements ChatRepository {
 
     @Override
     public Flux<ChatMessage> history(String userId, String peerId, Long before, int limit) {
-        return Sql.classify(conversationId(min(userId, peerId), max(userId, peerId))
+        return Sql.rows(conversationId(min(userId, peerId), max(userId, peerId))
                 .flatMapMany(conversation -> db.sql("SELECT " + MESSAGE + FROM_MESSAGES
                                 + " WHERE m.conversation_id = :conversation AND m.id < :before"
                                 + " ORDER BY m.id DESC LIMIT :limit")
@@ -167,7 +188,7 @@ public final class R2dbcChatRepository implements ChatRepository {
 
     @Override
     public Flux<ConversationRow> conversations(String userId) {
-        return Sql.classify(db.sql("SELECT CASE WHEN c.user_low = :user THEN c.user_high ELSE c.user_low END"
+        return Sql.rows(db.sql("SELECT CASE WHEN c.user_low = :user THEN c.user_high ELSE c.user_low END"
                         + " AS peer_id, (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = c.id"
                         + " AND x.recipient_id = :user AND NOT x.deleted AND x.id > COALESCE((SELECT r.last_read_id"
                         + " FROM read_markers r WHERE r.conversation_id = c.id AND r.user_id = :user), 0)) AS unread, "
@@ -183,7 +204,7 @@ public final class R2dbcChatRepository implements ChatRepository {
     @Override
     public Flux<String> peerIds(String userId, int limit) {
         // Two index lookups (user_low's unique key, user_high's key) rather than an OR over both columns.
-        return Sql.classify(db.sql("SELECT peer_id FROM (SELECT user_high AS peer_id, last_message_id FROM"
+        return Sql.rows(db.sql("SELECT peer_id FROM (SELECT user_high AS peer_id, last_message_id FROM"
                         + " conversations WHERE user_low = :user UNION ALL SELECT user_low, last_message_id FROM"
                         + " conversations WHERE user_high = :user) p ORDER BY last_message_id DESC LIMIT :limit")
                 .bind("user", userId)
@@ -205,38 +226,44 @@ public final class R2dbcChatRepository implements ChatRepository {
             return Sql.classify(Flux.fromIterable(events).concatMap(event -> append(List.of(event)))
                     .flatMapIterable(stored -> stored).collectList());
         }
-        // Three round trips for every addressee together (one event each), inside the caller's transaction, which
-        // holds their account locks: a message costs a few statements, not three per user.
+        // Two round trips for every addressee together (one event each), inside the caller's transaction, which
+        // holds their account locks: the events inserted with their numbers read from the accounts and returned
+        // (MariaDB's INSERT ... RETURNING), then the accounts' counters moved past them.
         String in = users.stream().map(u -> "?").collect(Collectors.joining(","));
+        StringBuilder type = new StringBuilder("CASE a.id");
+        StringBuilder payload = new StringBuilder("CASE a.id");
+        for (int i = 0; i < events.size(); i++) {
+            type.append(" WHEN ? THEN ?");
+            payload.append(" WHEN ? THEN ?");
+        }
+        DatabaseClient.GenericExecuteSpec insert = db.sql("INSERT INTO user_events (user_id, seq, type, payload,"
+                + " created_at) SELECT a.id, a.event_seq + 1, " + type + " END, " + payload + " END, ? FROM accounts a"
+                + " WHERE a.id IN (" + in + ") RETURNING user_id, seq");
         DatabaseClient.GenericExecuteSpec bump = db.sql("UPDATE accounts SET event_seq = event_seq + 1 WHERE id IN ("
                 + in + ")");
-        DatabaseClient.GenericExecuteSpec read = db.sql("SELECT id, event_seq FROM accounts WHERE id IN (" + in + ")");
-        for (int i = 0; i < users.size(); i++) {
-            bump = bump.bind(i, users.get(i));
-            read = read.bind(i, users.get(i));
+        int i = 0;
+        for (NewEvent e : events) {
+            insert = insert.bind(i++, e.userId()).bind(i++, e.type());
         }
-        DatabaseClient.GenericExecuteSpec seqs = read;
-        return Sql.classify(bump.fetch().rowsUpdated()
-                .then(seqs.map(row -> Map.entry(row.get("id", String.class), Sql.longOf(row, "event_seq")))
-                        .all().collectMap(Map.Entry::getKey, Map.Entry::getValue))
-                .flatMap(seq -> {
-                    List<StoredEvent> stored = events.stream().map(e -> new StoredEvent(e.userId(),
-                            seq.get(e.userId()), e.type(), e.payload(), at)).toList();
-                    DatabaseClient.GenericExecuteSpec insert = db.sql("INSERT INTO user_events (user_id, seq, type,"
-                            + " payload, created_at) VALUES " + stored.stream().map(e -> "(?, ?, ?, ?, ?)")
-                            .collect(Collectors.joining(", ")));
-                    int i = 0;
-                    for (StoredEvent e : stored) {
-                        insert = insert.bind(i++, e.userId()).bind(i++, e.seq()).bind(i++, e.type())
-                                .bind(i++, e.payload()).bind(i++, now);
-                    }
-                    return insert.fetch().rowsUpdated().thenReturn(stored);
-                }));
+        for (NewEvent e : events) {
+            insert = insert.bind(i++, e.userId()).bind(i++, e.payload());
+        }
+        insert = insert.bind(i++, now);
+        for (int u = 0; u < users.size(); u++) {
+            insert = insert.bind(i++, users.get(u));
+            bump = bump.bind(u, users.get(u));
+        }
+        DatabaseClient.GenericExecuteSpec counters = bump;
+        return Sql.classify(insert.map(row -> Map.entry(row.get("user_id", String.class), Sql.longOf(row, "seq")))
+                .all().collectMap(Map.Entry::getKey, Map.Entry::getValue)
+                .flatMap(seq -> counters.fetch().rowsUpdated().thenReturn(events.stream()
+                        .map(e -> new StoredEvent(e.userId(), seq.get(e.userId()), e.type(), e.payload(), at))
+                        .toList())));
     }
 
     @Override
     public Flux<StoredEvent> eventsSince(String userId, long since, int limit) {
-        return Sql.classify(db.sql("SELECT user_id, seq, type, payload, created_at FROM user_events"
+        return Sql.rows(db.sql("SELECT user_id, seq, type, payload, created_at FROM user_events"
                         + " WHERE user_id = :user AND seq > :since ORDER BY seq LIMIT :limit")
                 .bind("user", userId)
                 .bind("since", since)

@@ -19,7 +19,7 @@ public final class R2dbcFileCatalog implements FileCatalog {
 
     @Override
     public Flux<UploadRecord> listByOwner(String ownerId) {
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE owner_id = :owner"
+        return Sql.rows(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE owner_id = :owner"
                         + " ORDER BY created_at DESC, id DESC")
                 .bind("owner", ownerId)
                 .map(UploadRows::toRecord)
@@ -40,7 +40,7 @@ public final class R2dbcFileCatalog implements FileCatalog {
 
     @Override
     public Flux<UploadRecord> listFiles(String userId) {
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE state = 'COMPLETED'"
+        return Sql.rows(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE state = 'COMPLETED'"
                         + " AND (owner_id = :user OR recipient_id = :user) ORDER BY created_at DESC, id DESC")
                 .bind("user", userId)
                 .map(UploadRows::toRecord)

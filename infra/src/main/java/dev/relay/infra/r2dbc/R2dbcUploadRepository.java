@@ -104,7 +104,7 @@ public final class R2dbcUploadRepository implements UploadRepository {
         if (ids.isEmpty()) {
             return Flux.empty();
         }
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE id IN (:ids)")
+        return Sql.rows(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE id IN (:ids)")
                 .bind("ids", List.copyOf(ids))
                 .map(UploadRows::toRecord)
                 .all());
@@ -188,7 +188,7 @@ public final class R2dbcUploadRepository implements UploadRepository {
 
     @Override
     public Flux<PartRecord> parts(String id) {
-        return Sql.classify(db.sql("SELECT part_number, etag, size FROM upload_parts WHERE upload_id = :id"
+        return Sql.rows(db.sql("SELECT part_number, etag, size FROM upload_parts WHERE upload_id = :id"
                         + " ORDER BY part_number")
                 .bind("id", id)
                 .map(row -> new PartRecord(Sql.intOf(row, "part_number"), row.get("etag", String.class),
@@ -254,7 +254,7 @@ public final class R2dbcUploadRepository implements UploadRepository {
 
     @Override
     public Flux<UploadRecord> findIdleOpen(java.time.Instant before) {
-        return Sql.classify(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE state IN " + OPEN
+        return Sql.rows(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE state IN " + OPEN
                         + " AND updated_at < :before ORDER BY updated_at")
                 .bind("before", Sql.toDb(before))
                 .map(UploadRows::toRecord)

@@ -62,6 +62,18 @@ final class Sql {
         return flux.onErrorMap(Sql::isUnavailable, Sql::unavailable);
     }
 
+    /**
+     * A query's rows, read to the end before the first is emitted. A row stream consumed at its subscriber's pace
+     * keeps its pooled connection until the last row is taken: a caller that makes another query per row
+     * ({@code concatMap} asks for one row at a time) then holds one connection while waiting for a second, and enough
+     * of them at once take the whole pool and wait on each other until the acquire timeout (issue #19's mass
+     * reconnect: every request failing with STORAGE_UNAVAILABLE while the database sat idle); a client reading a
+     * stream slowly would hold one as long as it likes. Every query here is bounded or small, so the rows fit.
+     */
+    static <T> Flux<T> rows(Flux<T> query) {
+        return classify(query.collectList().flatMapIterable(rows -> rows));
+    }
+
     /** Whether the database failed in a way that may pass (connection lost, timeouts, deadlocks). */
     static boolean isUnavailable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -18,8 +18,6 @@ import dev.relay.streaming.port.Transactions;
 import dev.relay.streaming.upload.UploadService;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.util.function.Tuple2;
-import reactor.util.function.Tuples;
 
 import java.time.Clock;
 import java.util.List;
@@ -123,12 +121,20 @@ public final class ChatService {
     }
 
     public Flux<Conversation> conversations(String userId) {
-        return chat.conversations(userId)
-                .concatMap(row -> accounts.findById(row.peerId()).map(peer -> Tuples.of(row, peer)))
-                .collectList()
-                .flatMapMany(rows -> users.infos(rows.stream().map(Tuple2::getT2).toList())
-                        .zipWithIterable(rows, (info, row) -> new Conversation(info, row.getT1().lastMessage(),
-                                row.getT1().unread())));
+        // The peers' accounts in one query for all: not one per conversation, and never a query while another's
+        // rows are still being read (that held two pooled connections per call and, with enough calls at once,
+        // took the whole pool).
+        return chat.conversations(userId).collectList()
+                .flatMapMany(rows -> accounts.findByIds(rows.stream().map(ChatRepository.ConversationRow::peerId)
+                                .distinct().toList())
+                        .collectMap(AccountRepository.Account::id)
+                        .flatMapMany(peers -> {
+                            List<ChatRepository.ConversationRow> found = rows.stream()
+                                    .filter(row -> peers.containsKey(row.peerId())).toList();
+                            return users.infos(found.stream().map(row -> peers.get(row.peerId())).toList())
+                                    .zipWithIterable(found, (info, row) -> new Conversation(info, row.lastMessage(),
+                                            row.unread()));
+                        }));
     }
 
     /**

@@ -41,7 +41,10 @@ public final class EventLog {
         List<NewEvent> rows = java.util.Arrays.stream(userIds).distinct()
                 .map(u -> new NewEvent(u, event.type().name(), payload))
                 .toList();
-        return chat.append(rows).map(stored -> stored.stream().map(s -> Envelope.to(s.userId(), decode(s))).toList());
+        // The event is at hand: only its sequence number is new (parsing the payload back cost two JSON reads a
+        // message).
+        return chat.append(rows).map(stored -> stored.stream().map(s -> Envelope.to(s.userId(), new Event(s.seq(),
+                event.type(), event.at(), event.message(), event.read(), event.user(), event.transfer()))).toList());
     }
 
     /** Publishes appended events; call after the transaction that appended them committed. */

@@ -14,7 +14,8 @@ import java.time.Duration;
  * @param reconcileInterval     how often a node re-reads the state of the uploads whose channels it holds, so a
  *                              pause, resume or end decided on another node arrives even without Redis
  * @param positionCheckInterval how often each event stream compares its position with the event log, so an event
- *                              pub/sub lost (the last one, with nothing after it to show the gap) still arrives
+ *                              the bus lost (the last one, with nothing after it to show the gap) still arrives;
+ *                              on a single node too
  */
 @ConfigurationProperties("relay.cluster")
 public record ClusterProperties(@DefaultValue("false") boolean enabled,

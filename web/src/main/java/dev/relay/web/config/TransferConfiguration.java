@@ -69,9 +69,10 @@ class TransferConfiguration {
     @Bean
     EventFeed eventFeed(ChatRepository chat, EventBus bus, Clock clock, ClusterProperties cluster,
                         PresenceInterest interest) {
-        // Alone, the in-process bus loses nothing; across nodes pub/sub may, and a lost last event shows no gap.
-        return new EventFeed(chat, bus, clock, cluster.enabled() ? cluster.positionCheckInterval() : null,
-                interest);
+        // On every node: the bus is best effort by contract (Redis pub/sub loses messages; the in-process bus
+        // drops for a subscriber without demand), and a lost last event shows no gap until the user's next one. One
+        // query per 1,000 users with a stream here per interval.
+        return new EventFeed(chat, bus, clock, cluster.positionCheckInterval(), interest);
     }
 
     @Bean
