@@ -15,13 +15,19 @@
 //   fetch origin=O id=I size=N      a plain fetch() of GET /api/files/{id}/content, read to the end
 //   xhr origin=O                    a plain XHR PUT of the file to the sink (O is the sink's origin)
 //   tus origin=O endpoint=E         tus-js-client (one PATCH) from a page of the sink's origin to the tus server
+//   ws origin=O                     a plain WebSocket to the sink: the File's 256 KiB slices as Blob messages, 16
+//                                   unacknowledged at most (the sink acknowledges each): Chromium's own WebSocket
+//                                   sending, what the app's upload runs on, without RSocket, the service or S3
+//   ws-read origin=O                a plain WebSocket from the sink: the file as 256 KiB messages, as fast as the
+//                                   socket takes them, counted in the page: Chromium's own WebSocket receiving
 //   prepare app=O,O sink=O,O        opens (and logs in) the pages of those origins at once, untimed
 // Each answers seconds=S, and for the transfers that run in the page longtasks=N longest=MS: PerformanceObserver
 // 'longtask' entries (over 50 ms) that started during the transfer; app-upload also held=F, the share of its time
 // the page held credit from the server that it had not used yet. BENCH_BROWSER_PROFILE=DIR in the environment: each
-// app upload's JavaScript CPU profile is written there.
+// app upload's and app download's JavaScript CPU profile is written there.
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -65,8 +71,70 @@ async function startSink() {
       res.writeHead(404).end();
     }
   });
+  server.on("upgrade", (req, socket) => {
+    const accept = createHash("sha1").update(`${req.headers["sec-websocket-key"]}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    socket.setNoDelay(true);
+    socket.on("error", () => {});
+    if (req.url === "/ws-sink") countMessages(socket);
+    else if (req.url === "/ws-source") sendFile(socket);
+    else socket.destroy();
+  });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return server;
+}
+
+/** Server side of `ws`: counts the payload of the client's frames (masked, never unmasked) and acknowledges each message. */
+function countMessages(socket) {
+  let pending = Buffer.alloc(0); // an incomplete frame header
+  let payloadLeft = 0;
+  let fin = false;
+  socket.on("data", (data) => {
+    let at = 0;
+    while (at < data.length) {
+      if (payloadLeft > 0) {
+        const n = Math.min(payloadLeft, data.length - at);
+        payloadLeft -= n;
+        at += n;
+      } else {
+        pending = Buffer.concat([pending, data.subarray(at)]);
+        at = data.length;
+        if (pending.length < 2) break;
+        let length = pending[1] & 127;
+        let header = 2;
+        if (length === 126) [length, header] = pending.length >= 4 ? [pending.readUInt16BE(2), 4] : [-1, 0];
+        else if (length === 127) [length, header] = pending.length >= 10 ? [Number(pending.readBigUInt64BE(2)), 10] : [-1, 0];
+        if (length < 0 || pending.length < header + 4) break;
+        fin = (pending[0] & 0x80) !== 0;
+        if ((pending[0] & 0x0f) === 0x8) return socket.end();
+        const rest = pending.subarray(header + 4);
+        pending = Buffer.alloc(0);
+        payloadLeft = length;
+        data = rest;
+        at = 0;
+      }
+      if (payloadLeft === 0 && fin) {
+        fin = false;
+        socket.write(Buffer.from([0x82, 1, 1]));
+      }
+    }
+  });
+}
+
+/** Server side of `ws-read`: the file as binary messages of 256 KiB, as fast as the socket drains. */
+function sendFile(socket) {
+  const stream = createReadStream(opts.file, { highWaterMark: 256 * 1024 });
+  stream.on("data", (chunk) => {
+    const header = Buffer.alloc(10);
+    header[0] = 0x82;
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(chunk.length), 2);
+    socket.write(header);
+    if (!socket.write(chunk)) {
+      stream.pause();
+      socket.once("drain", () => stream.resume());
+    }
+  });
 }
 
 /** Registers the user the app sends its uploads to (a file message needs a recipient). */
@@ -151,7 +219,7 @@ async function longTasks(page, from, to) {
   return { longtasks: tasks.length, longest: tasks.reduce((m, [, d]) => Math.max(m, d), 0) };
 }
 
-/** With BENCH_BROWSER_PROFILE=DIR, each app upload's JS CPU profile goes to DIR (open it in Chromium's DevTools). */
+/** With BENCH_BROWSER_PROFILE=DIR, each app upload's and download's JS CPU profile goes to DIR (open it in DevTools). */
 async function profiled(page, name, body) {
   const dir = process.env.BENCH_BROWSER_PROFILE;
   if (!dir) return body();
@@ -217,7 +285,7 @@ async function appRead({ origin, id, size: expected }) {
   const page = await pageFor(origin, "app");
   // The app hands the finished Blob to an <a download>: Chromium's download of it is not part of the figure.
   const saved = page.waitForEvent("download", { timeout: 600_000 }).then((d) => d.delete()).catch(() => {});
-  const r = await page.evaluate(async ([fileId, n]) => {
+  const r = await profiled(page, `app-read-${new URL(origin).port}`, () => page.evaluate(async ([fileId, n]) => {
     const store = window.relayStore;
     const t0 = performance.now();
     await store.transfers.download(fileId, "bench.bin", n, "application/octet-stream");
@@ -225,7 +293,7 @@ async function appRead({ origin, id, size: expected }) {
     const s = store.transfers.downloads.get(fileId).snapshot;
     store.transfers.downloads.delete(fileId); // lets the Blob go
     return { t0, t1, status: s.status, received: s.received, error: s.error?.message };
-  }, [id, Number(expected)]);
+  }, [id, Number(expected)]));
   await saved;
   if (r.status !== "completed" || r.received !== Number(expected)) {
     throw new Error(`the app's download ended ${r.status} after ${r.received} bytes: ${r.error}`);
@@ -307,6 +375,51 @@ async function tus({ origin, endpoint }) {
   return { seconds: (r.t1 - r.t0) / 1000, ...(await longTasks(page, r.t0, r.t1)) };
 }
 
+async function wsSend({ origin }) {
+  const page = await pageFor(origin, "sink");
+  const r = await page.evaluate(async () => {
+    const file = document.getElementById("bench-file").files[0];
+    const socket = new WebSocket(new URL("/ws-sink", location.href.replace(/^http/, "ws")));
+    await new Promise((resolve, reject) => ((socket.onopen = resolve), (socket.onerror = () => reject(new Error("no WebSocket")))));
+    const t0 = performance.now();
+    await new Promise((resolve, reject) => {
+      const chunk = 256 * 1024;
+      let sent = 0;
+      let unacknowledged = 0;
+      const pump = () => {
+        for (; unacknowledged < 16 && sent < file.size; unacknowledged++, sent += chunk) socket.send(file.slice(sent, sent + chunk));
+      };
+      socket.onmessage = () => (--unacknowledged === 0 && sent >= file.size ? resolve() : pump());
+      socket.onclose = () => reject(new Error("the WebSocket closed"));
+      pump();
+    });
+    const t1 = performance.now();
+    socket.onclose = null;
+    socket.close();
+    return { t0, t1 };
+  });
+  return { seconds: (r.t1 - r.t0) / 1000, ...(await longTasks(page, r.t0, r.t1)) };
+}
+
+async function wsRead({ origin }) {
+  const page = await pageFor(origin, "sink");
+  const r = await page.evaluate(async (expected) => {
+    const t0 = performance.now();
+    const socket = new WebSocket(new URL("/ws-source", location.href.replace(/^http/, "ws")));
+    socket.binaryType = "arraybuffer";
+    const bytes = await new Promise((resolve, reject) => {
+      let received = 0;
+      socket.onmessage = (e) => (received += e.data.byteLength) >= expected && resolve(received);
+      socket.onerror = () => reject(new Error("the WebSocket failed"));
+    });
+    const t1 = performance.now();
+    socket.close();
+    return { t0, t1, bytes };
+  }, size);
+  if (r.bytes !== size) throw new Error(`ws-read: ${r.bytes} bytes, not ${size}`);
+  return { seconds: (r.t1 - r.t0) / 1000, ...(await longTasks(page, r.t0, r.t1)) };
+}
+
 /** Opens the pages of every origin at once (their logins overlap), before anything is timed. */
 async function prepare({ app = "", sink = "" }) {
   const kinds = [...app.split(",").map((o) => [o, "app"]), ...sink.split(",").map((o) => [o, "sink"])];
@@ -314,7 +427,7 @@ async function prepare({ app = "", sink = "" }) {
   return {};
 }
 
-const COMMANDS = { prepare, "app-upload": appUpload, "app-read": appRead, link, fetch: plainFetch, xhr, tus };
+const COMMANDS = { prepare, "app-upload": appUpload, "app-read": appRead, link, fetch: plainFetch, xhr, tus, ws: wsSend, "ws-read": wsRead };
 
 console.log(`ready sink=${sink.address().port}`);
 log(`Chromium ${browser.version()}, ${size} bytes to send, peer ${peer.username}`);

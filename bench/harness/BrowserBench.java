@@ -22,7 +22,8 @@ import java.util.Map;
  * The browser section: Chromium (bench/browser/run.mjs, a child process answering one command a line) uploading the
  * test file through the app's own code, with a plain XHR PUT to a local sink and with tus-js-client, and downloading
  * it in the app, through its HTTP link and with a plain fetch(); beside the Java client through the same service, in
- * the same runs. Each also with 20 ms each way through a {@link DelayRelay} (page, WebSocket and HTTP alike). Keys:
+ * the same runs. And Chromium's own WebSocket, sending the File's slices to the driver's sink and receiving the file
+ * from it (no RSocket, service or S3): what the app's transfers run on. Each also with 20 ms each way through a {@link DelayRelay} (page, WebSocket and HTTP alike). Keys:
  * {@code browser.<variant>} and {@code browser.<variant>.rtt40} in MB/s, and for transfers in the page
  * {@code browser.longtasks.<key>} and {@code browser.longestMs.<key>}, and for the app's upload
  * {@code browser.creditHeld.<key>}: the share of its time the page held credit it had not used yet.
@@ -30,8 +31,8 @@ import java.util.Map;
 final class BrowserBench {
 
     private static final Duration ONE_WAY_DELAY = Duration.ofMillis(20);
-    static final String[] UPLOADS = {"java", "app", "xhr", "tus"};
-    static final String[] DOWNLOADS = {"app-read", "link", "fetch"};
+    static final String[] UPLOADS = {"java", "app", "xhr", "tus", "ws"};
+    static final String[] DOWNLOADS = {"app-read", "link", "fetch", "ws-read"};
 
     private final Results results;
     private final Map<String, String> options;
@@ -71,6 +72,7 @@ final class BrowserBench {
                 uploads.put("app" + suffix, () -> call("app-upload origin=" + app[i]));
                 uploads.put("xhr" + suffix, () -> call("xhr origin=" + sinks[i]));
                 uploads.put("tus" + suffix, () -> call("tus origin=" + sinks[i] + " endpoint=" + tusUrls[i]));
+                uploads.put("ws" + suffix, () -> call("ws origin=" + sinks[i]));
             }
             call("prepare app=" + String.join(",", app) + " sink=" + String.join(",", sinks));
             double prepared = (System.nanoTime() - began) / 1e9;
@@ -86,7 +88,7 @@ final class BrowserBench {
             for (int run = 0; run < runs; run++) {
                 for (int i = 0; i < order.size(); i++) {
                     String name = order.get((i + run) % order.size());
-                    if (!name.startsWith("xhr")) {
+                    if (!name.startsWith("xhr") && !name.startsWith("ws")) {
                         Bench.flushDisk(); // the others write to S3
                     }
                     record(run, runs, name, size, uploads.get(name).run());
@@ -102,6 +104,8 @@ final class BrowserBench {
                     downloads.put("app-read" + suffix, () -> call("app-read" + where));
                     downloads.put("link" + suffix, () -> call("link" + where));
                     downloads.put("fetch" + suffix, () -> call("fetch" + where));
+                    String sinkOrigin = " origin=" + sinks[far40];
+                    downloads.put("ws-read" + suffix, () -> call("ws-read" + sinkOrigin));
                 }
                 List<String> reads = new ArrayList<>(downloads.keySet());
                 for (int i = 0; i < reads.size(); i++) {

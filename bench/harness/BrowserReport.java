@@ -28,9 +28,11 @@ final class BrowserReport {
         row("Plain XHR PUT of the File to a local sink (no service, no S3)", "xhr");
         row("tus-js-client → @tus/server + @tus/s3-store (one PATCH)", "tus");
         row("Java client through the same service (for comparison)", "java");
+        row("Plain WebSocket to a local sink: the File's 256 KiB slices as Blob messages, 16 unacknowledged", "ws");
         row("App download: files.{id}.read, demand-driven, into a Blob", "app-read");
         row("HTTP download link into Chromium's download manager", "link");
         row("Plain fetch() of GET /api/files/{id}/content, read to the end", "fetch");
+        row("Plain WebSocket from a local sink: the file as 256 KiB messages, as fast as they go", "ws-read");
         if (report.measured("browser.creditHeld.app")) {
             report.line("");
             report.line("The app's upload held credit it had not used yet (its own part of the turnaround; the rest"
@@ -46,8 +48,12 @@ final class BrowserReport {
         ratio("App upload / Java client", "≥ 0.8", "app", "java");
         ratio("App upload / tus-js-client", "≥ 1.1", "app", "tus");
         ratio("App upload / plain XHR PUT", "", "app", "xhr");
+        ratio("App upload / plain WebSocket", "", "app", "ws");
+        ratio("Plain WebSocket / Java client (a ceiling for a client on Chromium's WebSocket)", "", "ws", "java");
         ratio("App download / plain fetch()", "≥ 0.8", "app-read", "fetch");
         ratio("HTTP link / plain fetch()", "", "link", "fetch");
+        ratio("App download / plain WebSocket", "", "app-read", "ws-read");
+        ratio("Chromium's plain WebSocket download / plain fetch()", "", "ws-read", "fetch");
     }
 
     private static String percent(double share) {

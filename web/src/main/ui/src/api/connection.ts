@@ -28,8 +28,11 @@ export interface ChannelHandlers {
 }
 
 export interface ChannelControl {
-  /** Sends one data payload; callers send only with credit. */
-  send(bytes: Uint8Array): void;
+  /**
+   * Sends one data payload; callers send only with credit. A Blob (a File's slice) is sent without the page reading
+   * it: the browser reads it while sending.
+   */
+  send(bytes: Uint8Array | Blob): void;
   /** Completes our side (every byte sent). */
   complete(): void;
   cancel(): void;

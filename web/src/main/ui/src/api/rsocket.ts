@@ -1,7 +1,6 @@
 import "./polyfills";
 import { RSocketConnector } from "rsocket-core";
 import type { RSocket } from "rsocket-core";
-import { WebsocketClientTransport } from "rsocket-websocket-client";
 import {
   WellKnownMimeType,
   encodeBearerAuthMetadata,
@@ -10,6 +9,7 @@ import {
 } from "rsocket-composite-metadata";
 import { Buffer } from "buffer";
 import { RelayError } from "./errors";
+import { BlobData, WebsocketTransport } from "./websocketTransport";
 import type { ChannelControl, ChannelHandlers, Connection, StreamControl, StreamHandlers, StreamOptions } from "./connection";
 
 /**
@@ -54,7 +54,7 @@ export async function connectRSocket(url: string, token: string): Promise<Connec
       },
     },
     fragmentation: { maxOutboundFragmentSize: MAX_FRAGMENT_BYTES },
-    transport: new WebsocketClientTransport({ url }),
+    transport: new WebsocketTransport(url),
   });
   let rsocket: RSocket;
   try {
@@ -204,9 +204,10 @@ class RSocketConnection implements Connection {
     return {
       send: (bytes) => {
         if (done || outboundDone) return;
-        // A Buffer view of the chunk's memory, not a copy (the fragmenter's slices are views too): the one copy on
-        // the way out is rsocket-js writing each fragment behind its frame header, which a frame needs.
-        requester.onNext({ data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }, false);
+        // A Blob (a File's slice) goes out as Blob([header, slice]) without being read here (websocketTransport.ts);
+        // bytes as a Buffer view of their memory, copied once behind the frame header.
+        const data = bytes instanceof Blob ? new BlobData(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        requester.onNext({ data: data as Buffer }, false);
       },
       complete: () => {
         if (done || outboundDone) return;

@@ -28,6 +28,8 @@ export class FakeServer {
   available = true;
   /** Every data payload received: [uploadId, offset, length]. */
   readonly received: Array<[string, number, number]> = [];
+  /** Data payloads sent as Blobs (File slices), not bytes. */
+  blobsSent = 0;
   /** Every write channel opened: [uploadId, offset]. */
   readonly opens: Array<[string, number]> = [];
   private nextId = 1;
@@ -113,6 +115,7 @@ export class FakeServer {
     const writer = { handlers, outstanding: 0, id: channelId };
     upload.writer = writer;
     const current = () => upload.writer?.id === channelId;
+    let writes = Promise.resolve();
     queueMicrotask(() => {
       if (!current()) return;
       handlers.onEvent({ type: "STARTED", received: upload.received, offset: upload.offset, state: upload.state }, false);
@@ -123,9 +126,17 @@ export class FakeServer {
         if (!current()) return;
         if (writer.outstanding <= 0) throw new Error("chunk sent without credit");
         writer.outstanding--;
-        this.received.push([upload.id, upload.received, bytes.byteLength]);
-        upload.data.set(bytes, upload.received);
-        upload.received += bytes.byteLength;
+        const length = bytes instanceof Blob ? bytes.size : bytes.byteLength;
+        this.received.push([upload.id, upload.received, length]);
+        if (bytes instanceof Blob) {
+          // As a WebSocket sends a Blob: read after send() returned, in order with what follows.
+          const at = upload.received;
+          this.blobsSent++;
+          writes = writes.then(async () => upload.data.set(new Uint8Array(await bytes.arrayBuffer()), at));
+        } else {
+          upload.data.set(bytes, upload.received);
+        }
+        upload.received += length;
         if (Math.floor(upload.received / this.partSize) > Math.floor(upload.offset / this.partSize)) {
           upload.offset = Math.floor(upload.received / this.partSize) * this.partSize;
         }
@@ -134,7 +145,7 @@ export class FakeServer {
       },
       complete: () => {
         if (!current() || upload.received !== upload.size) return;
-        queueMicrotask(() => {
+        void writes.then(() => {
           if (!current()) return;
           upload.offset = upload.size;
           upload.state = "COMPLETED";

@@ -18,6 +18,11 @@ export interface FileSource {
   readonly type: string;
   readonly lastModified: number;
   read(start: number, end: number): Promise<Uint8Array>;
+  /**
+   * The bytes as a Blob, not read: the connection sends it as it is and the browser reads it while sending, so a
+   * browser File's chunks cost the page no read and no copy. Sources without it are read (ReadAhead).
+   */
+  slice?(start: number, end: number): Blob;
 }
 
 export function fileSource(file: Blob & { name?: string; lastModified?: number }, name = file.name ?? "file"): FileSource {
@@ -34,6 +39,7 @@ export function fileSource(file: Blob & { name?: string; lastModified?: number }
         throw new RelayError("FILE_CHANGED", `Cannot read ${name}: ${(e as Error).message}`);
       }
     },
+    slice: (start, end) => file.slice(start, end),
   };
 }
 
@@ -242,6 +248,9 @@ export class UploadController {
           start = info.offset;
           this.update({ offset: info.offset, received: Math.max(this.snap.received, info.offset), serverState: info.state }, true);
         }
+        // Slices are read only by the browser as it sends them, and a slice of a file changed on disk fails the
+        // whole connection: read one byte first so that such a file fails the upload (FILE_CHANGED) instead.
+        if (this.file.slice && start < this.file.size) await this.file.read(start, start + 1);
         const completed = await this.write(connection, start);
         this.meter.reset();
         return this.finish("completed", {
@@ -299,8 +308,10 @@ export class UploadController {
     const generation = ++this.generation;
     const size = this.file.size;
     const chunk = this.maxChunk;
-    // Reading starts with the channel, before any credit: a grant is then answered from memory.
-    const reader = new ReadAhead(this.file, start, chunk, this.options.readAheadBytes);
+    // Slices need no reading; otherwise reading starts with the channel, before any credit: a grant is then
+    // answered from memory.
+    const slice = this.file.slice?.bind(this.file);
+    const reader = slice ? undefined : new ReadAhead(this.file, start, chunk, this.options.readAheadBytes);
     return new Promise<UploadEvent>((resolve, reject) => {
       let position = start;
       let credit = 0;
@@ -313,7 +324,7 @@ export class UploadController {
       const end = (error?: RelayError) => {
         if (stopped) return;
         stopped = true;
-        reader.close();
+        reader?.close();
         if (error) reject(error);
         else if (completed) resolve(completed);
         else reject(new RelayError("INCOMPLETE", "The write channel ended before the upload completed."));
@@ -323,17 +334,25 @@ export class UploadController {
         if (pumping) return;
         pumping = true;
         try {
-          // One chunk per credit, in order, from what the read-ahead holds; a chunk is taken only to be sent.
+          // One chunk per credit, in order: a slice of the file, or what the read-ahead holds (a chunk is taken
+          // only to be sent).
           while (live() && credit > 0 && position < size) {
             const length = Math.min(chunk, size - position);
-            const bytes = await reader.head()!;
-            if (!live() || credit <= 0) break;
-            if (bytes.byteLength !== length) throw new RelayError("FILE_CHANGED", `${this.file.name} changed while it was uploaded.`);
+            let bytes: Uint8Array | Blob;
+            if (slice) {
+              bytes = slice(position, position + length);
+            } else {
+              bytes = await reader!.head()!;
+              if (!live() || credit <= 0) break;
+            }
+            if (bytes instanceof Blob ? bytes.size !== length : bytes.byteLength !== length) {
+              throw new RelayError("FILE_CHANGED", `${this.file.name} changed while it was uploaded.`);
+            }
             credit--;
             position += length;
             channel.send(bytes);
             // Only now: the bound then counts the chunk until it has been handed to the connection.
-            reader.shift();
+            reader?.shift();
             this.meter.add(this.deps.now(), position);
             this.update({ sent: position, credit });
           }
