@@ -60,9 +60,10 @@
 # against the default service: the test file uploaded through the app's own code (logged in through its form, the
 # conversation open), by a plain XHR PUT to a local sink and by tus-js-client to the tus peer; downloaded in the app
 # (files.{id}.read), through its HTTP link (Chromium's download manager) and by a plain fetch() of the content
-# endpoint; the Java client beside them in the same runs; each also with 20 ms each way through the delay relay; and
-# the page's long tasks (> 50 ms) during each transfer. Report section 11 gives the ratios against the targets.
-# BENCH_BROWSER_PROFILE=DIR writes each app upload's JavaScript CPU profile there (.cpuprofile, for DevTools).
+# endpoint; Chromium's plain WebSocket to and from a local sink (no RSocket, service or S3: a ceiling for any client on
+# that WebSocket); the Java client beside them in the same runs; each also with 20 ms each way through the delay
+# relay; and the page's long tasks (> 50 ms) during each transfer. Report section 11 gives the ratios against the
+# issue's targets. BENCH_BROWSER_PROFILE=DIR writes each app transfer's JavaScript CPU profile there (.cpuprofile).
 # At 64 MiB it takes well under a minute a run; alone, e.g. before and after a change of the app:
 #   BENCH_RUNS=3 BENCH_WARMUP_MIB=128 BENCH_WARMUP_ROUNDS=1 BENCH_SECTIONS=browser bench/run.sh 128 /tmp/browser.md
 #
