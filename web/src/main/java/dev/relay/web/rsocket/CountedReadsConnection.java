@@ -1,70 +1,18 @@
 package dev.relay.web.rsocket;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.rsocket.DuplexConnection;
-import io.rsocket.RSocketErrorException;
-import java.net.SocketAddress;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /** A connection as rsocket-java's transport made it, with the count of its socket's reads for {@link FrameValidation}. */
-final class CountedReadsConnection implements DuplexConnection {
+final class CountedReadsConnection extends ForwardingConnection {
 
-    private final DuplexConnection source;
     private final SocketReads reads;
 
     CountedReadsConnection(DuplexConnection source, SocketReads reads) {
-        this.source = source;
+        super(source);
         this.reads = reads;
     }
 
     SocketReads reads() {
         return reads;
-    }
-
-    @Override
-    public void sendFrame(int streamId, ByteBuf frame) {
-        source.sendFrame(streamId, frame);
-    }
-
-    @Override
-    public void sendErrorAndClose(RSocketErrorException error) {
-        source.sendErrorAndClose(error);
-    }
-
-    @Override
-    public Flux<ByteBuf> receive() {
-        return source.receive();
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return source.alloc();
-    }
-
-    @Override
-    public SocketAddress remoteAddress() {
-        return source.remoteAddress();
-    }
-
-    @Override
-    public double availability() {
-        return source.availability();
-    }
-
-    @Override
-    public Mono<Void> onClose() {
-        return source.onClose();
-    }
-
-    @Override
-    public void dispose() {
-        source.dispose();
-    }
-
-    @Override
-    public boolean isDisposed() {
-        return source.isDisposed();
     }
 }

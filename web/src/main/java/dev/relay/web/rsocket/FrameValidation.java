@@ -1,18 +1,14 @@
 package dev.relay.web.rsocket;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.rsocket.DuplexConnection;
-import io.rsocket.RSocketErrorException;
 import io.rsocket.exceptions.ConnectionErrorException;
 import io.rsocket.exceptions.InvalidSetupException;
 import io.rsocket.plugins.DuplexConnectionInterceptor;
-import java.net.SocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
  * Checks every frame a client sends against {@link FrameRules} before rsocket-java demultiplexes it. A malformed
@@ -29,9 +25,8 @@ final class FrameValidation implements DuplexConnectionInterceptor {
         return type == Type.SOURCE ? new ValidatingConnection(connection) : connection;
     }
 
-    private static final class ValidatingConnection implements DuplexConnection {
+    private static final class ValidatingConnection extends ForwardingConnection {
 
-        private final DuplexConnection source;
         private final Flux<ByteBuf> inbound;
         private final CreditLedger credit;
         // The inbound flux has one subscriber and Netty delivers its frames serially.
@@ -39,7 +34,7 @@ final class FrameValidation implements DuplexConnectionInterceptor {
         private boolean rejected;
 
         ValidatingConnection(DuplexConnection source) {
-            this.source = source;
+            super(source);
             // Without the socket's reads (a transport other than the WebSocket route), every grant counts at once.
             AtomicLong calls = new AtomicLong();
             this.credit = new CreditLedger(source instanceof CountedReadsConnection counted
@@ -90,41 +85,6 @@ final class FrameValidation implements DuplexConnectionInterceptor {
             } else {
                 frame.release();
             }
-        }
-
-        @Override
-        public void sendErrorAndClose(RSocketErrorException error) {
-            source.sendErrorAndClose(error);
-        }
-
-        @Override
-        public ByteBufAllocator alloc() {
-            return source.alloc();
-        }
-
-        @Override
-        public SocketAddress remoteAddress() {
-            return source.remoteAddress();
-        }
-
-        @Override
-        public double availability() {
-            return source.availability();
-        }
-
-        @Override
-        public Mono<Void> onClose() {
-            return source.onClose();
-        }
-
-        @Override
-        public void dispose() {
-            source.dispose();
-        }
-
-        @Override
-        public boolean isDisposed() {
-            return source.isDisposed();
         }
     }
 }
