@@ -45,11 +45,12 @@
 #   BENCH_SECTIONS      a comma-separated subset of throughput,pause,latency,download,browser,fixed-window,scaling,
 #                       memory, chat and cluster (default: all but cluster) to measure; the report leaves the others out.
 #                       fixed-window is Relay with the credit window fixed at 1MB, with and without latency (a service
-#                       of its own); scaling and memory run on a service of their own too. E.g. a comparison of two builds (a) or of a
-#                       setting with the defaults (b), throughput only, in minutes:
+#                       of its own); scaling and memory run on a service of their own too.
 #   BENCH_PAUSED_UPLOADS, BENCH_OPEN_UPLOADS, BENCH_IDLE_CONNECTIONS (1000, 1000, 10000) and BENCH_BUFFER_BUDGET
 #                       (2GB): the memory section's paused uploads, uploads opened at once (capped at 50 kB/s each;
 #                       those past the buffer budget wait) and idle connections with their event streams.
+#   BENCH_HISTOGRAM_DIR keeps every class histogram the memory figures are taken from there (histogram-N.txt).
+# E.g. a comparison of two builds (a) or of a setting with the defaults (b), throughput only, in minutes:
 #   (a) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=before \
 #         BENCH_SECOND_JAR=../old/web/target/relay-web-0.1.0-SNAPSHOT-exec.jar bench/run.sh 256 /tmp/before-after.md
 #   (b) BENCH_RUNS=3 BENCH_SECTIONS=throughput BENCH_SECOND_LABEL=receive-ahead \

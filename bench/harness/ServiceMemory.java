@@ -1,6 +1,7 @@
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -11,6 +12,7 @@ import java.util.regex.Pattern;
 final class ServiceMemory {
 
     private static final Pattern TOTAL = Pattern.compile("Total\\s+\\d+\\s+(\\d+)");
+    private static final AtomicInteger HISTOGRAMS = new AtomicInteger();
     private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
 
     private final long pid;
@@ -52,7 +54,9 @@ final class ServiceMemory {
      * tails of G1 regions that hold large arrays.
      */
     double liveHeapMiB() throws IOException, InterruptedException {
-        Matcher m = TOTAL.matcher(jcmd("GC.class_histogram"));
+        String histogram = jcmd("GC.class_histogram");
+        keep(histogram);
+        Matcher m = TOTAL.matcher(histogram);
         if (!m.find()) {
             throw new IOException("No total in jcmd GC.class_histogram of " + pid);
         }
@@ -69,6 +73,18 @@ final class ServiceMemory {
             throw new IOException("No heap use in jcmd GC.heap_info of " + pid);
         }
         return Long.parseLong(m.group(1)) / 1024.0;
+    }
+
+    /**
+     * With BENCH_HISTOGRAM_DIR set, each histogram is kept there (histogram-N.txt, in the order taken), to see which
+     * classes a figure's heap is made of.
+     */
+    private static void keep(String histogram) throws IOException {
+        String dir = System.getenv("BENCH_HISTOGRAM_DIR");
+        if (dir != null && !dir.isBlank()) {
+            Files.createDirectories(Path.of(dir));
+            Files.writeString(Path.of(dir, "histogram-" + HISTOGRAMS.incrementAndGet() + ".txt"), histogram);
+        }
     }
 
     private String jcmd(String command) throws IOException, InterruptedException {

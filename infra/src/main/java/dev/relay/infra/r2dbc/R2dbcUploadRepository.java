@@ -253,10 +253,11 @@ public final class R2dbcUploadRepository implements UploadRepository {
     }
 
     @Override
-    public Flux<UploadRecord> findIdleOpen(java.time.Instant before) {
+    public Flux<UploadRecord> findIdleOpen(java.time.Instant before, int limit) {
         return Sql.rows(db.sql("SELECT " + COLUMNS + " FROM uploads WHERE state IN " + OPEN
-                        + " AND updated_at < :before ORDER BY updated_at")
+                        + " AND updated_at < :before ORDER BY updated_at LIMIT :limit")
                 .bind("before", Sql.toDb(before))
+                .bind("limit", limit)
                 .map(UploadRows::toRecord)
                 .all());
     }

@@ -80,6 +80,6 @@ public interface UploadRepository {
      */
     Mono<UploadRecord> transition(String id, UploadState target, ErrorCode errorCode, String errorMessage);
 
-    /** Open uploads whose last change is older than {@code before}. */
-    Flux<UploadRecord> findIdleOpen(Instant before);
+    /** At most {@code limit} open uploads whose last change is older than {@code before}, the oldest first. */
+    Flux<UploadRecord> findIdleOpen(Instant before, int limit);
 }

@@ -12,9 +12,12 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -34,6 +37,11 @@ public final class PartSpool implements PartBytes.Allocator {
     /** What one copy from a chunk to a file takes at a time (per thread, not per upload). */
     private static final int SCRATCH_BYTES = 128 * 1024;
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SCRATCH_BYTES]);
+    /**
+     * The spools of this process: never opened by {@link #removeAbandoned}, because closing any descriptor of a file
+     * drops every POSIX lock the process holds on it (several application contexts in one JVM, as in tests).
+     */
+    private static final Set<Path> OWN = ConcurrentHashMap.newKeySet();
 
     private final Path directory;
     private final FileChannel lockFile;
@@ -56,6 +64,7 @@ public final class PartSpool implements PartBytes.Allocator {
         FileLock lock = lockFile.lock();
         Path directory = Files.move(starting, base.resolve("node-" + starting.getFileName().toString()
                 .substring("starting-".length())));
+        OWN.add(directory.toAbsolutePath().normalize());
         return new PartSpool(directory, lockFile, lock);
     }
 
@@ -73,6 +82,7 @@ public final class PartSpool implements PartBytes.Allocator {
         try {
             lock.release();
             lockFile.close();
+            OWN.remove(directory.toAbsolutePath().normalize());
             delete(directory);
         } catch (IOException e) {
             log.debug("Could not remove the spool {}", directory, e);
@@ -82,7 +92,15 @@ public final class PartSpool implements PartBytes.Allocator {
     @Override
     public PartBytes allocate(int capacity) {
         try {
-            Path file = Files.createTempFile(directory, "part-", ".bin");
+            Path file;
+            try {
+                file = Files.createTempFile(directory, "part-", ".bin");
+            } catch (NoSuchFileException e) {
+                // Removed under us (a temporary-file cleaner): parts need a place more than the lock's protection.
+                log.warn("The spool {} was removed while in use; recreating it", directory);
+                Files.createDirectories(directory);
+                file = Files.createTempFile(directory, "part-", ".bin");
+            }
             // Deleted when closed (on Linux the JDK unlinks it at once): a part's file never outlives its holders,
             // nor the process.
             return new OnDisk(FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
@@ -95,6 +113,9 @@ public final class PartSpool implements PartBytes.Allocator {
     private static void removeAbandoned(Path base) {
         try (DirectoryStream<Path> nodes = Files.newDirectoryStream(base, "node-*")) {
             for (Path node : nodes) {
+                if (OWN.contains(node.toAbsolutePath().normalize())) {
+                    continue;
+                }
                 Path lockPath = node.resolve(LOCK);
                 try (FileChannel channel = FileChannel.open(lockPath, StandardOpenOption.WRITE);
                      FileLock held = channel.tryLock()) {

@@ -273,10 +273,12 @@ public final class InMemoryUploadRepository implements UploadRepository, FileCat
     }
 
     @Override
-    public Flux<UploadRecord> findIdleOpen(Instant before) {
-        return controls.flux(Op.FIND_IDLE_OPEN, () -> delivered(records(
-                row -> row.state.isOpen() && row.updatedAt.isBefore(before),
-                Comparator.comparing(UploadRecord::updatedAt))));
+    public Flux<UploadRecord> findIdleOpen(Instant before, int limit) {
+        return controls.flux(Op.FIND_IDLE_OPEN, () -> {
+            List<UploadRecord> idle = records(row -> row.state.isOpen() && row.updatedAt.isBefore(before),
+                    Comparator.comparing(UploadRecord::updatedAt));
+            return delivered(idle.subList(0, Math.min(limit, idle.size())));
+        });
     }
 
     // ---- FileCatalog ------------------------------------------------------------------------------------------------

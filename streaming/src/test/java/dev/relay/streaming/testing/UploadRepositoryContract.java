@@ -404,6 +404,10 @@ public interface UploadRepositoryContract {
         claim(older.id());
         assertThat(idleBefore(mark)).contains(newer.id()).doesNotContain(older.id());
         assertThat(idleBefore(Instant.now().plusSeconds(60))).containsSubsequence(newer.id(), older.id());
+        List<String> all = idleBefore(Instant.now().plusSeconds(60));
+        // A page: the oldest first, never more than asked.
+        assertThat(uploads().findIdleOpen(Instant.now().plusSeconds(60), 2).map(UploadRecord::id).collectList()
+                .block(TIMEOUT)).containsExactlyElementsOf(all.subList(0, Math.min(2, all.size())));
     }
 
     // ---- FileCatalog ------------------------------------------------------------------------------------------------
@@ -474,6 +478,6 @@ public interface UploadRepositoryContract {
     }
 
     private List<String> idleBefore(Instant before) {
-        return uploads().findIdleOpen(before).map(UploadRecord::id).collectList().block(TIMEOUT);
+        return uploads().findIdleOpen(before, 100_000).map(UploadRecord::id).collectList().block(TIMEOUT);
     }
 }

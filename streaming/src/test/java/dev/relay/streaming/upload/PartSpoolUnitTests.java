@@ -65,4 +65,44 @@ class PartSpoolUnitTests {
         live.close();
         next.close();
     }
+
+    /**
+     * Two spools in one process (two application contexts, as in the tests), then another process starts: closing any
+     * descriptor of a locked file drops every POSIX lock the process holds on it, so the second spool must not even
+     * look at the first one's lock, or the other process takes the first for a dead one's and removes it in use.
+     */
+    @Test
+    void anotherProcessStartingLeavesBothSpoolsOfThisOneAlone() throws Exception {
+        PartSpool first = PartSpool.open(base);
+        PartSpool second = PartSpool.open(base);
+        Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OtherProcess.class.getName(), base.toString())
+                .inheritIO().start();
+        assertThat(other.waitFor()).isZero();
+        assertThat(Files.exists(first.directory())).as("the first spool").isTrue();
+        assertThat(Files.exists(second.directory())).as("the second spool").isTrue();
+        first.close();
+        second.close();
+    }
+
+    /** What another node does at start (see above). */
+    static final class OtherProcess {
+        public static void main(String[] args) throws IOException {
+            PartSpool.open(Path.of(args[0])).close();
+        }
+    }
+
+    @Test
+    void aSpoolRemovedWhileInUseIsMadeAgain() throws Exception {
+        PartSpool spool = PartSpool.open(base);
+        Files.delete(spool.directory().resolve("lock"));
+        Files.delete(spool.directory());
+        PartBytes part = spool.allocate(10);
+        part.load(new byte[] {1, 2, 3}, 3);
+        byte[] back = new byte[3];
+        part.source().read(0, back, 0, 3);
+        assertThat(back).containsExactly(1, 2, 3);
+        part.release();
+        spool.close();
+    }
 }
