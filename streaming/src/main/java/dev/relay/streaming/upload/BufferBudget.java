@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The memory a node's uploads may hold in part buffers, shared by all of its write channels. A channel claims what
- * its buffers will need before it grants credit that would make it allocate them ({@link PartPipeline#reserve});
+ * its buffers will need before it grants credit that would make it allocate them ({@link PartMemory#reserve});
  * when the budget is spent, its credit waits (the client sees a pause, never an error) until another channel gives
  * memory back, and it is then asked to grant again. Without it, a thousand uploads opened at once each take a part's
  * worth of heap as their first bytes arrive, and the heap runs out before anything else does.

@@ -144,7 +144,7 @@ final class CreditPlanner {
                 grantLater(pacer.nanosUntilAllowed(now), later);
             }
         }
-        if (n > 0 && !parts.reserve(creditEnd(received, n))) {
+        if (n > 0 && !parts.memory().reserve(creditEnd(received, n))) {
             n = affordable(received, n, later);
         }
         if (outstanding + n < credits.windowCredits(window.windowBytes())) {
@@ -156,7 +156,7 @@ final class CreditPlanner {
             window.granted(n, System.nanoTime());
             request.accept(n);
         }
-        parts.settle(creditEnd(received, 0));
+        parts.memory().settle(creditEnd(received, 0));
     }
 
     /** The byte that {@code more} credits on top of those outstanding may reach (each a whole maximum chunk). */
@@ -170,12 +170,12 @@ final class CreditPlanner {
      */
     private long affordable(long received, long wanted, Runnable later) {
         long n = wanted - 1;
-        while (n > 0 && !parts.reserve(creditEnd(received, n))) {
+        while (n > 0 && !parts.memory().reserve(creditEnd(received, n))) {
             n--;
         }
         if (n < wanted && !memoryWaitScheduled) {
             memoryWaitScheduled = true;
-            parts.whenMemoryFreed(creditEnd(received, wanted), () -> serial.execute(() -> {
+            parts.memory().whenFreed(creditEnd(received, wanted), () -> serial.execute(() -> {
                 memoryWaitScheduled = false;
                 later.run();
             }));

@@ -10,9 +10,21 @@ import java.util.function.Consumer;
  */
 final class PartMemory {
 
-    /** The writer's parts that may hold bytes now: the one filling, the one in flight, the sealed ones. */
+    /** What the writer's pipeline has now. */
     interface Parts {
+        /** The parts that may hold bytes: the one filling, the one in flight, the sealed ones. */
         void forEach(Consumer<PartBuffer> action);
+
+        /** The part filling now, or null. */
+        PartBuffer filling();
+
+        /** The bytes received so far (where the next part starts if none is filling). */
+        long received();
+
+        /** Where the part not yet complete starts, and its number. */
+        long nextPartStart();
+
+        int nextPartNumber();
     }
 
     private final PartBytes.Allocator allocator;
@@ -45,16 +57,14 @@ final class PartMemory {
     /**
      * What this writer will hold once the bytes up to {@code creditEnd} have arrived: its buffers now, and the
      * buffers not yet allocated that those bytes land in (the spare serves the first of them if it is large enough).
-     *
-     * @param filling        the part filling now, or null
-     * @param received       the bytes received so far (where the next part starts if none is filling)
-     * @param nextPartNumber the number of the next part opened
      */
-    long neededFor(PartBuffer filling, long received, int nextPartNumber, long creditEnd) {
+    private long neededFor(long creditEnd) {
+        PartBuffer filling = parts.filling();
+        long received = parts.received();
         long need = held();
         long reusable = spare != null ? spare.capacity() : 0;
         long start = received;
-        int number = nextPartNumber;
+        int number = parts.nextPartNumber();
         long end = Math.min(creditEnd, size);
         if (filling != null) {
             if (filling.bytes == null && end > received) {
@@ -74,19 +84,29 @@ final class PartMemory {
         return need;
     }
 
-    /** Claims {@code bytes} in all from the budget; false if it lacks them. */
-    boolean claim(long bytes) {
-        return claim.claim(bytes);
+    /** Claims from the budget what the bytes up to {@code creditEnd} will need; false if it lacks the memory. */
+    boolean reserve(long creditEnd) {
+        return claim.claim(neededFor(creditEnd));
     }
 
-    /** Gives back what is claimed beyond {@code bytes}. */
-    void shrinkTo(long bytes) {
-        claim.shrinkTo(bytes);
+    /**
+     * Claims the buffer of the part to resume from its staged tail ({@link PartPipeline#resumePart}): it holds the
+     * tail's bytes before any credit is granted. False if the budget lacks it; {@link #whenFreed} then asks again.
+     */
+    boolean reserveForResume() {
+        long start = parts.nextPartStart();
+        return claim.claim(held() + Math.max(sizing.capacity(start, parts.nextPartNumber()),
+                parts.received() - start));
     }
 
-    /** Runs {@code retry} once the budget has room for {@code bytes} in all again. */
-    void whenFreed(long bytes, Runnable retry) {
-        claim.whenFreed(bytes, retry);
+    /** Gives back what this writer claimed beyond its buffers and the credit outstanding up to {@code creditEnd}. */
+    void settle(long creditEnd) {
+        claim.shrinkTo(neededFor(creditEnd));
+    }
+
+    /** Runs {@code retry} once the budget has memory again (for the bytes up to {@code creditEnd}). */
+    void whenFreed(long creditEnd, Runnable retry) {
+        claim.whenFreed(neededFor(creditEnd), retry);
     }
 
     /**

@@ -5,16 +5,12 @@ import dev.relay.streaming.TransferException;
 import dev.relay.streaming.digest.ResumableSha256;
 import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.ObjectStore;
-import dev.relay.streaming.port.PartFeed;
 import dev.relay.streaming.port.PartRecord;
-import dev.relay.streaming.port.StorageUnavailableException;
-import dev.relay.streaming.port.StreamedPartUpload;
 import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.port.WriterClaim;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 import java.io.UncheckedIOException;
@@ -38,7 +34,7 @@ import java.util.function.Supplier;
  * <p>Not thread-safe: the session's serial executor owns it, and the outcome of every storage call is posted back
  * there. What the session must act on arrives through {@link Listener}.
  */
-final class PartPipeline {
+final class PartPipeline implements PartMemory.Parts {
 
     private static final Logger log = LoggerFactory.getLogger(PartPipeline.class);
 
@@ -68,14 +64,9 @@ final class PartPipeline {
     private enum Mode { STORING, ABORTED, RELEASED }
 
     private final String id;
-    private final String objectKey;
     private final long size;
     private final boolean receiveAhead;
-    private final ObjectStore store;
-    /** The store's ability to stream a part as it fills, or null. */
-    private final StreamedPartUpload streamed;
     private final Executor serial;
-    private final Supplier<Retry> retry;
     private final Sizing sizing;
     private final Listener listener;
 
@@ -89,9 +80,9 @@ final class PartPipeline {
     /** The writer may send parts numbered up to this (its reservation), and never past {@link #maxPartNumber}. */
     private int partNumbersThrough;
     private final int maxPartNumber;
-    /** The highest number a request of this writer was sent with; what it gives back when it closes. */
-    private int highestUsedPartNumber;
     private final MultipartUpload multipart;
+    /** The requests that store the parts, and the highest number they used (given back when the writer closes). */
+    private final PartRequests requests;
     private PartBuffer filling;
     private final ArrayDeque<PartBuffer> sealed = new ArrayDeque<>();
     private PartBuffer inFlight;
@@ -104,18 +95,16 @@ final class PartPipeline {
                  PartBytes.Allocator allocator, Listener listener) {
         long epoch = claim.epoch();
         this.id = upload.id();
-        this.objectKey = upload.objectKey();
         this.size = upload.size();
         this.receiveAhead = receiveAhead;
-        this.store = store;
-        this.streamed = store instanceof StreamedPartUpload s ? s : null;
         this.serial = serial;
-        this.retry = retry;
         this.sizing = sizing;
-        this.memory = new PartMemory(allocator, budget, sizing, upload.size(), this::forEachPart);
+        this.memory = new PartMemory(allocator, budget, sizing, upload.size(), this);
         this.listener = listener;
         this.recorder = new PartRecorder(id, epoch, repo, serial, retry, new Recorded());
-        this.multipart = new MultipartUpload(id, objectKey, epoch, upload.s3UploadId(), store, repo, serial, retry);
+        this.multipart = new MultipartUpload(id, upload.objectKey(), epoch, upload.s3UploadId(), store, repo, serial,
+                retry);
+        this.requests = new PartRequests(upload.objectKey(), store, multipart, serial, retry, claim.firstPartNumber());
         this.partsBytes = upload.partsBytes();
         this.tailBytes = upload.tailBytes();
         this.received = upload.durableOffset();
@@ -123,10 +112,10 @@ final class PartPipeline {
         this.nextPartNumber = claim.firstPartNumber();
         this.partNumbersThrough = claim.partNumbersThrough();
         this.maxPartNumber = maxPartNumber;
-        this.highestUsedPartNumber = claim.firstPartNumber() - 1;
     }
 
-    long received() {
+    @Override
+    public long received() {
         return received;
     }
 
@@ -142,7 +131,8 @@ final class PartPipeline {
         return partsBytes + tailBytes;
     }
 
-    long nextPartStart() {
+    @Override
+    public long nextPartStart() {
         return nextPartStart;
     }
 
@@ -152,10 +142,11 @@ final class PartPipeline {
 
     /** The highest part number this writer sent a request with (below its first if none). */
     int highestUsedPartNumber() {
-        return highestUsedPartNumber;
+        return requests.highestUsedPartNumber();
     }
 
-    PartBuffer filling() {
+    @Override
+    public PartBuffer filling() {
         return filling;
     }
 
@@ -191,25 +182,24 @@ final class PartPipeline {
                 return false;
             }
             int take = (int) Math.min(chunk.remaining(), filling.room());
+            UncheckedIOException spoolFailed = null;
             try {
                 memory.allocate(filling);
                 filling.bytes.fill(chunk, filling.fill, take, digest);
             } catch (UncheckedIOException e) {
                 // The spool is full or broken: keep what made it, and let the client resume from the durable offset.
-                int written = e instanceof PartBytes.WriteFailed failed ? failed.written : 0;
-                filling.fill += written;
-                received += written;
-                if (written > 0) {
-                    fed(filling);
-                }
-                fail(SessionErrors.storage(id, "keep the received bytes until they are stored",
-                        new StorageUnavailableException("The node's spool could not be written: " + e.getMessage(),
-                                e), durableOffset()));
-                return true;
+                spoolFailed = e;
+                take = e instanceof PartBytes.WriteFailed failed ? failed.written : 0;
             }
             filling.fill += take;
             received += take;
-            fed(filling);
+            if (take > 0) {
+                fed(filling);
+            }
+            if (spoolFailed != null) {
+                fail(SessionErrors.spool(id, spoolFailed, durableOffset()));
+                return true;
+            }
             if (filling.room() == 0) {
                 seal(digest);
             }
@@ -249,18 +239,24 @@ final class PartPipeline {
             PartMemory.drop(filling);
         }
         filling = null;
-        settle(received);
+        memory.settle(received);
     }
 
     /** A paused session keeps no buffer for later. */
     void dropSpare() {
         memory.dropSpare();
-        settle(received);
+        memory.settle(received);
     }
 
     // ---- memory ----------------------------------------------------------------------------------------------------
 
-    private void forEachPart(Consumer<PartBuffer> action) {
+    /** The part buffers and what this writer claims of the node's budget for them (the credit planner asks it). */
+    PartMemory memory() {
+        return memory;
+    }
+
+    @Override
+    public void forEach(Consumer<PartBuffer> action) {
         if (filling != null) {
             action.accept(filling);
         }
@@ -270,32 +266,9 @@ final class PartPipeline {
         sealed.forEach(action);
     }
 
-    private long neededFor(long creditEnd) {
-        return memory.neededFor(filling, received, nextPartNumber, creditEnd);
-    }
-
-    /** Claims from the budget what the bytes up to {@code creditEnd} will need; false if it lacks the memory. */
-    boolean reserve(long creditEnd) {
-        return memory.claim(neededFor(creditEnd));
-    }
-
-    /**
-     * Claims the buffer of the part to resume from its staged tail (see {@link #resumePart}): it holds the tail's
-     * bytes before any credit is granted. False if the budget lacks it; {@link #whenMemoryFreed} then asks again.
-     */
-    boolean reserveForResume() {
-        long start = nextPartStart;
-        return memory.claim(memory.held() + Math.max(sizing.capacity(start, nextPartNumber), received - start));
-    }
-
-    /** Gives back what this writer claimed beyond its buffers and the credit outstanding up to {@code creditEnd}. */
-    void settle(long creditEnd) {
-        memory.shrinkTo(neededFor(creditEnd));
-    }
-
-    /** Runs {@code retry} once the budget has memory again (for the bytes up to {@code creditEnd}). */
-    void whenMemoryFreed(long creditEnd, Runnable retry) {
-        memory.whenFreed(neededFor(creditEnd), retry);
+    @Override
+    public int nextPartNumber() {
+        return nextPartNumber;
     }
 
     /** The bytes of the part filling now are staged as the tail: durable up to there. */
@@ -347,35 +320,21 @@ final class PartPipeline {
      */
     private void openStream(PartBuffer part) {
         part.streamOpened = true;
-        if (streamed == null || mode != Mode.STORING || part.number > partNumbersThrough) {
+        if (!requests.canStream() || mode != Mode.STORING || part.number > partNumbersThrough) {
             return; // sent whole once complete and its number is reserved
         }
-        used(part.number);
-        PartFeed feed = new PartFeed(part.bytes.source(), part.capacity);
-        part.feed = feed;
-        multipart.get()
-                .flatMap(uploadId -> streamed.uploadPart(objectKey, uploadId, part.number, feed))
-                .subscribe(etag -> serial.execute(() -> {
-                    if (part.feed != feed) {
-                        return;
-                    }
-                    part.feed = null;
-                    part.etag = etag;
-                    part.storedNanos = System.nanoTime();
-                    if (part == inFlight) {
-                        onPartUploaded(part, etag);
-                    }
-                }), e -> serial.execute(() -> {
-                    if (part.feed != feed) {
-                        return;
-                    }
-                    part.feed = null;
-                    log.debug("Upload {}: part {} streamed in vain, it will be sent whole: {}", id, part.number,
-                            e.toString());
-                    if (part == inFlight && mode != Mode.RELEASED) {
-                        storePart(part);
-                    }
-                }));
+        requests.stream(part, etag -> {
+            part.etag = etag;
+            part.storedNanos = System.nanoTime();
+            if (part == inFlight) {
+                onPartUploaded(part, etag);
+            }
+        }, e -> {
+            log.debug("Upload {}: part {} streamed in vain, it will be sent whole: {}", id, part.number, e.toString());
+            if (part == inFlight && mode != Mode.RELEASED) {
+                storePart(part);
+            }
+        });
     }
 
     /** A complete part goes to S3: its request is already under way (or done), or it is sent whole now. */
@@ -394,25 +353,10 @@ final class PartPipeline {
     }
 
     private void storePart(PartBuffer part) {
-        used(part.number);
-        multipart.get()
-                .flatMap(uploadId -> Mono.defer(() -> store.uploadWholePart(objectKey, uploadId,
-                                part.number, wholePart(part))).retryWhen(retry.get()))
-                .subscribe(etag -> serial.execute(() -> onPartUploaded(part, etag)),
-                        e -> serial.execute(() -> {
-                            inFlight = null;
-                            fail(SessionErrors.storage(id, "store part " + part.number, e, durableOffset()));
-                        }));
-    }
-
-    /** The complete part, for a request that sends it whole (its streamed one failed, or there was none). */
-    private static PartFeed wholePart(PartBuffer part) {
-        if (part.bytes == null) {
-            throw new IllegalStateException("Part " + part.number + " was let go before it was stored");
-        }
-        PartFeed feed = new PartFeed(part.bytes.source(), part.fill);
-        feed.advance(part.fill);
-        return feed;
+        requests.sendWhole(part, etag -> onPartUploaded(part, etag), e -> {
+            inFlight = null;
+            fail(SessionErrors.storage(id, "store part " + part.number, e, durableOffset()));
+        });
     }
 
     private void onPartUploaded(PartBuffer part, String etag) {
@@ -427,10 +371,6 @@ final class PartPipeline {
         }
         storeSealed();
         listener.partStored();
-    }
-
-    private void used(int number) {
-        highestUsedPartNumber = Math.max(highestUsedPartNumber, number);
     }
 
     /**

@@ -20,6 +20,12 @@ final class SessionErrors {
     }
 
     /** {@code e} as the channel's error, saying how far the upload is durable (a TransferException stays as it is). */
+    /** The node's spool could not take received bytes (a full disk): retriable, as storage being unavailable is. */
+    static TransferException spool(String id, Exception e, long durable) {
+        return storage(id, "keep the received bytes until they are stored", new StorageUnavailableException(
+                "The node's spool could not be written: " + e.getMessage(), e), durable);
+    }
+
     static TransferException storage(String id, String what, Throwable e, long durable) {
         if (e instanceof TransferException te) {
             return te;

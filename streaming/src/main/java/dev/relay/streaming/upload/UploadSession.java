@@ -287,11 +287,11 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         if (parts.received() == parts.nextPartStart()) {
             parts.openNext();
         } else if (state == SessionState.RECEIVING) {
-            if (!parts.reserveForResume()) {
+            if (!parts.memory().reserveForResume()) {
                 // The node's buffer budget is spent: wake once another upload gives memory back.
                 if (!memoryWaitScheduled) {
                     memoryWaitScheduled = true;
-                    parts.whenMemoryFreed(parts.received() + 1, () -> serial.execute(() -> {
+                    parts.memory().whenFreed(parts.received() + 1, () -> serial.execute(() -> {
                         memoryWaitScheduled = false;
                         ensureFilling();
                         grant();
