@@ -71,7 +71,8 @@
 # The chat section (bench/harness/ChatLoad.java; issue #19 §4, "Chat at load") runs on a service of its own with the
 # chat, request and registration limits out of the way (the load, not a per-user limit, is what it measures): it
 # registers BENCH_CHAT_USERS users (default 5000) over HTTP, opens one connection with its events stream per user
-# (all at once), then pairs of them exchange text messages at each aggregate rate of BENCH_CHAT_RATES (msg/s,
+# (all at once), then (after warm-up rounds at the highest rate, until the service's JIT settles) pairs of them
+# exchange text messages at each aggregate rate of BENCH_CHAT_RATES (msg/s,
 # comma-separated, default 100,300,1000) for BENCH_CHAT_SECONDS each (default 20), on an open-loop schedule (each
 # message sent at its planned time, so queueing shows as latency from that time to the recipient's MESSAGE event).
 # Per rate: sent, delivered, lost (acknowledged but not delivered within BENCH_CHAT_GRACE seconds, default 10),

@@ -35,6 +35,8 @@ final class ChatLoad {
     private final Results results;
     private final Map<String, String> options;
     private final List<Step> steps = new ArrayList<>();
+    /** The first steps, not measured. */
+    private int warmups;
     /** The longest wait for connections, streams and presence to settle, in ns. */
     private long settleMax;
 
@@ -82,9 +84,23 @@ final class ChatLoad {
             }
             // Each new stream reads its log (two queries): N of them keep the service busy for a while.
             results.add("chat.streams.idleSeconds", awaitIdle(cpu));
-            // A round of the lowest rate before the measured ones, while the service's JIT compiles its chat paths.
-            int lowest = Arrays.stream(rates).min().orElseThrow();
-            runStep(users, lowest, (int) Math.round(lowest * seconds), -1, cpu, memory);
+            // Rounds of the highest rate before the measured ones (its batches take paths a low rate never does),
+            // until the service's JIT compiled for at most 5 % of a round, or after five: the figures are those of a
+            // running node, not of its first minute.
+            int highest = Arrays.stream(rates).max().orElseThrow();
+            JitActivity jit = new JitActivity().watch("service", servicePid);
+            double compiling;
+            do {
+                Map<String, Long> before = jit.sample();
+                long started = System.nanoTime();
+                runStep(users, highest, (int) Math.round(highest * seconds), -1, cpu, memory);
+                compiling = JitActivity.shares(before, jit.sample(), (System.nanoTime() - started) / 1e6)
+                        .get("service");
+                warmups++;
+                System.out.printf(Locale.ROOT, "  chat  warm-up round %d: the service compiled for %.0f %% of it%n",
+                        warmups, compiling * 100);
+            } while (compiling > 0.05 && warmups < 5);
+            results.add("chat.warmupRounds", warmups);
             users.recordFailures(results, "chat.setup.streamFailures.");
             for (int rate : rates) {
                 Step step = runStep(users, rate, (int) Math.round(rate * seconds), grace, cpu, memory);
@@ -94,12 +110,12 @@ final class ChatLoad {
             }
             // Whatever is still queued gets one more grace: a message is lost for good only if it never comes.
             long drained = System.nanoTime() + (long) (grace * 1e9);
-            while (steps.stream().skip(1).anyMatch(s -> s.neverDelivered() > 0) && System.nanoTime() < drained) {
+            while (steps.stream().skip(warmups).anyMatch(s -> s.neverDelivered() > 0) && System.nanoTime() < drained) {
                 Thread.sleep(50);
             }
             users.close();
             // Deliveries that came after their step's grace, until now (the reconnect replays one event each).
-            steps.stream().skip(1).forEach(s -> {
+            steps.stream().skip(warmups).forEach(s -> {
                 results.add("chat." + (int) s.rate + ".late", s.late.get());
                 results.add("chat." + (int) s.rate + ".neverDelivered", s.neverDelivered());
             });
@@ -119,7 +135,7 @@ final class ChatLoad {
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
             // Late is not lost: on a machine too busy for even the lowest rate, messages queue and come later.
-            if (i > 0 && s.neverDelivered() > 0 && (s.rate == lowest || s.sustained())) {
+            if (i >= warmups && s.neverDelivered() > 0 && (s.rate == lowest || s.sustained())) {
                 System.out.printf(Locale.ROOT, "  chat  FAILED: %d messages acknowledged at %d msg/s (%s) were"
                         + " never delivered%n", s.neverDelivered(), (int) s.rate, s.rate == lowest ? "the lowest rate"
                         : "a rate the node sustained");
@@ -183,6 +199,7 @@ final class ChatLoad {
     private Step runStep(ChatUsers users, double rate, int total, double grace, ProcessCpu cpu, ServiceMemory memory)
             throws Exception {
         Step step = new Step(steps.size(), rate, total);
+        step.warmup = grace < 0;
         steps.add(step);
         int pairs = users.size() / 2;
         long backlog = Math.max(500, Math.round(rate * BACKLOG_SECONDS));
@@ -294,6 +311,8 @@ final class ChatLoad {
         double heapUsedMiB = Double.NaN;
         double heapLiveMiB = Double.NaN;
         double rssPeakMiB = Double.NaN;
+
+        boolean warmup;
 
         Step(int index, double rate, int total) {
             this.index = index;
@@ -424,7 +443,7 @@ final class ChatLoad {
         }
 
         String summary() {
-            String name = index == 0 ? "warm-up" : (int) rate + " msg/s";
+            String name = warmup ? "warm-up" : (int) rate + " msg/s";
             return String.format(Locale.ROOT, "%s: %d sent%s, %d delivered, %d lost, %d unanswered, refused %s;"
                             + " latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; %.0f msg/s delivered; CPU service %.2f,"
                             + " db %.2f, harness %.2f cores; heap %.0f MiB used, %.0f live; send lag p99 %.1f ms",

@@ -26,7 +26,8 @@ final class ChatReport {
         report.line("%s", report.options.getOrDefault("chat-setup", ""));
         report.line("");
         report.line("%d users registered over HTTP (in %s s), each with one RSocket connection and its events stream"
-                        + " (below), then a warm-up: a round of the lowest rate, not recorded. Pairs of users exchange"
+                        + " (below), then a warm-up: %s round(s) of the highest rate, not recorded, until the service's"
+                        + " JIT compiled for at most 5 %% of a round (at most five). Pairs of users exchange"
                         + " text messages at each aggregate rate for %s s, round robin over the pairs, on an open-loop"
                         + " schedule: each message is sent at its planned time whatever came back before, so a node"
                         + " that falls behind shows it as latency. Latency: from the planned send to the recipient's"
@@ -35,6 +36,7 @@ final class ChatReport {
                         + " cores over the sending time; heap: used at the end of the sends (jcmd GC.heap_info,"
                         + " garbage included) / live after the deliveries (after a full GC). One run, whatever"
                         + " BENCH_RUNS says.", users, Report.number(results.median("chat.registerSeconds")),
+                Report.number0(results.median("chat.warmupRounds")),
                 Report.number0(results.median("chat.seconds")), Report.number0(results.median("chat.grace")));
         report.line("");
         report.line("| msg/s asked | sent | delivered | lost | refused (codes) | p50 ms | p99 ms | max ms |"

@@ -1,6 +1,7 @@
 package dev.relay.web;
 
 import dev.relay.api.wire.AuthToken;
+import dev.relay.api.wire.ChatMessage;
 import dev.relay.client.RelayClient;
 import dev.relay.web.support.ServiceIntegrationTest;
 import io.r2dbc.pool.ConnectionPool;
@@ -20,8 +21,12 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,6 +61,44 @@ class ChatRoundTripsIntegrationTests extends ServiceIntegrationTest {
         double perMessage = (REQUESTS.get() - before) / (double) n;
         System.out.printf("A text message: %.1f requests to the database driver%n", perMessage);
         assertThat(perMessage).isLessThanOrEqualTo(MAX_PER_MESSAGE);
+    }
+
+    /**
+     * Messages sent at once share their lookups and transactions: a node under load pays the round trips once per
+     * batch, not per message (RequestBatcher). Each message still arrives once, in its own conversation.
+     */
+    @Test
+    void messagesSentAtOnceShareTheirRoundTrips() throws Exception {
+        int pairs = 8;
+        int each = 12;
+        List<AuthToken> senders = new ArrayList<>();
+        List<AuthToken> recipients = new ArrayList<>();
+        List<RelayClient> clients = new ArrayList<>();
+        for (int p = 0; p < pairs; p++) {
+            senders.add(newUser());
+            recipients.add(newUser());
+            clients.add(client(senders.get(p)));
+            clients.get(p).sendText(recipients.get(p).userId(), "first").block(TIMEOUT);
+        }
+        Thread.sleep(1000);
+        long before = REQUESTS.get();
+        List<ChatMessage> sent = Flux.range(0, pairs * each)
+                .flatMap(i -> clients.get(i % pairs).sendText(recipients.get(i % pairs).userId(), "m" + i),
+                        pairs * each)
+                .collectList().block(TIMEOUT);
+        double perMessage = (REQUESTS.get() - before) / (double) (pairs * each);
+        System.out.printf("%d text messages at once: %.2f requests to the database driver each%n", pairs * each,
+                perMessage);
+        assertThat(sent).hasSize(pairs * each);
+        assertThat(sent).extracting(ChatMessage::id).doesNotHaveDuplicates();
+        assertThat(perMessage).as("requests per message").isLessThan(4);
+        for (int p = 0; p < pairs; p++) {
+            int pair = p;
+            List<String> history = clients.get(p).history(recipients.get(p).userId(), null, 200)
+                    .map(ChatMessage::text).collectList().block(TIMEOUT);
+            assertThat(history).containsExactlyInAnyOrderElementsOf(Stream.concat(Stream.of("first"),
+                    IntStream.range(0, pairs * each).filter(i -> i % pairs == pair).mapToObj(i -> "m" + i)).toList());
+        }
     }
 
     @TestConfiguration

@@ -13,7 +13,11 @@ import reactor.core.publisher.Mono;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -47,16 +51,7 @@ public final class R2dbcChatRepository implements ChatRepository {
         String low = min(message.senderId(), message.recipientId());
         String high = max(message.senderId(), message.recipientId());
         var now = Sql.now(clock);
-        // Looked up first: all but a conversation's first message find it in one round trip.
-        Mono<String> conversation = knownConversation(low, high).switchIfEmpty(Mono.defer(() -> db.sql("INSERT INTO"
-                        + " conversations (id, user_low, user_high, created_at)"
-                        + " VALUES (:id, :low, :high, :now) ON DUPLICATE KEY UPDATE id = id")
-                .bind("id", UUID.randomUUID().toString())
-                .bind("low", low)
-                .bind("high", high)
-                .bind("now", now)
-                .fetch().rowsUpdated()
-                .then(conversationId(low, high))));
+        Mono<String> conversation = conversation(low, high, now);
         return Sql.classify(conversation.flatMap(conversationId -> db.sql("INSERT INTO messages (conversation_id,"
                                 + " sender_id, recipient_id, kind, body, upload_id, created_at) VALUES (:conversation,"
                                 + " :sender, :recipient, :kind, :body, :upload, :now)")
@@ -78,6 +73,88 @@ public final class R2dbcChatRepository implements ChatRepository {
                                 .then(message.uploadId() == null ? Mono.just(new ChatMessage(id, message.senderId(),
                                         message.recipientId(), message.kind(), message.text(), null, false,
                                         Sql.instantOf(now))) : find(id)))));
+    }
+
+    @Override
+    public Mono<List<ChatMessage>> insertAll(List<NewMessage> messages) {
+        if (messages.isEmpty()) {
+            return Mono.just(List.of());
+        }
+        if (messages.stream().anyMatch(m -> m.uploadId() != null)) {
+            throw new IllegalArgumentException("insertAll takes text messages only");
+        }
+        var now = Sql.now(clock);
+        Instant at = Sql.instantOf(now);
+        // Three round trips for the whole batch (plus one for each conversation's first message): the conversations,
+        // the messages with their ids back (INSERT ... RETURNING), each conversation's last message.
+        Map<String, String[]> pairs = new LinkedHashMap<>();
+        messages.forEach(m -> pairs.putIfAbsent(pairKey(m), new String[]{min(m.senderId(), m.recipientId()),
+                max(m.senderId(), m.recipientId())}));
+        return Sql.classify(Flux.fromIterable(pairs.entrySet())
+                .concatMap(pair -> conversation(pair.getValue()[0], pair.getValue()[1], now)
+                        .map(id -> Map.entry(pair.getKey(), id)))
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue)
+                .flatMap(conversations -> {
+                    StringBuilder sql = new StringBuilder("INSERT INTO messages (conversation_id, sender_id,"
+                            + " recipient_id, kind, body, upload_id, created_at) VALUES ");
+                    for (int i = 0; i < messages.size(); i++) {
+                        sql.append(i == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, NULL, ?)");
+                    }
+                    List<Object> values = new ArrayList<>(messages.size() * 6);
+                    for (NewMessage m : messages) {
+                        values.addAll(List.of(conversations.get(pairKey(m)), m.senderId(), m.recipientId(),
+                                m.kind().name(), m.text(), now));
+                    }
+                    DatabaseClient.GenericExecuteSpec insert = db.sql(sql.append(" RETURNING id").toString())
+                            .bindValues(values);
+                    // One multi-row insert takes its ids in row order.
+                    return insert.map(row -> Sql.longOf(row, "id")).all().sort().collectList().flatMap(ids -> {
+                        if (ids.size() != messages.size()) {
+                            return Mono.error(new IllegalStateException(messages.size() + " messages inserted, "
+                                    + ids.size() + " ids back"));
+                        }
+                        Map<String, Long> last = new LinkedHashMap<>();
+                        List<ChatMessage> stored = new ArrayList<>(messages.size());
+                        for (int i = 0; i < messages.size(); i++) {
+                            NewMessage m = messages.get(i);
+                            last.put(conversations.get(pairKey(m)), ids.get(i));
+                            stored.add(new ChatMessage(ids.get(i), m.senderId(), m.recipientId(), m.kind(), m.text(),
+                                    null, false, at));
+                        }
+                        return lastMessages(last).thenReturn(stored);
+                    });
+                }));
+    }
+
+    /** Sets each conversation's last message, in one statement. */
+    private Mono<Long> lastMessages(Map<String, Long> last) {
+        StringBuilder cases = new StringBuilder("UPDATE conversations FORCE INDEX (PRIMARY) SET"
+                + " last_message_id = CASE id");
+        last.forEach((c, m) -> cases.append(" WHEN ? THEN ?"));
+        cases.append(" END WHERE id IN (").append(last.keySet().stream().map(c -> "?")
+                .collect(Collectors.joining(", "))).append(")");
+        List<Object> values = new ArrayList<>(last.size() * 3);
+        last.forEach((c, m) -> values.addAll(List.of(c, m)));
+        values.addAll(last.keySet());
+        return db.sql(cases.toString()).bindValues(values).fetch().rowsUpdated();
+    }
+
+    private static String pairKey(NewMessage m) {
+        return min(m.senderId(), m.recipientId()) + "|" + max(m.senderId(), m.recipientId());
+    }
+
+    /** The two users' conversation, created with their first message. */
+    private Mono<String> conversation(String low, String high, LocalDateTime now) {
+        // Looked up first: all but a conversation's first message find it in one round trip, or none once cached.
+        return knownConversation(low, high).switchIfEmpty(Mono.defer(() -> db.sql("INSERT INTO"
+                        + " conversations (id, user_low, user_high, created_at)"
+                        + " VALUES (:id, :low, :high, :now) ON DUPLICATE KEY UPDATE id = id")
+                .bind("id", UUID.randomUUID().toString())
+                .bind("low", low)
+                .bind("high", high)
+                .bind("now", now)
+                .fetch().rowsUpdated()
+                .then(conversationId(low, high))));
     }
 
     /** The conversation of an earlier message (cached), or empty if it has none yet. */
@@ -220,45 +297,57 @@ public final class R2dbcChatRepository implements ChatRepository {
         }
         var now = Sql.now(clock);
         Instant at = Sql.instantOf(now);
-        List<String> users = events.stream().map(NewEvent::userId).distinct().toList();
-        if (users.size() < events.size()) {
-            // Several events for one user: one after the other (the event log never asks for this).
-            return Sql.classify(Flux.fromIterable(events).concatMap(event -> append(List.of(event)))
-                    .flatMapIterable(stored -> stored).collectList());
-        }
-        // Two round trips for every addressee together (one event each), inside the caller's transaction, which
-        // holds their account locks: the events inserted with their numbers read from the accounts and returned
-        // (MariaDB's INSERT ... RETURNING), then the accounts' counters moved past them.
-        String in = users.stream().map(u -> "?").collect(Collectors.joining(","));
-        StringBuilder type = new StringBuilder("CASE a.id");
-        StringBuilder payload = new StringBuilder("CASE a.id");
+        // Each event's place among its user's events here (1, 2, ...): the user's numbers follow the list's order.
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        int[] place = new int[events.size()];
         for (int i = 0; i < events.size(); i++) {
-            type.append(" WHEN ? THEN ?");
-            payload.append(" WHEN ? THEN ?");
+            place[i] = counts.merge(events.get(i).userId(), 1, Integer::sum);
         }
+        // Two round trips for all the events together, inside the caller's transaction, which holds their users'
+        // account locks: the events inserted with numbers counted on from the accounts' counters (MariaDB's
+        // INSERT ... RETURNING gives each user's first), then the counters moved past them. Every statement here
+        // reads accounts by primary key only: for a long list of ids the optimizer would rather scan the table, and
+        // a scan locks every row it passes (other transactions' users too: deadlocks between batches).
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < events.size(); i++) {
+            rows.append(i == 0 ? "SELECT ? AS user_id, ? AS place, ? AS type, ? AS payload"
+                    : " UNION ALL SELECT ?, ?, ?, ?");
+        }
+        String in = counts.keySet().stream().map(u -> "?").collect(Collectors.joining(","));
+        List<Object> inserted = new ArrayList<>(1 + events.size() * 4);
+        inserted.add(now);
+        for (int i = 0; i < events.size(); i++) {
+            NewEvent e = events.get(i);
+            inserted.addAll(List.of(e.userId(), place[i], e.type(), e.payload()));
+        }
+        List<Object> bumped = new ArrayList<>(counts.size() * 3);
+        counts.forEach((u, n) -> bumped.addAll(List.of(u, n)));
+        bumped.addAll(counts.keySet());
+        // Values bound at once: each bind(i, v) copies the statement's bindings so far (quadratic in a batch).
         DatabaseClient.GenericExecuteSpec insert = db.sql("INSERT INTO user_events (user_id, seq, type, payload,"
-                + " created_at) SELECT a.id, a.event_seq + 1, " + type + " END, " + payload + " END, ? FROM accounts a"
-                + " WHERE a.id IN (" + in + ") RETURNING user_id, seq");
-        DatabaseClient.GenericExecuteSpec bump = db.sql("UPDATE accounts SET event_seq = event_seq + 1 WHERE id IN ("
-                + in + ")");
-        int i = 0;
-        for (NewEvent e : events) {
-            insert = insert.bind(i++, e.userId()).bind(i++, e.type());
-        }
-        for (NewEvent e : events) {
-            insert = insert.bind(i++, e.userId()).bind(i++, e.payload());
-        }
-        insert = insert.bind(i++, now);
-        for (int u = 0; u < users.size(); u++) {
-            insert = insert.bind(i++, users.get(u));
-            bump = bump.bind(u, users.get(u));
-        }
-        DatabaseClient.GenericExecuteSpec counters = bump;
-        return Sql.classify(insert.map(row -> Map.entry(row.get("user_id", String.class), Sql.longOf(row, "seq")))
-                .all().collectMap(Map.Entry::getKey, Map.Entry::getValue)
-                .flatMap(seq -> counters.fetch().rowsUpdated().thenReturn(events.stream()
-                        .map(e -> new StoredEvent(e.userId(), seq.get(e.userId()), e.type(), e.payload(), at))
-                        .toList())));
+                + " created_at) SELECT STRAIGHT_JOIN a.id, a.event_seq + e.place, e.type, e.payload, ? FROM (" + rows + ") e"
+                + " JOIN accounts a FORCE INDEX (PRIMARY) ON a.id = e.user_id RETURNING user_id, seq");
+        StringBuilder bumpSql = new StringBuilder("UPDATE accounts FORCE INDEX (PRIMARY) SET event_seq"
+                + " = event_seq + CASE id");
+        counts.keySet().forEach(u -> bumpSql.append(" WHEN ? THEN ?"));
+        DatabaseClient.GenericExecuteSpec counters = db.sql(bumpSql.append(" END WHERE id IN (").append(in)
+                .append(")").toString()).bindValues(bumped);
+        return Sql.classify(insert.bindValues(inserted).map(row -> Map.entry(row.get("user_id", String.class), Sql.longOf(row, "seq")))
+                .all()
+                .collect(HashMap<String, Long>::new, (first, row) -> first.merge(row.getKey(), row.getValue(), Math::min))
+                .flatMap(first -> {
+                    if (!first.keySet().equals(counts.keySet())) {
+                        return Mono.error(new IllegalStateException("Events for users without an account: "
+                                + counts.keySet().stream().filter(u -> !first.containsKey(u)).toList()));
+                    }
+                    List<StoredEvent> stored = new ArrayList<>(events.size());
+                    for (int i = 0; i < events.size(); i++) {
+                        NewEvent e = events.get(i);
+                        stored.add(new StoredEvent(e.userId(), first.get(e.userId()) + place[i] - 1, e.type(),
+                                e.payload(), at));
+                    }
+                    return counters.fetch().rowsUpdated().thenReturn(stored);
+                }));
     }
 
     @Override

@@ -94,6 +94,59 @@ class R2dbcChatRepositoryIntegrationTests {
     }
 
     @Test
+    void aBatchOfMessagesInSeveralConversationsIsStoredInOrderWithEachConversationsLastMessage() {
+        String a = newAccount();
+        String b = newAccount();
+        String c = newAccount();
+        tx.required(accounts.lock(a, b).then(chat.insert(new NewMessage(a, b, ChatMessage.Kind.TEXT, "first",
+                null)))).block(TIMEOUT);
+        // a-b exists, a-c and b-c are new; b-c appears in both directions.
+        List<NewMessage> batch = List.of(new NewMessage(a, b, ChatMessage.Kind.TEXT, "1", null),
+                new NewMessage(c, a, ChatMessage.Kind.TEXT, "2", null),
+                new NewMessage(b, c, ChatMessage.Kind.TEXT, "3", null),
+                new NewMessage(b, a, ChatMessage.Kind.TEXT, "4", null),
+                new NewMessage(c, b, ChatMessage.Kind.TEXT, "5", null));
+
+        List<ChatMessage> stored = tx.required(accounts.lock(a, b, c).then(chat.insertAll(batch))).block(TIMEOUT);
+
+        assertThat(stored).extracting(ChatMessage::from, ChatMessage::to, ChatMessage::text)
+                .containsExactlyElementsOf(batch.stream().map(m -> org.assertj.core.groups.Tuple.tuple(m.senderId(),
+                        m.recipientId(), m.text())).toList());
+        assertThat(stored).extracting(ChatMessage::id).isSorted().doesNotHaveDuplicates();
+        for (ChatMessage m : stored) {
+            assertThat(chat.find(m.id()).block(TIMEOUT)).as("as its insert answered it").isEqualTo(m);
+        }
+        assertThat(chat.history(a, b, null, 10).map(ChatMessage::text).collectList().block(TIMEOUT))
+                .containsExactly("4", "1", "first");
+        assertThat(chat.conversations(b).map(row -> row.peerId() + ":" + row.lastMessage().text()).collectList()
+                .block(TIMEOUT)).containsExactlyInAnyOrder(a + ":4", c + ":5");
+        assertThat(chat.conversations(a).collectList().block(TIMEOUT)).hasSize(2);
+    }
+
+    @Test
+    void oneAppendNumbersSeveralEventsOfOneUserInTheOrderAsked() {
+        String a = newAccount();
+        String b = newAccount();
+        tx.required(accounts.lock(a).then(chat.append(List.of(new NewEvent(a, "READ", "{}"))))).block(TIMEOUT);
+
+        List<StoredEvent> stored = tx.required(accounts.lock(a, b).then(chat.append(List.of(
+                new NewEvent(a, "MESSAGE", "1"), new NewEvent(b, "MESSAGE", "1"), new NewEvent(b, "MESSAGE", "2"),
+                new NewEvent(a, "MESSAGE", "2"), new NewEvent(a, "MESSAGE", "3"))))).block(TIMEOUT);
+
+        assertThat(stored).extracting(StoredEvent::userId, StoredEvent::seq, StoredEvent::payload).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(a, 2L, "1"), org.assertj.core.groups.Tuple.tuple(b, 1L, "1"),
+                org.assertj.core.groups.Tuple.tuple(b, 2L, "2"), org.assertj.core.groups.Tuple.tuple(a, 3L, "2"),
+                org.assertj.core.groups.Tuple.tuple(a, 4L, "3"));
+        assertThat(chat.eventsSince(a, 1, 10).map(e -> e.seq() + "=" + e.payload()).collectList().block(TIMEOUT))
+                .containsExactly("2=1", "3=2", "4=3");
+        assertThat(chat.eventRange(a).block(TIMEOUT).last()).isEqualTo(4);
+        assertThat(chat.eventRange(b).block(TIMEOUT).last()).isEqualTo(2);
+        // The next append counts on from there.
+        assertThat(tx.required(accounts.lock(b).then(chat.append(List.of(new NewEvent(b, "READ", "{}")))))
+                .block(TIMEOUT)).extracting(StoredEvent::seq).containsExactly(3L);
+    }
+
+    @Test
     void readMarkersOnlyMoveForwardAndCountWhatIsUnread() {
         String a = newAccount();
         String b = newAccount();

@@ -15,6 +15,7 @@ import dev.relay.streaming.port.ChatRepository.NewMessage;
 import dev.relay.streaming.port.EventBus.Envelope;
 import dev.relay.streaming.port.RateLimits;
 import dev.relay.streaming.port.Transactions;
+import dev.relay.streaming.support.RequestBatcher;
 import dev.relay.streaming.upload.UploadService;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -22,16 +23,25 @@ import reactor.core.publisher.Mono;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Semaphore;
+import java.util.stream.Stream;
 
 /**
  * One-to-one conversations: text and file messages, history, read markers, deletion. Every change is one
  * transaction that first locks both users' accounts (in id order), writes, and appends the events both users will
- * receive; the events are published once it committed, so nothing is ever announced that was not stored.
+ * receive; the events are published once it committed, so nothing is ever announced that was not stored. Text
+ * messages that arrive while others are being written share one such transaction ({@link RequestBatcher}).
  */
 public final class ChatService {
 
     private static final int DEFAULT_PAGE = 50;
     private static final int MAX_PAGE = 200;
+    /**
+     * Text-message transactions a node runs at once: enough to keep the database busy while a batch's answers travel
+     * back, few enough that messages arriving meanwhile form batches (a batch of one costs the same seven round trips
+     * as a batch of 100).
+     */
+    private static final int TEXT_WRITERS = 3;
+    private static final int MAX_TEXT_BATCH = 100;
 
     private final ChatRepository chat;
     private final AccountRepository accounts;
@@ -45,6 +55,8 @@ public final class ChatService {
     private final Clock clock;
     /** Chat writes in progress on this node (see {@link ChatSettings#maxPendingWrites}). */
     private final Semaphore pending;
+    private final RequestBatcher<NewMessage, ChatMessage> texts = new RequestBatcher<>(this::writeTexts, TEXT_WRITERS,
+            MAX_TEXT_BATCH);
 
     public ChatService(ChatRepository chat, AccountRepository accounts, Transactions tx, UploadService uploads,
                        UserDirectory users, EventLog events, ChatSettings settings, RateLimits rate, Clock clock) {
@@ -72,7 +84,8 @@ public final class ChatService {
         }
         return admitted(limited(senderId)
                 .then(users.recipient(senderId, peerId))
-                .flatMap(peer -> post(new NewMessage(senderId, peer.id(), ChatMessage.Kind.TEXT, body, null))));
+                .flatMap(peer -> texts.submit(new NewMessage(senderId, peer.id(), ChatMessage.Kind.TEXT, body,
+                        null))));
     }
 
     /**
@@ -174,13 +187,18 @@ public final class ChatService {
         return uploads.delete(uploadId);
     }
 
-    private Mono<ChatMessage> post(NewMessage message) {
-        return tx.required(accounts.lock(message.senderId(), message.recipientId())
-                        .then(chat.insert(message))
-                        .flatMap(stored -> announce(Event.Type.MESSAGE, stored)
-                                .map(appended -> new Posted(stored, appended))))
-                .doOnNext(posted -> events.publish(posted.events()))
-                .map(Posted::message);
+    /** Text messages in one transaction: the locks of all their users (in id order), the messages, their events. */
+    private Mono<List<ChatMessage>> writeTexts(List<NewMessage> batch) {
+        String[] users = batch.stream().flatMap(m -> Stream.of(m.senderId(), m.recipientId())).distinct()
+                .toArray(String[]::new);
+        return tx.required(accounts.lock(users)
+                        .then(chat.insertAll(batch))
+                        .flatMap(stored -> events.append(stored.stream().map(m -> new EventLog.Announcement(
+                                        Event.message(null, Event.Type.MESSAGE, clock.instant(), m),
+                                        List.of(m.from(), m.to()))).toList())
+                                .map(appended -> new Batch(stored, appended))))
+                .doOnNext(written -> events.publish(written.events()))
+                .map(Batch::messages);
     }
 
     private Mono<List<Envelope>> announce(Event.Type type, ChatMessage message) {
@@ -215,6 +233,9 @@ public final class ChatService {
     }
 
     private record Posted(ChatMessage message, List<Envelope> events) {
+    }
+
+    private record Batch(List<ChatMessage> messages, List<Envelope> events) {
     }
 
     private record Sent(UploadTicket ticket, List<Envelope> events) {

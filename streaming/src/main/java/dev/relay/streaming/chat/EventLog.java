@@ -14,6 +14,7 @@ import reactor.core.publisher.Mono;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -37,14 +38,35 @@ public final class EventLog {
 
     /** Appends {@code event} to each user's log; the result, with each user's sequence number, is for {@link #publish}. */
     public Mono<List<Envelope>> append(Event event, String... userIds) {
-        String payload = encode(event);
-        List<NewEvent> rows = java.util.Arrays.stream(userIds).distinct()
-                .map(u -> new NewEvent(u, event.type().name(), payload))
-                .toList();
-        // The event is at hand: only its sequence number is new (parsing the payload back cost two JSON reads a
-        // message).
-        return chat.append(rows).map(stored -> stored.stream().map(s -> Envelope.to(s.userId(), new Event(s.seq(),
-                event.type(), event.at(), event.message(), event.read(), event.user(), event.transfer()))).toList());
+        return append(List.of(new Announcement(event, List.of(userIds))));
+    }
+
+    /**
+     * Appends several events at once (two round trips for all of them), each to its users' logs in list order; the
+     * result, one envelope per user and event in that order, is for {@link #publish}.
+     */
+    public Mono<List<Envelope>> append(List<Announcement> announcements) {
+        List<NewEvent> rows = new ArrayList<>();
+        List<Event> events = new ArrayList<>();
+        for (Announcement a : announcements) {
+            String payload = encode(a.event());
+            a.userIds().stream().distinct().forEach(u -> {
+                rows.add(new NewEvent(u, a.event().type().name(), payload));
+                events.add(a.event());
+            });
+        }
+        // The events are at hand: only their sequence numbers are new (parsing the payloads back cost two JSON reads
+        // a message).
+        return chat.append(rows).map(stored -> {
+            List<Envelope> envelopes = new ArrayList<>(stored.size());
+            for (int i = 0; i < stored.size(); i++) {
+                StoredEvent s = stored.get(i);
+                Event e = events.get(i);
+                envelopes.add(Envelope.to(s.userId(), new Event(s.seq(), e.type(), e.at(), e.message(), e.read(),
+                        e.user(), e.transfer())));
+            }
+            return envelopes;
+        });
     }
 
     /** Publishes appended events; call after the transaction that appended them committed. */
@@ -58,6 +80,10 @@ public final class EventLog {
 
     public void disconnect(String userId) {
         bus.publish(Envelope.disconnect(userId));
+    }
+
+    /** An event and the users whose logs it goes to. */
+    public record Announcement(Event event, List<String> userIds) {
     }
 
     static Event decode(StoredEvent stored) {

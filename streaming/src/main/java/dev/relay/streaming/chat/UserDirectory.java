@@ -4,6 +4,7 @@ import dev.relay.api.ErrorCode;
 import dev.relay.api.wire.Event;
 import dev.relay.api.wire.UserInfo;
 import dev.relay.streaming.TransferException;
+import dev.relay.streaming.support.RequestBatcher;
 import dev.relay.streaming.support.VisibleNames;
 import dev.relay.streaming.port.AccountRepository;
 import dev.relay.streaming.port.PresenceStore;
@@ -16,6 +17,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -26,6 +28,9 @@ public final class UserDirectory {
 
     private static final int MAX_LIST = 500;
     private static final int MAX_DISPLAY_NAME = 64;
+    /** Recipient lookups at once; lookups arriving meanwhile go together, in one query (see ChatService's writes). */
+    private static final int LOOKUPS = 2;
+    private static final int MAX_LOOKUP_BATCH = 200;
 
     private final AccountRepository accounts;
     private final PresenceStore presence;
@@ -33,6 +38,8 @@ public final class UserDirectory {
     private final PresenceInterest interest;
     private final EventLog events;
     private final Clock clock;
+    private final RequestBatcher<String, Optional<Account>> lookups = new RequestBatcher<>(this::lookUp, LOOKUPS,
+            MAX_LOOKUP_BATCH);
 
     /**
      * @param changes  where this node's presence changes go (coalesced, batched, published)
@@ -90,8 +97,8 @@ public final class UserDirectory {
             return Mono.error(new TransferException(ErrorCode.INVALID_REQUEST, "A recipient is required."));
         }
         String key = idOrUsername.strip();
-        return accounts.findById(key)
-                .switchIfEmpty(Mono.defer(() -> accounts.findByUsername(key)))
+        return lookups.submit(key)
+                .flatMap(Mono::justOrEmpty)
                 .switchIfEmpty(Mono.error(() -> new TransferException(ErrorCode.NOT_FOUND, "No user \"" + key
                         + "\"; look users up with users.search.")))
                 .flatMap(a -> {
@@ -105,6 +112,16 @@ public final class UserDirectory {
                     }
                     return Mono.just(a);
                 });
+    }
+
+    /** Each key's account, by id or else by username; one query for the ids of all, one for each other key. */
+    private Mono<List<Optional<Account>>> lookUp(List<String> keys) {
+        return accounts.findByIds(keys.stream().distinct().toList()).collectMap(Account::id)
+                .flatMap(byId -> Flux.fromIterable(keys.stream().filter(k -> !byId.containsKey(k)).distinct().toList())
+                        .concatMap(name -> accounts.findByUsername(name).map(a -> Map.entry(name, a)))
+                        .collectMap(Map.Entry::getKey, Map.Entry::getValue)
+                        .map(byName -> keys.stream().map(k -> Optional.ofNullable(byId.getOrDefault(k,
+                                byName.get(k)))).toList()));
     }
 
     /** Any existing user (disabled ones too: their past conversations stay readable). */

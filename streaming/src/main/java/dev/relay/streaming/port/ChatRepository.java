@@ -18,6 +18,12 @@ public interface ChatRepository {
     /** Inserts a message (creating the conversation on the first one) and returns it as stored. */
     Mono<ChatMessage> insert(NewMessage message);
 
+    /**
+     * Inserts text messages (no upload) at once and returns them as stored, in list order; their ids ascend in that
+     * order, so a conversation's messages keep it.
+     */
+    Mono<List<ChatMessage>> insertAll(List<NewMessage> messages);
+
     Mono<ChatMessage> find(long messageId);
 
     /** The message of a file message's upload. */
