@@ -35,12 +35,6 @@ public final class ChatService {
 
     private static final int DEFAULT_PAGE = 50;
     private static final int MAX_PAGE = 200;
-    /**
-     * Text-message transactions a node runs at once: enough to keep the database busy while a batch's answers travel
-     * back, few enough that messages arriving meanwhile form batches (a batch of one costs the same seven round trips
-     * as a batch of 100).
-     */
-    private static final int TEXT_WRITERS = 3;
     private static final int MAX_TEXT_BATCH = 100;
 
     private final ChatRepository chat;
@@ -55,8 +49,8 @@ public final class ChatService {
     private final Clock clock;
     /** Chat writes in progress on this node (see {@link ChatSettings#maxPendingWrites}). */
     private final Semaphore pending;
-    private final RequestBatcher<NewMessage, ChatMessage> texts = new RequestBatcher<>(this::writeTexts, TEXT_WRITERS,
-            MAX_TEXT_BATCH);
+    /** Text messages, written in batches ({@link ChatSettings#textTransactions} at once). */
+    private final RequestBatcher<NewMessage, ChatMessage> texts;
 
     public ChatService(ChatRepository chat, AccountRepository accounts, Transactions tx, UploadService uploads,
                        UserDirectory users, EventLog events, ChatSettings settings, RateLimits rate, Clock clock) {
@@ -71,6 +65,7 @@ public final class ChatService {
         this.rate = rate;
         this.messages = new RateLimits.Limit(settings.messagesPerMinute(), settings.messageBurst());
         this.pending = new Semaphore(settings.maxPendingWrites());
+        this.texts = new RequestBatcher<>(this::writeTexts, settings.textTransactions(), MAX_TEXT_BATCH);
     }
 
     public Mono<ChatMessage> sendText(String senderId, String peerId, String text) {

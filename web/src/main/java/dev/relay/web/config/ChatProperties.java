@@ -17,10 +17,11 @@ public record ChatProperties(@DefaultValue("4000") int maxTextLength,
                              @DefaultValue("250ms") Duration transferInterval,
                              @DefaultValue("7d") Duration eventRetention,
                              @DefaultValue("256") int maxPendingWrites,
+                             @DefaultValue("2") int textTransactions,
                              @DefaultValue("200ms") Duration presenceWindow) {
 
     ChatSettings toSettings() {
         return new ChatSettings(maxTextLength, messagesPerMinute, messageBurst, transferInterval, eventRetention,
-                maxPendingWrites);
+                maxPendingWrites, textTransactions);
     }
 }
