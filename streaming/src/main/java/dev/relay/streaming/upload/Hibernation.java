@@ -4,13 +4,15 @@ import dev.relay.api.ErrorCode;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.digest.ResumableSha256;
 
+import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
  * How a write session lets go of its memory while paused and takes it back on resume. Paused and drained (nothing
  * granted, nothing on its way to S3 or the database), it gives up the partial part's S3 request, stages the partial
- * part as the tail ({@link TailStage}) and drops its buffers: HIBERNATING, then HIBERNATED. Resumed mid-part, it loads
- * the staged bytes back into a buffer: WAKING, then RECEIVING. A channel that closes mid-part stages the same way.
+ * part as the tail ({@link TailStage}) and drops its buffers: HIBERNATING, then HIBERNATED. Resumed mid-part, it waits
+ * for the node's buffer budget, then loads the staged bytes back into a buffer: WAKING, then RECEIVING. A channel that
+ * closes mid-part stages the same way.
  * Every state change goes through the session ({@link Host#moveTo}), which owns the state machine; this class runs on
  * the session's serial executor.
  */
@@ -44,15 +46,18 @@ final class Hibernation {
     private final CreditPlanner planner;
     private final TailStage tail;
     private final ResumableSha256 digest;
+    private final Executor serial;
+    private boolean memoryWaitScheduled;
 
     Hibernation(String id, Host session, PartPipeline parts, CreditPlanner planner, TailStage tail,
-                ResumableSha256 digest) {
+                ResumableSha256 digest, Executor serial) {
         this.id = id;
         this.session = session;
         this.parts = parts;
         this.planner = planner;
         this.tail = tail;
         this.digest = digest;
+        this.serial = serial;
     }
 
     /** A part was recorded: the tail it continued is no longer needed. */
@@ -111,8 +116,26 @@ final class Hibernation {
         return true;
     }
 
-    /** Mid-part with no buffer (RECEIVING): the part's first bytes are the staged tail; loads them back. */
-    void wake() {
+    /**
+     * Mid-part with no buffer (RECEIVING): claims the part's buffer from the budget, then wakes. If the node's budget
+     * is spent, {@code retry} runs on the executor once another upload gives memory back (one wait at a time).
+     */
+    void wakeWhenMemory(Runnable retry) {
+        if (!parts.memory().reserveForResume()) {
+            if (!memoryWaitScheduled) {
+                memoryWaitScheduled = true;
+                parts.memory().whenFreed(parts.received() + 1, () -> serial.execute(() -> {
+                    memoryWaitScheduled = false;
+                    retry.run();
+                }));
+            }
+            return;
+        }
+        wake();
+    }
+
+    /** The part's first bytes are the staged tail: loads them back. */
+    private void wake() {
         session.moveTo(SessionState.WAKING);
         if (tail.busy()) {
             return; // a load started before a pause is still under way: it serves this wake too

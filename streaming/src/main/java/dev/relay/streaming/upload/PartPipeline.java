@@ -3,18 +3,13 @@ package dev.relay.streaming.upload;
 import dev.relay.api.ErrorCode;
 import dev.relay.streaming.TransferException;
 import dev.relay.streaming.digest.ResumableSha256;
-import dev.relay.streaming.port.DurablePoint;
 import dev.relay.streaming.port.ObjectStore;
-import dev.relay.streaming.port.PartRecord;
 import dev.relay.streaming.port.UploadRepository;
 import dev.relay.streaming.port.UploadRecord;
 import dev.relay.streaming.port.WriterClaim;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.util.retry.Retry;
 
 import java.io.UncheckedIOException;
-import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -32,11 +27,10 @@ import java.util.function.Supplier;
  * client resumed on another node) can therefore never replace a part of a later writer, whose range starts past it.
  *
  * <p>Not thread-safe: the session's serial executor owns it, and the outcome of every storage call is posted back
- * there. What the session must act on arrives through {@link Listener}.
+ * there. What the session must act on arrives through {@link Listener}. The sealed parts and the one in flight are
+ * kept by {@link PartUploads}.
  */
-final class PartPipeline implements PartMemory.Parts {
-
-    private static final Logger log = LoggerFactory.getLogger(PartPipeline.class);
+final class PartPipeline implements PartMemory.Parts, PartUploads.Pipeline {
 
     interface Listener {
         /** S3 has stored a part: its buffer is free. */
@@ -61,31 +55,26 @@ final class PartPipeline implements PartMemory.Parts {
      */
     static final int PART_NUMBERS_AHEAD = 8;
 
-    private enum Mode { STORING, ABORTED, RELEASED }
-
     private final String id;
     private final long size;
     private final boolean receiveAhead;
-    private final Executor serial;
     private final Sizing sizing;
     private final Listener listener;
 
-    private Mode mode = Mode.STORING;
     private long received;
     private long partsBytes;
     private long tailBytes;
     /** Where the part not yet complete starts (sealing a part moves it on), and that part's number. */
     private long nextPartStart;
     private int nextPartNumber;
-    /** The writer may send parts numbered up to this (its reservation), and never past {@link #maxPartNumber}. */
-    private int partNumbersThrough;
+    /** No part is numbered past this (S3's limit); the writer's reservation is kept by {@link #uploads}. */
     private final int maxPartNumber;
     private final MultipartUpload multipart;
     /** The requests that store the parts, and the highest number they used (given back when the writer closes). */
     private final PartRequests requests;
     private PartBuffer filling;
-    private final ArrayDeque<PartBuffer> sealed = new ArrayDeque<>();
-    private PartBuffer inFlight;
+    /** The sealed parts and the one in flight, on their way to S3. */
+    private final PartUploads uploads;
     private final PartRecorder recorder;
     /** The parts' buffers and what this writer claims of the node's {@link BufferBudget} for them. */
     private final PartMemory memory;
@@ -97,7 +86,6 @@ final class PartPipeline implements PartMemory.Parts {
         this.id = upload.id();
         this.size = upload.size();
         this.receiveAhead = receiveAhead;
-        this.serial = serial;
         this.sizing = sizing;
         this.memory = new PartMemory(allocator, budget, sizing, upload.size(), this);
         this.listener = listener;
@@ -110,8 +98,9 @@ final class PartPipeline implements PartMemory.Parts {
         this.received = upload.durableOffset();
         this.nextPartStart = upload.partsBytes();
         this.nextPartNumber = claim.firstPartNumber();
-        this.partNumbersThrough = claim.partNumbersThrough();
         this.maxPartNumber = maxPartNumber;
+        this.uploads = new PartUploads(id, serial, requests, memory, recorder, claim.partNumbersThrough(), this,
+                listener);
     }
 
     @Override
@@ -127,7 +116,8 @@ final class PartPipeline implements PartMemory.Parts {
         return tailBytes;
     }
 
-    long durableOffset() {
+    @Override
+    public long durableOffset() {
         return partsBytes + tailBytes;
     }
 
@@ -151,22 +141,22 @@ final class PartPipeline implements PartMemory.Parts {
     }
 
     boolean hasSealed() {
-        return !sealed.isEmpty();
+        return uploads.hasSealed();
     }
 
     /** Whether a part is on its way to S3 or to the database; staging and closing wait for this. */
     boolean storing() {
-        return inFlight != null || recorder.busy();
+        return uploads.storing();
     }
 
     /** Parts received in full and not yet recorded: on their way to S3 or waiting for their database record. */
     int unrecordedParts() {
-        return recorder.waiting() + (inFlight != null ? 1 : 0) + sealed.size();
+        return uploads.unrecordedParts();
     }
 
     /** Whether the part sealed last went straight to S3 (nothing queued before it). */
     boolean lastSealedIsStoring() {
-        return sealed.isEmpty() && inFlight != null && inFlight.number == nextPartNumber - 1;
+        return uploads.storingStraightAway(nextPartNumber - 1);
     }
 
     // ---- receiving -----------------------------------------------------------------------------------------------
@@ -194,7 +184,7 @@ final class PartPipeline implements PartMemory.Parts {
             filling.fill += take;
             received += take;
             if (take > 0) {
-                fed(filling);
+                uploads.fed(filling);
             }
             if (spoolFailed != null) {
                 fail(SessionErrors.spool(id, spoolFailed, durableOffset()));
@@ -227,7 +217,7 @@ final class PartPipeline implements PartMemory.Parts {
         memory.allocate(filling);
         filling.bytes.load(bytes, length);
         filling.fill = length;
-        fed(filling);
+        uploads.fed(filling);
         if (filling.room() == 0) {
             seal(digest);
         }
@@ -260,10 +250,7 @@ final class PartPipeline implements PartMemory.Parts {
         if (filling != null) {
             action.accept(filling);
         }
-        if (inFlight != null) {
-            action.accept(inFlight);
-        }
-        sealed.forEach(action);
+        uploads.forEach(action);
     }
 
     @Override
@@ -285,7 +272,7 @@ final class PartPipeline implements PartMemory.Parts {
         return new PartBuffer(nextPartNumber, start, capacity);
     }
 
-    /** The filling buffer is complete: store it now, or queue it behind the part being stored. */
+    /** The filling buffer is complete: it goes to S3 now, or waits behind the part being stored. */
     private void seal(ResumableSha256 digest) {
         PartBuffer part = filling;
         part.sealedNanos = System.nanoTime();
@@ -293,107 +280,14 @@ final class PartPipeline implements PartMemory.Parts {
         filling = null;
         nextPartStart = part.end();
         nextPartNumber = part.number + 1;
-        if (inFlight == null && sealed.isEmpty() && mayStore(part)) {
-            startUpload(part);
-        } else {
-            sealed.add(part);
-        }
+        uploads.sealed(part);
     }
 
     // ---- storing -------------------------------------------------------------------------------------------------
 
-    /** Bytes landed in the part: its request starts with the first of them (an empty channel costs S3 nothing). */
-    private void fed(PartBuffer part) {
-        if (!part.streamOpened) {
-            openStream(part);
-        }
-        if (part.feed != null) {
-            part.feed.advance(part.fill);
-        }
-    }
-
-    /**
-     * Starts sending a new part to S3 while it fills (if the store can): its request carries the bytes as they
-     * arrive, so S3 has the part moments after its last byte came in, instead of a part's transfer later. If that
-     * request fails (S3 unavailable, or no bytes for a while because the client is slow or paused), the part is
-     * sent whole once it is complete, from the same buffer.
-     */
-    private void openStream(PartBuffer part) {
-        part.streamOpened = true;
-        if (!requests.canStream() || mode != Mode.STORING || part.number > partNumbersThrough) {
-            return; // sent whole once complete and its number is reserved
-        }
-        requests.stream(part, etag -> {
-            part.etag = etag;
-            part.storedNanos = System.nanoTime();
-            if (part == inFlight) {
-                onPartUploaded(part, etag);
-            }
-        }, e -> {
-            log.debug("Upload {}: part {} streamed in vain, it will be sent whole: {}", id, part.number, e.toString());
-            if (part == inFlight && mode != Mode.RELEASED) {
-                storePart(part);
-            }
-        });
-    }
-
-    /** A complete part goes to S3: its request is already under way (or done), or it is sent whole now. */
-    private void startUpload(PartBuffer part) {
-        inFlight = part;
-        if (part.etag != null) {
-            String etag = part.etag;
-            serial.execute(() -> {
-                if (inFlight == part) {
-                    onPartUploaded(part, etag);
-                }
-            });
-        } else if (part.feed == null) {
-            storePart(part);
-        }
-    }
-
-    private void storePart(PartBuffer part) {
-        requests.sendWhole(part, etag -> onPartUploaded(part, etag), e -> {
-            inFlight = null;
-            fail(SessionErrors.storage(id, "store part " + part.number, e, durableOffset()));
-        });
-    }
-
-    private void onPartUploaded(PartBuffer part, String etag) {
-        inFlight = null;
-        // A request that was given up may still read an abandoned part's bytes: they are never reused.
-        memory.stored(part, !part.abandoned && filling == null && mode != Mode.RELEASED);
-        recorder.add(new PartRecorder.Pending(new PartRecord(part.number, etag, part.fill),
-                new DurablePoint(part.start + part.fill, 0, part.digestState), part.sealedNanos,
-                part.storedNanos != 0 ? part.storedNanos : System.nanoTime()));
-        if (mode == Mode.RELEASED) {
-            return;
-        }
-        storeSealed();
-        listener.partStored();
-    }
-
-    /**
-     * At most one part may wait for its database record while another goes to S3 (see the class comment), and a
-     * part not already on its way needs a reserved number.
-     */
-    private boolean mayStore(PartBuffer part) {
-        return recorder.waiting() < 2 && (part.feed != null || part.etag != null || part.number <= partNumbersThrough);
-    }
-
-    private void storeSealed() {
-        if (!sealed.isEmpty() && inFlight == null && mode == Mode.STORING && mayStore(sealed.peek())) {
-            startUpload(sealed.poll());
-        }
-    }
-
     /** While closing: sends the next queued part to S3, if there is one and nothing else is on its way. */
     boolean storeQueued() {
-        if (sealed.isEmpty() || storing() || mode != Mode.STORING || !mayStore(sealed.peek())) {
-            return false;
-        }
-        startUpload(sealed.poll());
-        return true;
+        return uploads.storeQueued();
     }
 
     // ---- recording (PartRecorder's outcomes) ---------------------------------------------------------------
@@ -403,10 +297,10 @@ final class PartPipeline implements PartMemory.Parts {
         public void recorded(PartRecorder.Pending part) {
             partsBytes = part.point().partsBytes();
             tailBytes = 0;
-            partNumbersThrough = Math.max(partNumbersThrough, part.part().number() + PART_NUMBERS_AHEAD);
+            uploads.reservedThrough(part.part().number() + PART_NUMBERS_AHEAD);
             if (partsBytes < size) {
                 recorder.recordNext();
-                storeSealed();
+                uploads.storeSealed();
             }
             listener.partRecorded(part.sealedNanos());
         }
@@ -422,8 +316,9 @@ final class PartPipeline implements PartMemory.Parts {
         }
     }
 
-    private void fail(TransferException error) {
-        mode = mode == Mode.RELEASED ? Mode.RELEASED : Mode.ABORTED;
+    @Override
+    public void fail(TransferException error) {
+        uploads.failed();
         listener.pipelineFailed(error);
     }
 
@@ -431,28 +326,13 @@ final class PartPipeline implements PartMemory.Parts {
 
     /** Stores nothing more (the upload ended, or storage failed); what is under way finishes on its own. */
     void abort() {
-        if (mode == Mode.STORING) {
-            mode = Mode.ABORTED;
-        }
+        uploads.abort();
     }
 
     /** The session closed: requests still reading a buffer fail, and every buffer is let go. */
     void release() {
-        mode = Mode.RELEASED;
-        if (filling != null) {
-            filling.abandonStream();
-            PartMemory.drop(filling);
-        }
-        for (PartBuffer part : sealed) {
-            part.abandonStream();
-            PartMemory.drop(part);
-        }
-        if (inFlight != null) {
-            // Its request fails reading released bytes, or has read them all already.
-            PartMemory.drop(inFlight);
-        }
+        uploads.release(filling);
         filling = null;
-        sealed.clear();
         memory.release();
     }
 

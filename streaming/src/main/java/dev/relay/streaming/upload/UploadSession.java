@@ -13,12 +13,9 @@ import dev.relay.streaming.port.WriterClaim;
 import dev.relay.streaming.support.SerialExecutor;
 import dev.relay.streaming.support.StorageRetry;
 import org.reactivestreams.Subscription;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.util.retry.Retry;
 
 import java.util.function.Consumer;
@@ -29,14 +26,14 @@ import java.util.function.Consumer;
  * ever waits. Its life is the {@link SessionState} machine; each change goes through {@link #moveTo}. The work is
  * done by its parts: {@link PartPipeline} (part buffers to S3 to the database, and the byte counts),
  * {@link CreditPlanner} (request-n and part sizes), {@link Hibernation} (giving back memory while paused, with
- * {@link TailStage} keeping the partial part between channels), {@link UploadCompletion} (checksum and assembly) and
- * {@link SessionEvents} (what the client and observers hear). See docs/architecture.md.
+ * {@link TailStage} keeping the partial part between channels), {@link UploadCompletion} (checksum and assembly),
+ * {@link SessionClosing} (how the channel ends) and {@link SessionEvents} (what the client and observers hear). See
+ * docs/architecture.md.
  */
-final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listener, Hibernation.Host {
+final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listener, Hibernation.Host,
+        SessionClosing.Host {
 
-    private static final Logger log = LoggerFactory.getLogger(UploadSession.class);
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
-    private static final java.time.Duration RELEASE_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     private final String id;
     private final String ownerId;
@@ -45,16 +42,15 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     private final int maxChunkBytes;
     private final TransferSettings settings;
     private final Consumer<UploadSession> onClosed;
-    private final UploadRepository repo;
 
     private final SerialExecutor serial = new SerialExecutor();
-    private final Sinks.Empty<Void> closed = Sinks.empty();
     private final ResumableSha256 digest;
     private final CreditPlanner planner;
     private final PartPipeline parts;
     private final UploadCompletion completion;
     private final Hibernation hibernation;
     private final SessionEvents events;
+    private final SessionClosing closing;
 
     // Everything below is touched only by tasks of `serial`.
     private SessionState state;
@@ -62,8 +58,6 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
     private UploadState uploadState;
     private Subscription inbound;
     private boolean inboundDone;
-    private TransferException closeError;
-    private boolean memoryWaitScheduled;
 
     /**
      * @param claim this channel's writer epoch and the S3 part numbers it may use
@@ -75,7 +69,6 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         this.ownerId = upload.ownerId();
         this.size = upload.size();
         this.epoch = claim.epoch();
-        this.repo = repo;
         this.maxChunkBytes = settings.maxChunkBytes();
         this.settings = settings;
         this.onClosed = onClosed;
@@ -86,9 +79,10 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         planner.plan(parts);
         TailStage tail = new TailStage(id, epoch, upload.partSize(), ObjectKeys.tail(upload), store, repo, serial,
                 this::storageRetry);
-        this.hibernation = new Hibernation(id, this, parts, planner, tail, digest);
+        this.hibernation = new Hibernation(id, this, parts, planner, tail, digest, serial);
         this.events = new SessionEvents(id, size, PROGRESS_INTERVAL_NANOS, observer, serial, parts,
                 () -> uploadState, () -> state != SessionState.CLOSED);
+        this.closing = new SessionClosing(id, epoch, this, parts, hibernation, events, repo);
         this.completion = new UploadCompletion(upload, epoch, store, repo, this::storageRetry, tail, events, serial);
         this.uploadState = upload.state() == UploadState.PAUSED ? UploadState.PAUSED : UploadState.ACTIVE;
         this.state = uploadState == UploadState.PAUSED ? SessionState.PAUSED : SessionState.RECEIVING;
@@ -121,7 +115,7 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
 
     /** Completes when the session has stopped and released everything. */
     Mono<Void> whenClosed() {
-        return closed.asMono();
+        return closing.whenClosed();
     }
 
     // ---- verbs ---------------------------------------------------------------------------------------------------
@@ -287,19 +281,10 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         if (parts.received() == parts.nextPartStart()) {
             parts.openNext();
         } else if (state == SessionState.RECEIVING) {
-            if (!parts.memory().reserveForResume()) {
-                // The node's buffer budget is spent: wake once another upload gives memory back.
-                if (!memoryWaitScheduled) {
-                    memoryWaitScheduled = true;
-                    parts.memory().whenFreed(parts.received() + 1, () -> serial.execute(() -> {
-                        memoryWaitScheduled = false;
-                        ensureFilling();
-                        grant();
-                    }));
-                }
-                return;
-            }
-            hibernation.wake();
+            hibernation.wakeWhenMemory(() -> {
+                ensureFilling();
+                grant();
+            });
         }
     }
 
@@ -344,92 +329,31 @@ final class UploadSession implements CoreSubscriber<Chunk>, PartPipeline.Listene
         }
         moveTo(SessionState.FINISHING);
         cancelInbound();
-        completion.complete(digest.hex(), parts.s3UploadId(), this::end);
+        completion.complete(digest.hex(), parts.s3UploadId(), closing::end);
     }
 
-    /** The channel ends with {@code error} (null: normally) while open: what was received is stored first. */
     @Override
     public void fail(TransferException error) {
-        if (state.open()) {
-            stopReceiving(SessionState.CLOSING, error);
-            continueClosing();
-        }
+        closing.fail(error);
     }
 
-    /**
-     * The upload ended or storage failed: store nothing more, close once what is under way has returned. A
-     * FINISHING session completes or fails on its own (a cancel then finds its completion refused). Already
-     * ABORTING, this is the failure of a request it waited for (a part record refused because the upload was
-     * cancelled meanwhile, say): that request has returned, so closing goes on.
-     */
     @Override
     public void abort(TransferException error) {
-        if (state.open()) {
-            stopReceiving(SessionState.ABORTING, error);
-        } else if (state == SessionState.CLOSING) {
-            moveTo(SessionState.ABORTING);
-            if (closeError == null) {
-                closeError = error;
-            }
-        } else if (state != SessionState.ABORTING) {
-            return;
-        }
-        parts.abort();
-        continueClosing();
+        closing.abort(error);
     }
 
-    private void stopReceiving(SessionState next, TransferException error) {
-        log.debug("Upload {}: closing at {} received, {} durable ({})", id, parts.received(), parts.durableOffset(),
-                error == null ? "channel ended" : error.code());
-        moveTo(next);
-        closeError = error;
-        cancelInbound();
-        // No more bytes will come: the part filling now is staged from its buffer, or dropped.
-        if (parts.filling() != null) {
-            parts.filling().abandonStream();
-        }
-    }
-
-    /** Drives CLOSING and ABORTING to their end: store queued parts, stage the partial part, then close. */
     @Override
     public void continueClosing() {
-        if (!state.closing() || parts.storing() || hibernation.busy()) {
-            return;
-        }
-        if (state == SessionState.CLOSING && parts.storeQueued()) {
-            return;
-        }
-        if (state == SessionState.CLOSING && hibernation.stageForClose()) {
-            return;
-        }
-        if (closeError == null) {
-            events.progress(true);
-        }
-        end(closeError);
+        closing.continueClosing();
     }
 
-    private void end(TransferException error) {
-        if (state == SessionState.CLOSED) {
-            return;
-        }
-        log.debug("Upload {}: closed at {} received, {} durable ({})", id, parts.received(), parts.durableOffset(),
-                error == null ? "ok" : error.code());
-        moveTo(SessionState.CLOSED);
-        parts.release();
-        cancelInbound();
+    @Override
+    public void closed() {
         onClosed.accept(this);
-        events.end(error);
-        // The part numbers reserved and not used go back before the next writer claims (a takeover on this node
-        // waits for this), so reconnects do not use up S3's numbers. If this fails, only numbers are lost.
-        repo.releaseWriter(id, epoch, parts.highestUsedPartNumber())
-                .timeout(RELEASE_TIMEOUT)
-                .doOnError(e -> log.debug("Upload {}: part numbers not given back: {}", id, e.toString()))
-                .onErrorComplete()
-                .doFinally(signal -> closed.tryEmitEmpty())
-                .subscribe();
     }
 
-    private void cancelInbound() {
+    @Override
+    public void cancelInbound() {
         if (!inboundDone && inbound != null) {
             inboundDone = true;
             inbound.cancel();
