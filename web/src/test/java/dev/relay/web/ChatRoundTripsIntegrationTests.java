@@ -2,6 +2,7 @@ package dev.relay.web;
 
 import dev.relay.api.wire.AuthToken;
 import dev.relay.api.wire.ChatMessage;
+import dev.relay.api.wire.Event;
 import dev.relay.client.RelayClient;
 import dev.relay.web.support.ServiceIntegrationTest;
 import io.r2dbc.pool.ConnectionPool;
@@ -99,6 +100,36 @@ class ChatRoundTripsIntegrationTests extends ServiceIntegrationTest {
             assertThat(history).containsExactlyInAnyOrderElementsOf(Stream.concat(Stream.of("first"),
                     IntStream.range(0, pairs * each).filter(i -> i % pairs == pair).mapToObj(i -> "m" + i)).toList());
         }
+    }
+
+    /**
+     * Event streams opened at once (a mass reconnect) share the queries each makes as it opens: where its log starts
+     * and ends, whose presence it follows. Only the replay of each log is a query of its own.
+     */
+    @Test
+    void eventStreamsOpenedAtOnceShareTheirQueries() throws Exception {
+        int pairs = 20;
+        List<RelayClient> clients = new ArrayList<>();
+        for (int p = 0; p < pairs; p++) {
+            AuthToken a = newUser();
+            AuthToken b = newUser();
+            RelayClient ca = client(a);
+            ca.sendText(b.userId(), "hello").block(TIMEOUT);
+            clients.add(ca);
+            RelayClient cb = client(b);
+            cb.history(a.userId(), null, 1).blockLast(TIMEOUT);
+            clients.add(cb);
+        }
+        Thread.sleep(1000);
+        long before = REQUESTS.get();
+        List<Event> first = Flux.fromIterable(clients).flatMap(c -> c.events(0L).take(1), clients.size())
+                .collectList().block(TIMEOUT);
+        double perStream = (REQUESTS.get() - before) / (double) clients.size();
+        System.out.printf("%d event streams opened at once: %.2f requests to the database driver each%n",
+                clients.size(), perStream);
+        assertThat(first).hasSize(clients.size()).allMatch(e -> e.type() == Event.Type.MESSAGE);
+        // One each would be the log's replay alone; three each before (range, peers, replay).
+        assertThat(perStream).as("requests per stream").isLessThan(2.0);
     }
 
     @TestConfiguration

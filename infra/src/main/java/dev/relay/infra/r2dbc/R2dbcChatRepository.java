@@ -279,15 +279,24 @@ public final class R2dbcChatRepository implements ChatRepository {
     }
 
     @Override
-    public Flux<String> peerIds(String userId, int limit) {
-        // Two index lookups (user_low's unique key, user_high's key) rather than an OR over both columns.
-        return Sql.rows(db.sql("SELECT peer_id FROM (SELECT user_high AS peer_id, last_message_id FROM"
-                        + " conversations WHERE user_low = :user UNION ALL SELECT user_low, last_message_id FROM"
-                        + " conversations WHERE user_high = :user) p ORDER BY last_message_id DESC LIMIT :limit")
-                .bind("user", userId)
-                .bind("limit", limit)
-                .map(row -> row.get("peer_id", String.class))
-                .all());
+    public Mono<Map<String, List<String>>> peerIds(List<String> userIds, int limit) {
+        if (userIds.isEmpty()) {
+            return Mono.just(Map.of());
+        }
+        // Per user two index lookups (user_low's unique key, user_high's key) rather than an OR over both columns;
+        // the users' parts in one statement.
+        String one = "(SELECT ? AS user_id, peer_id FROM (SELECT user_high AS peer_id, last_message_id FROM"
+                + " conversations WHERE user_low = ? UNION ALL SELECT user_low, last_message_id FROM conversations"
+                + " WHERE user_high = ?) p ORDER BY last_message_id DESC LIMIT ?)";
+        List<Object> values = new ArrayList<>(userIds.size() * 4);
+        userIds.forEach(u -> values.addAll(List.of(u, u, u, limit)));
+        return Sql.rows(db.sql(String.join(" UNION ALL ", java.util.Collections.nCopies(userIds.size(), one)))
+                        .bindValues(values)
+                        .map(row -> Map.entry(row.get("user_id", String.class), row.get("peer_id", String.class)))
+                        .all())
+                .collect(LinkedHashMap<String, List<String>>::new, (peers, row) -> peers.computeIfAbsent(row.getKey(),
+                        k -> new ArrayList<>()).add(row.getValue()))
+                .map(peers -> peers);
     }
 
     @Override
@@ -364,13 +373,17 @@ public final class R2dbcChatRepository implements ChatRepository {
     }
 
     @Override
-    public Mono<EventRange> eventRange(String userId) {
-        return Sql.classify(db.sql("SELECT a.event_seq AS last_seq, (SELECT MIN(e.seq) FROM user_events e"
-                        + " WHERE e.user_id = a.id) AS first_seq FROM accounts a WHERE a.id = :user")
-                .bind("user", userId)
-                .map(row -> new EventRange(Sql.longOf(row, "last_seq"), Sql.longOf(row, "first_seq")))
-                .one()
-                .defaultIfEmpty(new EventRange(0, 0)));
+    public Mono<Map<String, EventRange>> eventRanges(Collection<String> userIds) {
+        if (userIds.isEmpty()) {
+            return Mono.just(Map.of());
+        }
+        return Sql.classify(db.sql("SELECT a.id, a.event_seq AS last_seq, (SELECT MIN(e.seq) FROM user_events e"
+                        + " WHERE e.user_id = a.id) AS first_seq FROM accounts a WHERE a.id IN (:ids)")
+                .bind("ids", List.copyOf(userIds))
+                .map(row -> Map.entry(row.get("id", String.class), new EventRange(Sql.longOf(row, "last_seq"),
+                        Sql.longOf(row, "first_seq"))))
+                .all()
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.relay.infra.r2dbc;
 
 import dev.relay.api.wire.ChatMessage;
 import dev.relay.infra.testing.TestServices;
+import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.port.ChatRepository.NewEvent;
 import dev.relay.streaming.port.ChatRepository.NewMessage;
 import dev.relay.streaming.port.ChatRepository.StoredEvent;
@@ -62,7 +63,7 @@ class R2dbcChatRepositoryIntegrationTests {
         for (String user : List.of(a, b)) {
             List<Long> seqs = chat.eventsSince(user, 0, 1000).map(StoredEvent::seq).collectList().block(TIMEOUT);
             assertThat(seqs).containsExactlyElementsOf(LongStream.rangeClosed(1, n).boxed().toList());
-            assertThat(chat.eventRange(user).block(TIMEOUT).last()).isEqualTo(n);
+            assertThat(chat.eventRanges(List.of(user)).block(TIMEOUT).get(user).last()).isEqualTo(n);
             assertThat(chat.lastEventIds(List.of(user, "no-such-user")).block(TIMEOUT)).isEqualTo(Map.of(user, (long) n));
             assertThat(chat.eventsSince(user, 20, 2).map(StoredEvent::seq).collectList().block(TIMEOUT))
                     .containsExactly(21L, 22L);
@@ -139,8 +140,11 @@ class R2dbcChatRepositoryIntegrationTests {
                 org.assertj.core.groups.Tuple.tuple(a, 4L, "3"));
         assertThat(chat.eventsSince(a, 1, 10).map(e -> e.seq() + "=" + e.payload()).collectList().block(TIMEOUT))
                 .containsExactly("2=1", "3=2", "4=3");
-        assertThat(chat.eventRange(a).block(TIMEOUT).last()).isEqualTo(4);
-        assertThat(chat.eventRange(b).block(TIMEOUT).last()).isEqualTo(2);
+        Map<String, ChatRepository.EventRange> ranges = chat.eventRanges(List.of(a, b, "no-such-user"))
+                .block(TIMEOUT);
+        assertThat(ranges).containsOnlyKeys(a, b);
+        assertThat(ranges.get(a)).isEqualTo(new ChatRepository.EventRange(4, 1));
+        assertThat(ranges.get(b)).isEqualTo(new ChatRepository.EventRange(2, 1));
         // The next append counts on from there.
         assertThat(tx.required(accounts.lock(b).then(chat.append(List.of(new NewEvent(b, "READ", "{}")))))
                 .block(TIMEOUT)).extracting(StoredEvent::seq).containsExactly(3L);
@@ -180,9 +184,13 @@ class R2dbcChatRepositoryIntegrationTests {
             tx.required(accounts.lock(pair[0], pair[1]).then(chat.insert(new NewMessage(pair[0], pair[1],
                     ChatMessage.Kind.TEXT, "hi", null)))).block(TIMEOUT);
         }
-        assertThat(chat.peerIds(me, 10).collectList().block(TIMEOUT)).containsExactly(low, high);
-        assertThat(chat.peerIds(me, 1).collectList().block(TIMEOUT)).containsExactly(low);
-        assertThat(chat.peerIds(quiet, 10).collectList().block(TIMEOUT)).isEmpty();
+        // Each user's own list, in one query for all of them.
+        Map<String, List<String>> peers = chat.peerIds(List.of(me, low, quiet, high), 10).block(TIMEOUT);
+        assertThat(peers).containsOnlyKeys(me, low, high);
+        assertThat(peers.get(me)).containsExactly(low, high);
+        assertThat(peers.get(low)).containsExactly(me);
+        assertThat(peers.get(high)).containsExactly(me);
+        assertThat(chat.peerIds(List.of(me), 1).block(TIMEOUT).get(me)).containsExactly(low);
         assertThat(accounts.findByIds(List.of(me, quiet, "no-such-user")).map(a -> a.id()).collectList()
                 .block(TIMEOUT)).containsExactlyInAnyOrder(me, quiet);
         assertThat(accounts.findByIds(List.of()).collectList().block(TIMEOUT)).isEmpty();

@@ -6,6 +6,7 @@ import dev.relay.streaming.TransferException;
 import dev.relay.streaming.port.ChatRepository;
 import dev.relay.streaming.port.EventBus;
 import dev.relay.streaming.port.EventBus.Envelope;
+import dev.relay.streaming.support.RequestBatcher;
 import dev.relay.streaming.support.SerialExecutor;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -43,6 +44,13 @@ public final class EventFeed {
     /** The streams whose position is checked, by user (only with a position check). */
     private final Map<String, Set<Stream>> watched = new ConcurrentHashMap<>();
     private Disposable watcher;
+    /**
+     * What a stream reads as it opens, for the streams opening meanwhile in one query (a mass reconnect opens
+     * thousands at once): where each log starts and ends, whose presence each follows (fewer users in one query,
+     * as each brings up to {@link PresenceInterest#LOADED_PEERS} rows).
+     */
+    private final RequestBatcher<String, ChatRepository.EventRange> ranges;
+    private final RequestBatcher<String, List<String>> peers;
 
     public EventFeed(ChatRepository chat, EventBus bus, Clock clock, PresenceInterest interest) {
         this(chat, bus, clock, null, interest);
@@ -56,6 +64,10 @@ public final class EventFeed {
      */
     public EventFeed(ChatRepository chat, EventBus bus, Clock clock, Duration positionCheck,
                      PresenceInterest interest) {
+        this.ranges = new RequestBatcher<>(users -> chat.eventRanges(users).map(found -> users.stream()
+                .map(u -> found.getOrDefault(u, new ChatRepository.EventRange(0, 0))).toList()), 2, 500);
+        this.peers = new RequestBatcher<>(users -> chat.peerIds(users, PresenceInterest.LOADED_PEERS)
+                .map(found -> users.stream().map(u -> found.getOrDefault(u, List.of())).toList()), 2, 50);
         this.chat = chat;
         this.bus = bus;
         this.clock = clock;
@@ -133,18 +145,19 @@ public final class EventFeed {
         }
 
         Flux<Event> run(Long since) {
-            // One bounded query, retried (a reconnect storm can exhaust the pool for a while); in the end a failure
-            // costs the peers' presence on this stream, not the stream. Changes meanwhile are kept (peersLoaded).
-            chat.peerIds(userId, PresenceInterest.LOADED_PEERS).collectList()
+            // One bounded query (shared with the streams opening meanwhile), retried (a reconnect storm can exhaust
+            // the pool for a while); in the end a failure costs the peers' presence on this stream, not the stream.
+            // Changes meanwhile are kept (peersLoaded).
+            peers.submit(userId)
                     .retryWhen(Retry.backoff(3, Duration.ofMillis(500)))
                     .onErrorReturn(List.of())
-                    .subscribe(peers -> interest.peersLoaded(presence, peers));
+                    .subscribe(found -> interest.peersLoaded(presence, found));
             Disposable live = bus.subscribe(userId)
                     .filter(e -> e.event() != null)
                     .map(Envelope::event)
                     .subscribe(e -> serial.execute(() -> onLive(e)),
                             error -> serial.execute(() -> fail(error)));
-            chat.eventRange(userId).subscribe(range -> serial.execute(() -> {
+            ranges.submit(userId).subscribe(range -> serial.execute(() -> {
                 if (since == null || since > range.last()) {
                     if (since != null) {
                         emit(new Event(null, Event.Type.RESYNC, clock.instant(), null, null, null, null));

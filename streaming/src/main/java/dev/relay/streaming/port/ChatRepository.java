@@ -45,10 +45,10 @@ public interface ChatRepository {
     Flux<ConversationRow> conversations(String userId);
 
     /**
-     * The ids of the users {@code userId} has a conversation with, most recent activity first, at most
-     * {@code limit}: whose presence the user's event streams follow.
+     * For each of {@code userIds}, the ids of the users they have a conversation with, most recent activity first, at
+     * most {@code limit}: whose presence the user's event streams follow. Users without one are left out.
      */
-    Flux<String> peerIds(String userId, int limit);
+    Mono<Map<String, List<String>>> peerIds(List<String> userIds, int limit);
 
     /** Appends events to users' logs, assigning each user's next sequence numbers in list order. */
     Mono<List<StoredEvent>> append(List<NewEvent> events);
@@ -56,8 +56,11 @@ public interface ChatRepository {
     /** The user's events with a sequence number above {@code since}, in order, at most {@code limit}. */
     Flux<StoredEvent> eventsSince(String userId, long since, int limit);
 
-    /** The user's last assigned sequence number (0 if none) and the lowest still kept (0 if none). */
-    Mono<EventRange> eventRange(String userId);
+    /**
+     * Each existing user's last assigned sequence number (0 if none) and the lowest still kept (0 if none), in one
+     * query for all.
+     */
+    Mono<Map<String, EventRange>> eventRanges(Collection<String> userIds);
 
     /** The last assigned sequence number of each of {@code userIds} that exists (one query for all of them). */
     Mono<Map<String, Long>> lastEventIds(Collection<String> userIds);
