@@ -184,9 +184,9 @@ public final class ChatService {
 
     /** Text messages in one transaction: the locks of all their users (in id order), the messages, their events. */
     private Mono<List<ChatMessage>> writeTexts(List<NewMessage> batch) {
-        String[] users = batch.stream().flatMap(m -> Stream.of(m.senderId(), m.recipientId())).distinct()
+        String[] everyone = batch.stream().flatMap(m -> Stream.of(m.senderId(), m.recipientId())).distinct()
                 .toArray(String[]::new);
-        return tx.required(accounts.lock(users)
+        return tx.required(accounts.lock(everyone)
                         .then(chat.insertAll(batch))
                         .flatMap(stored -> events.append(stored.stream().map(m -> new EventLog.Announcement(
                                         Event.message(null, Event.Type.MESSAGE, clock.instant(), m),
